@@ -1,0 +1,60 @@
+# Clientele — the two everyday commands are `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres test-e2e lint serve bench install clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+# Installs the pinned set (requirements.lock) with uv, which is several times faster than pip.
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Clientele is at http://$(HOST):$(PORT) (sign in with the demo owner above)."
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# SQLite, then a throwaway PostgreSQL, then Chromium: all three must pass.
+test: install
+	bash scripts/ensure-chromium.sh
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: install
+	bash scripts/check-migrations.sh
+	$(BIN)/pytest tests
+
+test-postgres: install
+	bash scripts/with-postgres.sh bash -c 'bash scripts/check-migrations.sh && TEST_DATABASE_URL="$$DATABASE_URL" $(BIN)/pytest tests'
+
+test-e2e: install
+	$(BIN)/pytest e2e
+
+# Production-style: gunicorn, no debug, secrets and DATABASE_URL from the environment.
+serve: install
+	CLIENTELE_ENV=production $(FLASK) db upgrade
+	CLIENTELE_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$${SERVE_PORT:-8000} --access-logfile - wsgi:app
+
+bench: install
+	bash scripts/ensure-wrk.sh
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

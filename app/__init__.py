@@ -1,0 +1,68 @@
+"""Clientele: the client database and client profile of a service business."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from app.config import load_settings
+from app.database import configure_engine
+from app.extensions import csrf, db, login_manager, migrate
+from app.security import add_security_headers, register_error_handlers
+from app.sessions import DatabaseSessionInterface
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_settings(app.instance_path))
+    if config:
+        app.config.update(config)
+    for key in ("SECRET_KEY", "DATA_KEY"):
+        if not app.config.get(key):
+            raise ConfigurationError(
+                f"{key} is not set. In production, pass it in the environment "
+                f"(for example: export {key}=$(python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(48))'))."
+            )
+
+    if not app.config["PRODUCTION"]:
+        app.jinja_env.undefined = StrictUndefined  # a fragment that lost a variable fails loudly
+
+    from app import models  # noqa: F401  (registers the tables with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    app.session_interface = DatabaseSessionInterface()
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from app.auth import bp as auth_bp
+    from app.clients import bp as clients_bp
+    from app.core import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(clients_bp)
+
+    from app.templating import register_template_helpers
+
+    register_template_helpers(app)
+    app.after_request(add_security_headers)
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,57 @@
+from urllib.parse import urlsplit
+
+from babel.dates import format_timedelta
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import SignInForm
+from app.auth.ops import authenticate, blocked_until
+from app.models import utcnow
+from app.sessions import SignedInStaff
+
+WRONG_CREDENTIALS = "Email or password is incorrect."
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative //host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_path = safe_next_path(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("clients.index"))
+    form = SignInForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        until = blocked_until(form.email.data)
+        if until:
+            wait = format_timedelta(
+                until - utcnow(), locale=current_app.config["BUSINESS_LOCALE"], threshold=2
+            )
+            error, status = f"Too many failed sign-ins. Try again in {wait}.", 429
+        else:
+            staff = authenticate(form.email.data, form.password.data)
+            if staff is not None:
+                session.regenerate()  # a new session id at sign-in: no fixation
+                login_user(SignedInStaff.of(staff))
+                return redirect(next_path or url_for("clients.index"), 303)
+            error, status = WRONG_CREDENTIALS, 422
+    elif form.is_submitted():
+        status = 422
+    form.password.data = ""
+    return render_template("auth/login.html", form=form, error=error, next=next_path), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.end()
+    return redirect(url_for("auth.login"), 303)

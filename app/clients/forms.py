@@ -1,0 +1,127 @@
+"""The client form: every rule about what a valid client field is lives here."""
+
+from datetime import date, datetime
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.models import EDITABLE_FIELDS, FIELD_LABELS
+from app.templating import country_names, language_names, phone_display
+from app.text import has_control_chars
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def no_control_characters(_form, field):
+    if isinstance(field.data, str) and has_control_chars(field.data):
+        raise ValidationError("Remove the invisible control characters from this field.")
+
+
+def _clean(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(label, max_length, *validators, **kwargs):
+    return StringField(
+        label,
+        validators=[*validators, Length(max=max_length), no_control_characters],
+        filters=[_clean],
+        **kwargs,
+    )
+
+
+class PhoneField(StringField):
+    """Typed however the person likes; parsed in the business region, kept as E.164."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.e164 = None
+
+    def pre_validate(self, form):
+        text = (self.data or "").strip()
+        self.e164 = None
+        if not text:
+            return
+        if has_control_chars(text) or len(text) > 40:
+            raise ValidationError("Enter a phone number, for example 020 7946 0958.")
+        region = current_app.config["DEFAULT_PHONE_REGION"]
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException as error:
+            raise ValidationError("This does not look like a phone number.") from error
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError(
+                "This is not a valid phone number. Add the country code (e.g. +1) "
+                "for a number from another country."
+            )
+        self.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class ClientForm(FlaskForm):
+    first_name = _text(FIELD_LABELS["first_name"], 100, DataRequired("Enter a first name."))
+    last_name = _text(FIELD_LABELS["last_name"], 100)
+    email = _text(FIELD_LABELS["email"], 254)
+    phone = PhoneField(FIELD_LABELS["phone"])
+    whatsapp = PhoneField(FIELD_LABELS["whatsapp"])
+    birth_date = DateField(
+        FIELD_LABELS["birth_date"],
+        validators=[Optional()],
+        render_kw={"max": ""},
+    )
+    preferred_language = SelectField(FIELD_LABELS["preferred_language"], validators=[Optional()])
+    address = _text(FIELD_LABELS["address"], 200)
+    city = _text(FIELD_LABELS["city"], 100)
+    state = _text(FIELD_LABELS["state"], 100)
+    postal_code = _text(FIELD_LABELS["postal_code"], 20)
+    country = SelectField(FIELD_LABELS["country"], validators=[Optional()])
+    version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locale = current_app.config["BUSINESS_LOCALE"]
+        self.preferred_language.choices = [("", "—")] + sorted(
+            language_names(locale).items(), key=lambda item: item[1].casefold()
+        )
+        self.country.choices = [("", "—")] + sorted(
+            country_names(locale).items(), key=lambda item: item[1].casefold()
+        )
+        self.birth_date.render_kw = {"max": date.today().isoformat(), "min": "1900-01-01"}
+
+    def validate_email(self, field):
+        if not field.data:
+            return
+        try:
+            result = validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError as error:
+            raise ValidationError(f"Enter a valid email address. {error}") from error
+        field.data = result.normalized.lower()
+
+    def validate_birth_date(self, field):
+        if field.data is None:
+            return
+        if field.data > datetime.now().date():
+            raise ValidationError("Birth date cannot be in the future.")
+        if field.data < EARLIEST_BIRTH_DATE:
+            raise ValidationError("Birth date must be after 1900.")
+
+    def fill_from(self, client) -> None:
+        """Show a stored client in the form (phones formatted the way people read them)."""
+        for name in EDITABLE_FIELDS:
+            value = getattr(client, name)
+            if name in ("phone", "whatsapp"):
+                value = phone_display(value)
+            getattr(self, name).data = value or ("" if name != "birth_date" else None)
+        self.version.data = str(client.version)
+
+    def values(self) -> dict:
+        """The cleaned values, ready to store: empty strings become None."""
+        values = {}
+        for name in EDITABLE_FIELDS:
+            field = getattr(self, name)
+            value = field.e164 if isinstance(field, PhoneField) else field.data
+            values[name] = value if value not in ("", None) else None
+        return values

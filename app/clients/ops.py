@@ -1,0 +1,53 @@
+"""Writes for clients: one function per user action, one transaction, one activity each."""
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.activity import diff, record
+from app.database import write_transaction
+from app.extensions import db
+from app.models import EDITABLE_FIELDS, Client, utcnow
+
+
+class ClientLimitReached(Exception):
+    def __init__(self, limit: int):
+        super().__init__(
+            f"Your plan allows {limit} clients and that many are already on file. "
+            "Remove a client or raise the limit before adding another."
+        )
+        self.limit = limit
+
+
+def create_client(values: dict, actor) -> Client:
+    limit = current_app.config.get("MAX_CLIENTS")
+    with write_transaction():
+        if limit is not None:
+            on_file = db.session.scalar(select(func.count()).select_from(Client))
+            if on_file >= limit:
+                raise ClientLimitReached(limit)
+        now = utcnow()
+        client = Client(
+            **{field: values.get(field) for field in EDITABLE_FIELDS},
+            created_at=now,
+            updated_at=now,
+            created_by_id=actor.id,
+            updated_by_id=actor.id,
+        )
+        db.session.add(client)
+        record(client, "client.created", actor)
+    return client
+
+
+def update_client(client: Client, values: dict, actor) -> dict:
+    """Apply the changed fields; returns field -> [old, new] (empty when nothing changed)."""
+    with write_transaction():
+        before = {field: getattr(client, field) for field in EDITABLE_FIELDS}
+        changes = diff(before, {field: values.get(field) for field in EDITABLE_FIELDS})
+        if not changes:
+            return {}
+        for field in changes:
+            setattr(client, field, values.get(field))
+        client.updated_at = utcnow()
+        client.updated_by_id = actor.id
+        record(client, "client.updated", actor, changes=changes)
+    return changes

@@ -1,0 +1,191 @@
+"""Demo data for a newcomer: staff, several hundred clients from many countries and a
+plausible history for each. Deterministic (seeded) and idempotent."""
+
+import random
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import phonenumbers
+from faker import Faker
+from sqlalchemy import func, select
+
+from app.activity import diff, record
+from app.auth.ops import add_staff
+from app.database import write_transaction
+from app.extensions import db
+from app.models import EDITABLE_FIELDS, Client, StaffMember
+from app.text import fold
+
+DEMO_OWNER_EMAIL = "owner@example.com"
+CREDENTIALS_FILE = "demo-owner.txt"
+
+# (Faker locale, phone region, language, country) — a mixed clientele.
+ORIGINS = [
+    ("en_GB", "GB", "en", "GB"),
+    ("en_GB", "GB", "en", "GB"),
+    ("en_GB", "GB", "en", "GB"),
+    ("en_US", "US", "en", "US"),
+    ("en_IE", "IE", "en", "IE"),
+    ("fr_FR", "FR", "fr", "FR"),
+    ("de_DE", "DE", "de", "DE"),
+    ("es_ES", "ES", "es", "ES"),
+    ("es_MX", "MX", "es", "MX"),
+    ("pt_BR", "BR", "pt", "BR"),
+    ("it_IT", "IT", "it", "IT"),
+    ("pl_PL", "PL", "pl", "PL"),
+    ("nl_NL", "NL", "nl", "NL"),
+    ("sv_SE", "SE", "sv", "SE"),
+    ("tr_TR", "TR", "tr", "TR"),
+]
+
+DEMO_STAFF = [
+    ("maya.patel@example.com", "Maya Patel", "manager"),
+    ("tom.okafor@example.com", "Tom Okafor", "front_desk"),
+    ("lena.fischer@example.com", "Lena Fischer", "practitioner"),
+]
+
+
+def random_phone(rng: random.Random, region: str) -> str:
+    """A valid mobile number of the region, in E.164."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    national = str(example.national_number)
+    for _ in range(50):
+        keep = max(2, len(national) - 6)
+        candidate = national[:keep] + "".join(
+            rng.choice("0123456789") for _ in range(len(national) - keep)
+        )
+        number = phonenumbers.parse("+" + str(example.country_code) + candidate, None)
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _email(rng: random.Random, first: str, last: str) -> str:
+    local = ".".join(fold(part).replace(" ", "") for part in (first, last) if part)
+    local = "".join(ch for ch in local if ch.isascii() and (ch.isalnum() or ch == "."))
+    domain = rng.choice(["example.com", "example.org", "example.net"])
+    suffix = rng.choice(["", "", str(rng.randint(1, 99))])
+    return f"{local or 'client'}{suffix}@{domain}"
+
+
+def _client_values(rng: random.Random, fakers: dict) -> dict:
+    locale, region, language, country = rng.choice(ORIGINS)
+    fake = fakers[locale]
+    first, last = fake.first_name(), fake.last_name()
+    values = dict.fromkeys(EDITABLE_FIELDS)
+    values.update(first_name=first, last_name=last)
+    if rng.random() < 0.9:
+        values["email"] = _email(rng, first, last)
+    if rng.random() < 0.92:
+        values["phone"] = random_phone(rng, region)
+    if rng.random() < 0.2:
+        values["whatsapp"] = random_phone(rng, region)
+    if rng.random() < 0.75:
+        values["birth_date"] = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
+    if rng.random() < 0.7:
+        values["preferred_language"] = language
+    if rng.random() < 0.8:
+        values.update(
+            address=fake.street_address()[:200],
+            city=fake.city()[:100],
+            postal_code=fake.postcode()[:20],
+            country=country,
+        )
+        if region in ("US", "MX", "BR"):
+            values["state"] = fake.state()[:100] if hasattr(fake, "state") else None
+    return values
+
+
+def _later_change(rng: random.Random, fakers: dict, client: Client) -> dict:
+    """A believable edit: a new phone, a new email, a move, a language set, a typo fixed."""
+    kind = rng.choice(["phone", "email", "move", "language", "birth_date", "whatsapp"])
+    values = {field: getattr(client, field) for field in EDITABLE_FIELDS}
+    region = (
+        phonenumbers.region_code_for_number(phonenumbers.parse(client.phone, None))
+        if (client.phone)
+        else "GB"
+    )
+    fake = fakers[next((o[0] for o in ORIGINS if o[1] == region), "en_GB")]
+    if kind == "phone":
+        values["phone"] = random_phone(rng, region)
+    elif kind == "whatsapp":
+        values["whatsapp"] = random_phone(rng, region)
+    elif kind == "email":
+        values["email"] = _email(rng, client.first_name, client.last_name or "")
+    elif kind == "move":
+        values.update(
+            address=fake.street_address()[:200],
+            city=fake.city()[:100],
+            postal_code=fake.postcode()[:20],
+        )
+    elif kind == "language":
+        values["preferred_language"] = rng.choice(["en", "fr", "de", "es", "pt", "it"])
+    else:
+        values["birth_date"] = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
+    return values
+
+
+def _ensure_staff(instance_path: str) -> list[str]:
+    report = []
+    credentials = Path(instance_path) / CREDENTIALS_FILE
+    if db.session.scalar(select(StaffMember.id).where(StaffMember.email == DEMO_OWNER_EMAIL)):
+        if credentials.exists():
+            report.append(f"Demo owner: {credentials.read_text().strip()}")
+    else:
+        password = secrets.token_urlsafe(12)
+        add_staff(DEMO_OWNER_EMAIL, "Olivia Owner", "owner", password)
+        credentials.write_text(f"email {DEMO_OWNER_EMAIL}  password {password}\n")
+        credentials.chmod(0o600)
+        report.append(f"Created demo owner: email {DEMO_OWNER_EMAIL}  password {password}")
+    for email, name, role in DEMO_STAFF:
+        if not db.session.scalar(select(StaffMember.id).where(StaffMember.email == email)):
+            add_staff(email, name, role, secrets.token_urlsafe(16))
+    return report
+
+
+def seed(client_count: int, instance_path: str, now: datetime | None = None) -> list[str]:
+    report = _ensure_staff(instance_path)
+    existing = db.session.scalar(select(func.count()).select_from(Client))
+    if existing >= client_count:
+        report.append(f"{existing} clients already on file; nothing to add.")
+        return report
+    staff = list(db.session.scalars(select(StaffMember).order_by(StaffMember.id)))
+    rng = random.Random(20261122 + existing)
+    Faker.seed(20261122 + existing)
+    fakers = {locale: Faker(locale) for locale in {origin[0] for origin in ORIGINS}}
+    now = now or datetime.now(UTC)
+    events = 0
+    with write_transaction():
+        for _ in range(client_count - existing):
+            author = rng.choice(staff)
+            created = now - timedelta(days=rng.uniform(1, 3 * 365))
+            client = Client(
+                **_client_values(rng, fakers),
+                created_at=created,
+                updated_at=created,
+                created_by_id=author.id,
+                updated_by_id=author.id,
+            )
+            db.session.add(client)
+            record(client, "client.created", author, at=created)
+            events += 1
+            moment = created
+            for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6])):
+                moment += timedelta(days=rng.uniform(0.01, (now - moment).days / 2 + 0.02))
+                if moment >= now:
+                    break
+                editor = rng.choice(staff)
+                before = {field: getattr(client, field) for field in EDITABLE_FIELDS}
+                after = _later_change(rng, fakers, client)
+                changes = diff(before, after)
+                if not changes:
+                    continue
+                for field in changes:
+                    setattr(client, field, after[field])
+                client.updated_at, client.updated_by_id = moment, editor.id
+                record(client, "client.updated", editor, changes=changes, at=moment)
+                events += 1
+            db.session.flush()
+    report.append(f"Added {client_count - existing} demo clients with {events} timeline events.")
+    return report

@@ -1,0 +1,99 @@
+"""The client: one person the business serves."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.text import fold, phone_search_forms
+
+# The fields staff edit on the client form, in form order, with the label the form and
+# the timeline's audit both show.
+FIELD_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Email",
+    "phone": "Phone",
+    "whatsapp": "WhatsApp",
+    "birth_date": "Birth date",
+    "preferred_language": "Preferred language",
+    "address": "Address",
+    "city": "City",
+    "state": "State",
+    "postal_code": "Postal code",
+    "country": "Country",
+}
+EDITABLE_FIELDS = tuple(FIELD_LABELS)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    preferred_language: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Derived on every write (see _refresh_derived): the list's sort key and the
+    # folded text the search index covers.
+    sort_name: Mapped[str] = mapped_column(String(210))
+    search_text: Mapped[str] = mapped_column(String(600))
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_clients_sort_name_id", "sort_name", "id"),
+        # pg_trgm index for substring search; SQLite uses the FTS5 table built by the
+        # migration instead (the index is created only on PostgreSQL).
+        Index(
+            "ix_clients_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def refresh_derived(self) -> None:
+        self.sort_name = derive_sort_name(self.first_name, self.last_name)
+        self.search_text = derive_search_text(
+            self.first_name, self.last_name, self.email, self.phone, self.whatsapp
+        )
+
+    def __repr__(self) -> str:
+        return f"<Client {self.id}>"
+
+
+def derive_sort_name(first_name: str | None, last_name: str | None) -> str:
+    # Unit separator keeps "Ann Lee" apart from "Annl Ee"; folded so Á sorts with A.
+    return f"{fold(last_name or first_name)}\x1f{fold(first_name)}"[:210]
+
+
+def derive_search_text(first_name, last_name, email, phone, whatsapp) -> str:
+    parts = [fold(first_name), fold(last_name), (email or "").lower()]
+    parts += phone_search_forms(phone) + phone_search_forms(whatsapp)
+    return " ".join(part for part in parts if part)[:600]
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _refresh_derived(mapper, connection, client: Client) -> None:
+    client.refresh_derived()

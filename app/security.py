@@ -1,0 +1,71 @@
+"""Headers every response carries, and the error pages."""
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static" and (
+        current_user.is_authenticated or request.endpoint == "auth.login"
+    ):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register_error_handlers(app) -> None:
+    def error_page(status: int, title: str, message: str):
+        return (
+            render_template("errors/error.html", status=status, title=title, message=message),
+            status,
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return error_page(
+            400,
+            "Form expired",
+            "This form could not be sent safely. Reload the page and try again.",
+        )
+
+    @app.errorhandler(400)
+    def bad_request(_error):
+        return error_page(400, "Bad request", "The request could not be understood.")
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return error_page(403, "Not allowed", "Your role does not allow this.")
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return error_page(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return error_page(405, "Not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return error_page(
+            500, "Something went wrong", "The error has been logged. Please try again."
+        )

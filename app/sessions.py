@@ -1,0 +1,197 @@
+"""Server-side sessions: the cookie carries a random token, the data lives in the database.
+
+Signing out deletes the row, so a cookie copied before sign-out opens nothing; signing in
+rotates the token. Idle and absolute timeouts are checked on every request. The staff
+member is read in the same query as the session, so a signed-in page costs one query
+for both (see SignedInStaff).
+"""
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete, insert, select, update
+from werkzeug.datastructures import CallbackDict
+
+from app.extensions import db
+from app.models import StaffMember, StaffSession, utcnow
+from app.permissions import ROLE_PERMISSIONS
+
+# Don't write last_seen_at on every request: once a minute is precise enough for a
+# 4-hour idle timeout and keeps reads read-only.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SignedInStaff:
+    """The signed-in staff member as Flask-Login's current_user (no ORM object needed)."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @classmethod
+    def of(cls, staff: StaffMember) -> "SignedInStaff":
+        return cls(id=staff.id, name=staff.name, email=staff.email, role=staff.role)
+
+    @property
+    def permissions(self):
+        return ROLE_PERMISSIONS.get(self.role, frozenset())
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, token=None, created_at=None, last_seen_at=None, staff=None):
+        def on_update(self):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.token = token
+        self.created_at = created_at
+        self.last_seen_at = last_seen_at
+        self.staff = staff
+        self.modified = False
+        self.rotate = False
+        self.destroy = False
+
+    def regenerate(self) -> None:
+        """Give this session a new token (at sign-in), dropping the old one."""
+        self.rotate = True
+        self.modified = True
+
+    def end(self) -> None:
+        """Delete this session on the server and in the browser (sign-out)."""
+        self.clear()
+        self.destroy = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def open_session(self, app, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 100:
+            return ServerSession()
+        row = db.session.execute(
+            select(
+                StaffSession.data,
+                StaffSession.created_at,
+                StaffSession.last_seen_at,
+                StaffMember.id,
+                StaffMember.name,
+                StaffMember.email,
+                StaffMember.role,
+                StaffMember.active,
+            )
+            .outerjoin(StaffMember, StaffMember.id == StaffSession.staff_id)
+            .where(StaffSession.id == _digest(token))
+        ).first()
+        db.session.rollback()  # end the read so SQLite does not hold a snapshot
+        if row is None:
+            return ServerSession()
+        now = utcnow()
+        expired = (
+            now - row.last_seen_at > app.config["SESSION_IDLE_TIMEOUT"]
+            or now - row.created_at > app.config["SESSION_ABSOLUTE_TIMEOUT"]
+            or (row.id is not None and not row.active)
+        )
+        if expired:
+            self._delete(token)
+            return ServerSession()
+        staff = None
+        if row.id is not None:
+            staff = SignedInStaff(id=row.id, name=row.name, email=row.email, role=row.role)
+        return ServerSession(
+            json.loads(row.data),
+            token=token,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            staff=staff,
+        )
+
+    def save_session(self, app, session: ServerSession, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        if session.destroy or (session.token and not session and session.modified):
+            if session.token:
+                self._delete(session.token)
+            response.delete_cookie(name, domain=domain, path=path)
+            return
+        if session.token is None or session.rotate:
+            if not session:
+                return  # nothing worth keeping: no row, no cookie
+            if session.token:
+                self._delete(session.token)
+            session.token = secrets.token_urlsafe(32)
+            self._insert(session)
+        elif session.modified:
+            self._update(session, data=True)
+        elif utcnow() - session.last_seen_at > TOUCH_INTERVAL:
+            self._update(session, data=False)
+        else:
+            return
+        response.set_cookie(
+            name,
+            session.token,
+            httponly=self.get_cookie_httponly(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            domain=domain,
+            path=path,
+        )
+
+    @staticmethod
+    def _staff_id(session: ServerSession) -> int | None:
+        user_id = session.get("_user_id")
+        return int(user_id) if user_id else None
+
+    def _insert(self, session: ServerSession) -> None:
+        now = utcnow()
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(StaffSession).values(
+                    id=_digest(session.token),
+                    staff_id=self._staff_id(session),
+                    data=json.dumps(dict(session)),
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+
+    def _update(self, session: ServerSession, data: bool) -> None:
+        values = {"last_seen_at": utcnow()}
+        if data:
+            values |= {"data": json.dumps(dict(session)), "staff_id": self._staff_id(session)}
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(StaffSession).where(StaffSession.id == _digest(session.token)).values(values)
+            )
+
+    @staticmethod
+    def _delete(token: str) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(delete(StaffSession).where(StaffSession.id == _digest(token)))
+
+
+def end_sessions_of(staff_id: int) -> None:
+    """Sign a staff member out everywhere (deactivation). Caller commits."""
+    db.session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id))
+
+
+def purge_expired_sessions(app) -> None:
+    """Drop sessions past their idle timeout. Caller commits."""
+    cutoff = utcnow() - app.config["SESSION_IDLE_TIMEOUT"]
+    db.session.execute(delete(StaffSession).where(StaffSession.last_seen_at < cutoff))

@@ -1,0 +1,78 @@
+// Clientele's own script: small, no inline code (the CSP allows none).
+(function () {
+  "use strict";
+
+  function toast(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.classList.add("toast--visible");
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.classList.remove("toast--visible"); }, 4000);
+  }
+
+  // "Copy email" and any other [data-copy] button.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var text = button.getAttribute("data-copy");
+    var done = function () { toast("Copied " + text); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { toast("Could not copy"); });
+    } else {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand("copy"); done(); } catch (e) { toast("Could not copy"); }
+      document.body.removeChild(area);
+    }
+  });
+
+  // Tabs: arrow keys move between them, as in the WAI-ARIA tabs pattern.
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest('[role="tab"]');
+    if (!tab || (event.key !== "ArrowRight" && event.key !== "ArrowLeft")) return;
+    var tabs = Array.prototype.slice.call(tab.parentNode.querySelectorAll('[role="tab"]'));
+    var step = event.key === "ArrowRight" ? 1 : -1;
+    var next = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+    next.focus();
+    next.click();
+    event.preventDefault();
+  });
+
+  // After a tab switch, keep keyboard focus on the selected tab.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "profile-tab") {
+      var selected = document.querySelector('#profile-tab [role="tab"][aria-selected="true"]');
+      var active = document.activeElement;
+      if (selected && (!active || active === document.body || active.getAttribute("role") === "tab")) {
+        selected.focus();
+      }
+      var invalid = document.querySelector('#profile-tab [aria-invalid="true"]');
+      if (invalid) invalid.focus();
+    }
+    if (event.detail.target && event.detail.target.id === "client-form") {
+      var firstInvalid = document.querySelector('#client-form [aria-invalid="true"]');
+      if (firstInvalid) firstInvalid.focus();
+    }
+  });
+
+  // Errors htmx does not swap (403, 404, 500, network) still tell the person something.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    var messages = {
+      400: "That request was not understood. Reload the page and try again.",
+      403: "Your role does not allow this.",
+      404: "That record no longer exists.",
+      429: "Too many attempts. Wait a moment and try again.",
+    };
+    toast(messages[status] || "Something went wrong. Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("No connection to Clientele. Check the network and try again.");
+  });
+})();

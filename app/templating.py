@@ -1,0 +1,143 @@
+"""Filters and globals the templates share: dates in the business time zone, phones,
+country and language names."""
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from flask import current_app
+from markupsafe import Markup
+
+from app.permissions import Permission, can
+
+
+def business_zone() -> ZoneInfo:
+    return _zone(current_app.config["TIMEZONE"])
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _locale() -> str:
+    return current_app.config["BUSINESS_LOCALE"]
+
+
+def local_datetime(value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, style, tzinfo=business_zone(), locale=_locale())
+
+
+def local_date(value: date | None, style: str = "long") -> str:
+    return format_date(value, style, locale=_locale()) if value else ""
+
+
+def iso_datetime(value: datetime) -> str:
+    return value.astimezone(business_zone()).isoformat(timespec="seconds")
+
+
+def age(birth_date: date | None, today: date | None = None) -> int | None:
+    if birth_date is None:
+        return None
+    today = today or datetime.now(business_zone()).date()
+    years = today.year - birth_date.year
+    if (today.month, today.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def phone_display(e164: str | None) -> str:
+    """National format for numbers of the business's region, international otherwise."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    region = phonenumbers.region_code_for_number(number)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == current_app.config["DEFAULT_PHONE_REGION"]
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def whatsapp_url(e164: str) -> str:
+    return "https://wa.me/" + e164.lstrip("+")
+
+
+@lru_cache(maxsize=4)
+def country_names(locale: str) -> dict[str, str]:
+    territories = Locale.parse(locale).territories
+    excluded = {"EU", "EZ", "UN", "ZZ", "QO"}
+    return {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in excluded
+    }
+
+
+@lru_cache(maxsize=4)
+def language_names(locale: str) -> dict[str, str]:
+    from babel.localedata import locale_identifiers
+
+    names = Locale.parse(locale).languages
+    codes = {ident for ident in locale_identifiers() if "_" not in ident}
+    return {code: names[code] for code in codes if code in names}
+
+
+def country_name(code: str | None) -> str:
+    return country_names(_locale()).get(code, code) if code else ""
+
+
+def language_name(code: str | None) -> str:
+    return language_names(_locale()).get(code, code) if code else ""
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        local_date=local_date,
+        iso_datetime=iso_datetime,
+        phone=phone_display,
+        country_name=country_name,
+        language_name=language_name,
+        age=age,
+        whatsapp_url=whatsapp_url,
+    )
+    app.jinja_env.globals.update(can=can, Permission=Permission, Markup=Markup)
+    register_activity_helpers(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def changed_value(field: str, value) -> str:
+    """How the audit shows one stored value of a client field."""
+    if value in (None, ""):
+        return "—"
+    if field in ("phone", "whatsapp"):
+        return phone_display(value)
+    if field == "birth_date":
+        return local_date(date.fromisoformat(value), "medium")
+    if field == "country":
+        return country_name(value)
+    if field == "preferred_language":
+        return language_name(value)
+    return str(value)
+
+
+def register_activity_helpers(app) -> None:
+    from app.activity import VERB_LABELS
+    from app.models import FIELD_LABELS
+
+    app.jinja_env.filters.update(
+        changed_value=changed_value,
+        field_label=lambda field: FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+        verb_label=lambda verb: VERB_LABELS.get(verb, verb),
+    )

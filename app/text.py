@@ -1,0 +1,57 @@
+"""Text folding shared by what we store for search and what we search for.
+
+Both sides must fold the same way, so this is the one place that decides it.
+"""
+
+import re
+import unicodedata
+
+import phonenumbers
+
+_PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, accent-free, single-spaced: "José  Ñúñez" -> "jose nunez"."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def phone_search_forms(e164: str | None) -> list[str]:
+    """Every digit string a person may type for a number: international, national, bare."""
+    if not e164:
+        return []
+    forms = [digits(e164)]
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return forms
+    national = digits(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    significant = phonenumbers.national_significant_number(number)
+    for form in (national, significant):
+        if form and form not in forms:
+            forms.append(form)
+    return forms
+
+
+def phone_query_digits(query: str) -> str | None:
+    """The digits to look for when a query reads as a phone number, else None."""
+    query = query.strip()
+    if not _PHONE_QUERY.match(query):
+        return None
+    found = digits(query)
+    if query.startswith("00"):
+        found = found[2:]  # international prefix written as 00 instead of +
+    return found if len(found) >= 3 else None
+
+
+def has_control_chars(text: str) -> bool:
+    return bool(_CONTROL_CHARS.search(text))
