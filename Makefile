@@ -13,6 +13,7 @@ $(BIN)/python:
 
 # Installs the pinned set (requirements.lock) with uv, which is several times faster than pip.
 $(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	touch $@

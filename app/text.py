@@ -9,7 +9,7 @@ import unicodedata
 import phonenumbers
 
 _PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def fold(text: str | None) -> str:
@@ -54,4 +54,4 @@ def phone_query_digits(query: str) -> str | None:
 
 
 def has_control_chars(text: str) -> bool:
-    return bool(_CONTROL_CHARS.search(text))
+    return bool(CONTROL_CHARS.search(text))

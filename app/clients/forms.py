@@ -28,7 +28,11 @@ def _clean(value):
 def _text(label, max_length, *validators, **kwargs):
     return StringField(
         label,
-        validators=[*validators, Length(max=max_length), no_control_characters],
+        validators=[
+            *validators,
+            Length(max=max_length, message=f"Use at most {max_length} characters."),
+            no_control_characters,
+        ],
         filters=[_clean],
         **kwargs,
     )
@@ -61,13 +65,21 @@ class PhoneField(StringField):
         self.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+class FriendlyDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a real date, for example 1990-04-12.") from error
+
+
 class ClientForm(FlaskForm):
     first_name = _text(FIELD_LABELS["first_name"], 100, DataRequired("Enter a first name."))
     last_name = _text(FIELD_LABELS["last_name"], 100)
     email = _text(FIELD_LABELS["email"], 254)
     phone = PhoneField(FIELD_LABELS["phone"])
     whatsapp = PhoneField(FIELD_LABELS["whatsapp"])
-    birth_date = DateField(
+    birth_date = FriendlyDateField(
         FIELD_LABELS["birth_date"],
         validators=[Optional()],
         render_kw={"max": ""},

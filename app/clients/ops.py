@@ -41,6 +41,9 @@ def create_client(values: dict, actor) -> Client:
 def update_client(client: Client, values: dict, actor) -> dict:
     """Apply the changed fields; returns field -> [old, new] (empty when nothing changed)."""
     with write_transaction():
+        # Read the row under a lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
+        # one) so a concurrent save waits for this one instead of failing.
+        db.session.refresh(client, with_for_update=True)
         before = {field: getattr(client, field) for field in EDITABLE_FIELDS}
         changes = diff(before, {field: values.get(field) for field in EDITABLE_FIELDS})
         if not changes:

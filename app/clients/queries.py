@@ -1,5 +1,6 @@
 """Reads for the client list, search, profile and timeline: plain functions returning rows."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Activity, Client, StaffMember
-from app.text import fold, phone_query_digits
+from app.text import CONTROL_CHARS, fold, phone_query_digits
 
 MIN_INDEXED_TERM = 3  # trigram indexes match terms of three characters or more
 
@@ -31,6 +32,7 @@ class Page:
 
 def search_terms(query: str) -> list[str]:
     """The folded terms a query asks for; a phone-like query is one string of digits."""
+    query = CONTROL_CHARS.sub(" ", query)
     phone_digits = phone_query_digits(query)
     if phone_digits:
         return [phone_digits]
@@ -115,10 +117,18 @@ def encode_cursor(occurred_at: datetime, activity_id: int) -> str:
     return f"{(occurred_at - EPOCH) // MICROSECOND}-{activity_id}"
 
 
+_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,18})$")
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Raises ValueError for anything that is not a cursor we made."""
-    micros, activity_id = cursor.split("-", 1)
-    return EPOCH + int(micros) * MICROSECOND, int(activity_id)
+    match = _CURSOR.match(cursor)
+    if not match:
+        raise ValueError("not a timeline cursor")
+    try:
+        return EPOCH + int(match[1]) * MICROSECOND, int(match[2])
+    except OverflowError as error:
+        raise ValueError("timeline cursor out of range") from error
 
 
 def timeline_page(client_id: int, before: str | None = None, limit: int = 25) -> Page:

@@ -16,7 +16,7 @@ def _after_id() -> int | None:
     after = request.args.get("after", "")
     if not after:
         return None
-    if not after.isdigit():
+    if not after.isdigit() or len(after) > 18:
         abort(400)
     return int(after)
 

@@ -1,0 +1,220 @@
+"""The client form: validation beside each field, nothing typed lost, 422 for htmx, E.164."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Activity, Client
+
+VALID = {
+    "first_name": "Amara",
+    "last_name": "Okafor",
+    "email": "Amara.Okafor@Example.com",
+    "phone": "020 7946 0958",
+    "whatsapp": "+33 6 12 34 56 78",
+    "birth_date": "1990-04-12",
+    "preferred_language": "fr",
+    "address": "12 Baker Street",
+    "city": "London",
+    "state": "",
+    "postal_code": "NW1 6XE",
+    "country": "GB",
+}
+
+
+def stored(app, client_id):
+    with app.app_context():
+        return db.session.get(Client, client_id)
+
+
+def test_new_client_form_has_every_field_labelled(owner):
+    page = owner.get("/clients/new").text
+    for label in [
+        "First name",
+        "Last name",
+        "Email",
+        "Phone",
+        "WhatsApp",
+        "Birth date",
+        "Preferred language",
+        "Address",
+        "City",
+        "State",
+        "Postal code",
+        "Country",
+    ]:
+        assert f">{label}" in page, label
+    assert ">Save</button>" in page
+    assert '<option value="fr">French</option>' in page
+    assert '<option value="GB">United Kingdom</option>' in page
+
+
+def test_create_stores_normalised_values_and_redirects_to_the_profile(app, owner):
+    response = owner.post("/clients/new", data=VALID)
+    assert response.status_code == 303
+    client_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    client = stored(app, client_id)
+    assert client.email == "amara.okafor@example.com"
+    assert client.phone == "+442079460958"
+    assert client.whatsapp == "+33612345678"
+    assert client.birth_date == date(1990, 4, 12)
+    assert client.state is None  # blank stays empty, not ""
+    assert client.created_by_id == owner.staff.id
+
+
+def test_htmx_create_answers_with_hx_redirect(owner):
+    response = owner.post("/clients/new", data=VALID, hx=True)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/clients/")
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("first_name", "", "Enter a first name."),
+        ("first_name", "   ", "Enter a first name."),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("email", "a@b", "Enter a valid email address."),
+        ("phone", "12", "not a valid phone number"),
+        ("phone", "call me maybe", "does not look like a phone number"),
+        ("whatsapp", "+44 1234", "not a valid phone number"),
+        ("birth_date", (date.today() + timedelta(days=1)).isoformat(), "cannot be in the future"),
+        ("birth_date", "1899-12-31", "after 1900"),
+        ("birth_date", "31/02/2000", "Enter a real date"),
+        ("preferred_language", "xx-evil", "Not a valid choice."),
+        ("country", "XX", "Not a valid choice."),
+        ("first_name", "A" * 101, "Use at most 100 characters."),
+        ("address", "x" * 201, "Use at most 200 characters."),
+        ("postal_code", "1" * 21, "Use at most 20 characters."),
+        ("city", "Lon\x00don", "control characters"),
+        ("last_name", "Ok\x07afor", "control characters"),
+    ],
+)
+def test_bad_input_gets_a_message_beside_the_field_and_keeps_everything(
+    app, owner, field, value, message
+):
+    data = {**VALID, field: value}
+    response = owner.post("/clients/new", data=data, hx=True)
+    assert response.status_code == 422
+    html = response.text
+    assert "<html" not in html
+    error_at = html.index(f'id="{field}-error"')
+    assert message in html[error_at : error_at + 300]
+    assert f'aria-describedby="{field}-error"' in html or f'{field}-error"' in html
+    # Everything else typed comes back.
+    for other in ("last_name", "address", "city", "postal_code"):
+        if other != field:
+            assert f'value="{VALID[other]}"' in html, other
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Client)) == 0
+
+
+def test_a_plain_post_with_errors_returns_the_whole_page_with_422(owner):
+    response = owner.post("/clients/new", data={**VALID, "email": "nope"})
+    assert response.status_code == 422
+    assert "<html" in response.text
+    assert 'value="nope"' in response.text
+
+
+def test_client_limit_stops_creation_with_a_clear_message(make_app, login):
+    app = make_app(MAX_CLIENTS=1)
+    desk = login("front_desk", client=app.test_client())
+    assert desk.post("/clients/new", data=VALID).status_code == 303
+    refused = desk.post("/clients/new", data={**VALID, "first_name": "Second"}, hx=True)
+    assert refused.status_code == 422
+    assert "allows 1 clients" in refused.text
+    assert 'value="Second"' in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Client)) == 1
+
+
+def test_edit_shows_stored_values_and_saves_changes_with_an_audit(app, owner, client_factory):
+    client_id = client_factory(first_name="Lena", last_name="Berg", phone="+442079460958")
+    form = owner.get(f"/clients/{client_id}/edit").text
+    assert 'value="020 7946 0958"' in form  # shown the way people read it
+    response = owner.post(
+        f"/clients/{client_id}/edit",
+        data={
+            "first_name": "Lena",
+            "last_name": "Berg-Olsen",
+            "phone": "020 7946 0958",
+            "city": "Oslo",
+        },
+    )
+    assert response.status_code == 303
+    client = stored(app, client_id)
+    assert (client.last_name, client.city, client.phone) == ("Berg-Olsen", "Oslo", "+442079460958")
+    assert client.updated_by_id == owner.staff.id
+    with app.app_context():
+        update = db.session.scalars(
+            select(Activity).where(
+                Activity.client_id == client_id, Activity.verb == "client.updated"
+            )
+        ).one()
+    assert update.changes == {"last_name": ["Berg", "Berg-Olsen"], "city": [None, "Oslo"]}
+    assert update.actor_id == owner.staff.id
+
+
+def test_saving_without_changes_records_nothing(app, owner, client_factory):
+    client_id = client_factory(first_name="Same", last_name="As Before")
+    owner.post(f"/clients/{client_id}/edit", data={"first_name": "Same", "last_name": "As Before"})
+    with app.app_context():
+        verbs = db.session.scalars(
+            select(Activity.verb).where(Activity.client_id == client_id)
+        ).all()
+    assert verbs == ["client.created"]
+
+
+def test_htmx_edit_returns_the_overview_and_refreshes_the_header(owner, client_factory):
+    client_id = client_factory(first_name="Rui", last_name="Costa")
+    response = owner.post(
+        f"/clients/{client_id}/edit", data={"first_name": "Rui", "last_name": "Costa Lima"}, hx=True
+    )
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert 'id="profile-tab"' in response.text
+    assert 'hx-swap-oob="true"' in response.text and "Rui Costa Lima</h1>" in response.text
+    assert response.headers["HX-Push-Url"] == f"/clients/{client_id}"
+
+
+def test_htmx_edit_error_returns_the_form_with_422(owner, client_factory):
+    client_id = client_factory(first_name="Kim")
+    response = owner.post(
+        f"/clients/{client_id}/edit", data={"first_name": "", "email": "kim@"}, hx=True
+    )
+    assert response.status_code == 422
+    assert "Enter a first name." in response.text
+    assert 'value="kim@"' in response.text
+
+
+def test_edit_of_an_unknown_client_is_404(owner):
+    assert owner.get("/clients/999999/edit").status_code == 404
+    assert owner.post("/clients/999999/edit", data=VALID).status_code == 404
+
+
+def test_writes_need_csrf(owner, client_factory):
+    client_id = client_factory()
+    assert owner.client.post("/clients/new", data=VALID).status_code == 400
+    assert owner.client.post(f"/clients/{client_id}/edit", data=VALID).status_code == 400
+    # htmx sends the token in a header instead of the form.
+    response = owner.client.post(
+        "/clients/new",
+        data={**VALID, "csrf_token": ""},
+        headers={"HX-Request": "true", "X-CSRFToken": owner.token},
+    )
+    assert response.status_code == 204
+
+
+def test_overlong_and_odd_text_never_reaches_the_database_as_an_error(owner):
+    data = {
+        **VALID,
+        "first_name": "Ünïcødé 名前 🙂",
+        "last_name": "O'Brien-Łukasz",
+        "city": "Zürich",
+    }
+    assert owner.post("/clients/new", data=data).status_code == 303
+    odd = {**VALID, "email": "x" * 300 + "@example.com", "phone": "9" * 5000}
+    response = owner.post("/clients/new", data=odd)
+    assert response.status_code == 422

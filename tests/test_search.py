@@ -1,0 +1,189 @@
+"""Client list and instant search: sorting, keyset pages, names, emails, phones, the index."""
+
+import pytest
+from sqlalchemy import text
+
+from app.clients.queries import client_page, search_terms
+from app.extensions import db
+
+
+def names(page):
+    return [f"{row.first_name} {row.last_name or ''}".strip() for row in page.rows]
+
+
+@pytest.fixture
+def people(client_factory):
+    return {
+        "jose": client_factory(
+            first_name="José",
+            last_name="Núñez",
+            email="jose.nunez@example.com",
+            phone="+442079460958",
+        ),
+        "zoe": client_factory(
+            first_name="Zoë", last_name="Ålander", email="zoe@example.org", phone="+14155550123"
+        ),
+        "ann": client_factory(first_name="Ann", last_name="Lee", email="ann.lee@example.net"),
+        "bo": client_factory(first_name="Bo", last_name=None, whatsapp="+33612345678"),
+    }
+
+
+def test_list_is_sorted_by_last_then_first_name_ignoring_accents(app_ctx, people, client_factory):
+    client_factory(first_name="Aaron", last_name="Lee")
+    assert names(client_page()) == ["Zoë Ålander", "Bo", "Aaron Lee", "Ann Lee", "José Núñez"]
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("jose", ["José Núñez"]),
+        ("JOSÉ", ["José Núñez"]),
+        ("nunez", ["José Núñez"]),
+        ("úñe", ["José Núñez"]),
+        ("osé Nú", ["José Núñez"]),
+        ("alander", ["Zoë Ålander"]),
+        ("zoe", ["Zoë Ålander"]),
+        ("ann le", ["Ann Lee"]),
+        ("example.org", ["Zoë Ålander"]),
+        ("ANN.LEE@", ["Ann Lee"]),
+        ("020 7946 0958", ["José Núñez"]),
+        ("+44 20 7946 0958", ["José Núñez"]),
+        ("79460958", ["José Núñez"]),
+        ("(020) 7946-0958", ["José Núñez"]),
+        ("0044 20 7946 0958", ["José Núñez"]),
+        ("415 555 0123", ["Zoë Ålander"]),
+        ("06 12 34 56 78", ["Bo"]),  # the WhatsApp number, as the French write it
+        ("nobody", []),
+        ("le", ["Ann Lee"]),  # short terms match the start of the last name
+        ("l", ["Ann Lee"]),
+    ],
+)
+def test_search_finds(app_ctx, people, query, expected):
+    assert names(client_page(query)) == expected
+
+
+def test_search_terms_fold_and_read_phones():
+    assert search_terms("  José   NÚÑEZ ") == ["jose", "nunez"]
+    assert search_terms("+44 20 7946 0958") == ["442079460958"]
+    assert search_terms("020-7946-0958") == ["02079460958"]
+    assert search_terms("12") == ["12"]  # too short to be a phone: a name prefix
+
+
+def test_search_uses_the_index_not_a_table_scan(app_ctx, people):
+    if db.engine.dialect.name == "sqlite":
+        # The FTS5 table holds the folded text of every client, kept by triggers.
+        rows = db.session.execute(
+            text("SELECT rowid FROM client_search WHERE client_search MATCH '\"nunez\"'")
+        ).all()
+        assert [row[0] for row in rows] == [people["jose"]]
+        from sqlalchemy.dialects import sqlite
+
+        from app.clients.queries import _matching
+
+        compiled = str(_matching(["nunez"], "sqlite").compile(dialect=sqlite.dialect()))
+        assert "client_search MATCH" in compiled
+    else:
+        db.session.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(
+            row[0]
+            for row in db.session.execute(
+                text("EXPLAIN SELECT id FROM clients WHERE search_text LIKE '%nunez%'")
+            )
+        )
+        assert "ix_clients_search_text_trgm" in plan
+
+
+def test_search_index_follows_every_write(app, owner, client_factory):
+    client_id = client_factory(first_name="Marta", last_name="Kowalska")
+    with app.app_context():
+        assert names(client_page("kowalska")) == ["Marta Kowalska"]
+    response = owner.post(
+        f"/clients/{client_id}/edit", data={"first_name": "Marta", "last_name": "Nowak"}
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        assert names(client_page("kowalska")) == []
+        assert names(client_page("nowak")) == ["Marta Nowak"]
+
+
+def test_keyset_pages_neither_repeat_nor_skip(app, client_factory):
+    for index in range(7):
+        client_factory(first_name=f"Twin{index % 2}", last_name="Same")  # ties on the sort key
+    client_factory(first_name="Zed", last_name="Zulu")
+    with app.app_context():
+        seen, after = [], None
+        while True:
+            page = client_page(after_id=after, limit=3)
+            seen += [row.id for row in page.rows]
+            if not page.next_cursor:
+                break
+            after = int(page.next_cursor)
+        assert len(seen) == 8 == len(set(seen))
+        assert seen == [row.id for row in client_page(limit=50).rows]
+
+
+def test_list_page_and_htmx_fragment(owner, people):
+    page = owner.get("/clients")
+    assert page.status_code == 200
+    assert "<html" in page.text and 'id="client-results"' in page.text
+    assert 'aria-label="Search clients"' in page.text or ">Search clients</label>" in page.text
+    assert ">New client</a>" in page.text
+    assert "Vary" in page.headers and "HX-Request" in page.headers["Vary"]
+    fragment = owner.get("/clients?q=jose", hx=True)
+    assert "<html" not in fragment.text
+    assert fragment.text.lstrip().startswith('<tbody id="client-results"')
+    assert "José" in fragment.text and "Zoë" not in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_search_works_without_javascript(owner, people):
+    page = owner.get("/clients?q=zoe")
+    assert "<html" in page.text
+    assert 'value="zoe"' in page.text
+    assert "Zoë" in page.text and "José" not in page.text
+
+
+def test_rows_link_the_full_name_to_the_profile_and_show_contact(owner, people):
+    page = owner.get("/clients?q=jose").text
+    assert f'href="/clients/{people["jose"]}">José Núñez</a>' in page
+    assert "jose.nunez@example.com" in page
+    assert "020 7946 0958" in page  # stored E.164, shown in the national format
+
+
+def test_more_sentinel_loads_the_next_page(make_app, login, client_factory):
+    app = make_app(PAGE_SIZE=2)
+    browser = login(client=app.test_client())
+    for letter in "abcde":
+        client_factory(first_name="Client", last_name=f"{letter}-family")
+    first = browser.get("/clients", hx=True).text
+    assert first.count('<th scope="row"') == 2
+    assert 'hx-trigger="revealed"' in first
+    sentinel_url = first.split('hx-get="')[-1].split('"')[0].replace("&amp;", "&")
+    second = browser.get(sentinel_url, hx=True).text
+    assert not second.lstrip().startswith("<tbody")  # rows that replace the sentinel
+    assert "c-family" in second and "a-family" not in second
+    full = browser.get(sentinel_url)  # the same URL as a real page
+    assert "<html" in full.text and "c-family" in full.text
+
+
+def test_empty_results_say_so(owner):
+    assert "No clients yet" in owner.get("/clients").text
+    assert "No clients match “zzz”" in owner.get("/clients?q=zzz", hx=True).text
+
+
+def test_hostile_search_input_is_harmless(owner, people):
+    for query in [
+        '"',
+        "'; DROP TABLE clients; --",
+        "a\x00b",
+        "%",
+        "_",
+        "*",
+        "NEAR(",
+        "\\",
+        "é" * 500,
+    ]:
+        response = owner.get("/clients", query_string={"q": query})
+        assert response.status_code == 200, query
+    assert owner.get("/clients?after=abc").status_code == 400
+    assert "<script>" not in owner.get("/clients", query_string={"q": "<script>x"}).text
