@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlalchemy import func, select, text
 
 from app.clients import ops
@@ -67,10 +68,8 @@ def test_activity_is_written_in_the_same_transaction_as_the_change(
     monkeypatch.setattr(client_ops, "record", broken_record)
     with app.app_context():
         client = db.session.get(Client, client_id)
-        try:
+        with pytest.raises(RuntimeError):
             client_ops.update_client(client, {"first_name": "Changed"}, editor)
-        except RuntimeError:
-            pass
     with app.app_context():
         assert db.session.get(Client, client_id).first_name == "Atomic"  # rolled back together
 
