@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from app.extensions import db
 from app.models import StaffMember, StaffSession, utcnow
-from app.permissions import ROLE_PERMISSIONS
 
 # Don't write last_seen_at on every request: once a minute is precise enough for a
 # 4-hour idle timeout and keeps reads read-only.
@@ -45,9 +44,6 @@ class SignedInStaff:
     def of(cls, staff: StaffMember) -> "SignedInStaff":
         return cls(id=staff.id, name=staff.name, email=staff.email, role=staff.role)
 
-    @property
-    def permissions(self):
-        return ROLE_PERMISSIONS.get(self.role, frozenset())
 
 
 def _digest(token: str) -> str:
@@ -79,25 +75,29 @@ class ServerSession(CallbackDict, SessionMixin):
         self.destroy = True
 
 
+# Built once: it runs on every signed-in request.
+_SESSION_WITH_STAFF = (
+    select(
+        StaffSession.data,
+        StaffSession.created_at,
+        StaffSession.last_seen_at,
+        StaffMember.id,
+        StaffMember.name,
+        StaffMember.email,
+        StaffMember.role,
+        StaffMember.active,
+    )
+    .outerjoin(StaffMember, StaffMember.id == StaffSession.staff_id)
+    .where(StaffSession.id == bindparam("digest"))
+)
+
+
 class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return ServerSession()
-        row = db.session.execute(
-            select(
-                StaffSession.data,
-                StaffSession.created_at,
-                StaffSession.last_seen_at,
-                StaffMember.id,
-                StaffMember.name,
-                StaffMember.email,
-                StaffMember.role,
-                StaffMember.active,
-            )
-            .outerjoin(StaffMember, StaffMember.id == StaffSession.staff_id)
-            .where(StaffSession.id == _digest(token))
-        ).first()
+        row = db.session.execute(_SESSION_WITH_STAFF, {"digest": _digest(token)}).first()
         db.session.rollback()  # end the read so SQLite does not hold a snapshot
         if row is None:
             return ServerSession()

@@ -9,7 +9,6 @@ import phonenumbers
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import current_app
-from markupsafe import Markup
 
 from app.permissions import Permission, can
 
@@ -55,6 +54,11 @@ def phone_display(e164: str | None) -> str:
     """National format for numbers of the business's region, international otherwise."""
     if not e164:
         return ""
+    return _phone_display(e164, current_app.config["DEFAULT_PHONE_REGION"])
+
+
+@lru_cache(maxsize=4096)  # parsing and formatting cost ~25 µs a number; lists show 50
+def _phone_display(e164: str, home_region: str) -> str:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -62,7 +66,7 @@ def phone_display(e164: str | None) -> str:
     region = phonenumbers.region_code_for_number(number)
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL
-        if region == current_app.config["DEFAULT_PHONE_REGION"]
+        if region == home_region
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
@@ -111,7 +115,7 @@ def register_template_helpers(app) -> None:
         age=age,
         whatsapp_url=whatsapp_url,
     )
-    app.jinja_env.globals.update(can=can, Permission=Permission, Markup=Markup)
+    app.jinja_env.globals.update(can=can, Permission=Permission)
     register_activity_helpers(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
