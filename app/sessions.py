@@ -45,7 +45,6 @@ class SignedInStaff:
         return cls(id=staff.id, name=staff.name, email=staff.email, role=staff.role)
 
 
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from flask import current_app
 
 from app.permissions import Permission, can
@@ -26,10 +26,13 @@ def _locale() -> str:
     return current_app.config["BUSINESS_LOCALE"]
 
 
-def local_datetime(value: datetime | None, style: str = "medium") -> str:
+def local_datetime(value: datetime | None) -> str:
+    """Date and time to the minute in the business time zone: seconds are noise at a desk."""
     if value is None:
         return ""
-    return format_datetime(value, style, tzinfo=business_zone(), locale=_locale())
+    local, locale = value.astimezone(business_zone()), _locale()
+    day = format_date(local, "medium", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
 def local_date(value: date | None, style: str = "long") -> str:
