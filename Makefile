@@ -53,9 +53,10 @@ serve: install
 	CLIENTELE_ENV=production $(FLASK) db upgrade
 	CLIENTELE_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$${SERVE_PORT:-8000} --access-logfile - wsgi:app
 
+# Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scale 0.05 --only sqlite".
 bench: install
 	bash scripts/ensure-wrk.sh
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,386 @@
+"""`make bench`: build large databases, load the pages with wrk, time search, print targets.
+
+    python -m bench.run [--scale 1.0] [--only sqlite|postgres] [--duration 10] [--rounds 2]
+                        [--connections 8] [--rebuild] [--explain]
+
+Full size (scale 1.0): 100,000 clients with 2,000,000 timeline events plus one client with
+50,000 events for the pages, and 1,000,000 clients for in-process search, on SQLite and on
+PostgreSQL. Built databases are cached under bench/data/. The exit status is 0 when every
+measurement ran (whatever the targets say) and 1 when something crashed.
+"""
+
+import argparse
+import gzip
+import math
+import os
+import random
+import secrets
+import signal
+import statistics
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from bench import search
+from bench.build import Database, Sizes, build_postgres, build_sqlite
+from bench.pg import Cluster
+from bench.util import DATA_DIR, REPO, bench_app, log, step
+from bench.web import COOKIE, HTMX, Gunicorn, Load, check, combine, sign_in, wrk
+
+OWNER_EMAIL = "bench.owner@example.com"
+LOAD_AT_START = os.getloadavg()
+PROFILE_SAMPLE = 200  # distinct clients the profile and Activity tab loads rotate over
+WEB_SEARCH_TERMS = 50
+SEARCH_TERMS = 200
+JS_BUDGET = 20_000  # bytes gzipped
+
+ENDPOINTS = (
+    # key, label (the paths and headers of each are in measure_web)
+    ("healthz", "/healthz (ceiling; no session cookie)"),
+    ("clients", "/clients list, first page (full page)"),
+    ("search", "/clients?q= search ({terms} terms; htmx fragment)"),
+    ("profile", "profile /clients/<id> ({sample} clients; full page)"),
+    ("profile_heavy", "profile of the {heavy:,}-event client (full page)"),
+    ("activity", "Activity tab timeline page 1 ({sample} clients; htmx)"),
+    ("timeline_1", "{heavy:,}-event client: timeline page 1 (htmx)"),
+    ("timeline_n", "{heavy:,}-event client: timeline page {page:,} (htmx)"),
+)
+
+
+@dataclass
+class EngineResult:
+    loads: dict = field(default_factory=dict)
+    page: int = 0
+    heavy_events: int = 0
+    search: dict | None = None
+    search_clients: int = 0
+    explained: list = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What the web phase requests, read from the database before the load starts."""
+
+    owner_password: str
+    profile_ids: list
+    heavy_id: int
+    heavy_events: int
+    web_terms: list
+    page: int
+    cursor: str | None
+    page_size: int
+
+
+def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan:
+    """A fresh owner to sign in with, the clients to visit and the page-N cursor."""
+    from sqlalchemy import delete, func, select
+
+    from app.auth.ops import add_staff
+    from app.clients.queries import encode_cursor, timeline_page
+    from app.database import write_transaction
+    from app.extensions import db
+    from app.models import Activity, StaffMember
+
+    app = bench_app(database.url)
+    rng = random.Random(7)
+    with app.app_context():
+        with write_transaction():
+            db.session.execute(delete(StaffMember).where(StaffMember.email == OWNER_EMAIL))
+        password = secrets.token_urlsafe(16)
+        add_staff(OWNER_EMAIL, "Bench Owner", "owner", password)
+        page_size = app.config["TIMELINE_PAGE_SIZE"]
+        heavy = database.heavy_id
+        events = db.session.scalar(
+            select(func.count()).select_from(Activity).where(Activity.client_id == heavy)
+        )
+        page = min(1000, max(2, math.ceil(events / page_size)))
+        # The cursor of page N is that of the last event on page N - 1 (newest first).
+        last_of_previous = db.session.execute(
+            select(Activity.occurred_at, Activity.id)
+            .where(Activity.client_id == heavy)
+            .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+            .offset((page - 1) * page_size - 1)
+            .limit(1)
+        ).one()
+        cursor = encode_cursor(last_of_previous.occurred_at, last_of_previous.id)
+        rows = search.sample_clients(db.session, database.clients, WEB_SEARCH_TERMS * 2, 11)
+        web_terms = [term for _, term in search.terms(rows, WEB_SEARCH_TERMS, 12)]
+        if explain:
+            for label, before in (("timeline page 1", None), (f"timeline page {page}", cursor)):
+                with search.captured_statements(db.engine) as seen:
+                    timeline_page(heavy, before, page_size)
+                db.session.remove()
+                result.explained.append(f"{label} of client {heavy}:")
+                result.explained.append(search.explain(db.engine, *seen[-1]))
+        db.session.remove()
+        db.engine.dispose()
+    profile_ids = rng.sample(range(1, database.clients + 1), min(PROFILE_SAMPLE, database.clients))
+    return Plan(password, profile_ids, heavy, events, web_terms, page, cursor, page_size)
+
+
+def measure_web(database: Database, args, result: EngineResult) -> None:
+    plan = prepare_web(database, args.explain, result)
+    result.page, result.heavy_events = plan.page, plan.heavy_events
+    heavy = plan.heavy_id
+    requests_by_key = {
+        "healthz": (["/healthz"], False),
+        "clients": (["/clients"], False),
+        "search": ([f"/clients?q={quote(term)}" for term in plan.web_terms], True),
+        "profile": ([f"/clients/{cid}" for cid in plan.profile_ids], False),
+        "profile_heavy": ([f"/clients/{heavy}"], False),
+        "activity": ([f"/clients/{cid}/activity/timeline" for cid in plan.profile_ids], True),
+        "timeline_1": ([f"/clients/{heavy}/activity/timeline"], True),
+        "timeline_n": ([f"/clients/{heavy}/activity/timeline?before={plan.cursor}"], True),
+    }
+    with Gunicorn(database.url) as server:
+        cookie = sign_in(server.base, OWNER_EMAIL, plan.owner_password)
+        signed_in = {"Cookie": f"{COOKIE}={cookie}"}
+        prepared = []
+        for key, _ in ENDPOINTS:
+            paths, htmx = requests_by_key[key]
+            headers = ({} if key == "healthz" else signed_in) | (HTMX if htmx else {})
+            response = check(server.base, paths[0], headers)
+            if key == "timeline_n":
+                shown = response.text.count('<li class="event event--')
+                if shown != plan.page_size:
+                    raise RuntimeError(f"timeline page {plan.page} shows {shown} events")
+            # Both workers load their templates, connections and caches before any timing.
+            wrk(server.base, paths, headers, max(1.0, min(3.0, args.duration / 5)), 4)
+            prepared.append((key, paths, headers))
+        # Rounds over all endpoints, so drifting background load spreads over all of them
+        # instead of skewing the one that happened to run at a bad moment.
+        rounds: dict[str, list[Load]] = {key: [] for key, _, _ in prepared}
+        for number in range(1, args.rounds + 1):
+            for key, paths, headers in prepared:
+                load = wrk(server.base, paths, headers, args.duration, args.connections)
+                if load.errors:
+                    raise RuntimeError(f"{key}: {load.errors} failed requests under load")
+                rounds[key].append(load)
+                log(
+                    f"  round {number} {key:<14} {load.rps:9.1f} req/s  "
+                    f"p50 {load.p50_ms:7.2f} ms  p99 {load.p99_ms:7.2f} ms"
+                )
+        result.loads = {key: combine(loads) for key, loads in rounds.items()}
+
+
+def measure_search(database: Database, args, result: EngineResult) -> None:
+    from app.extensions import db
+
+    app = bench_app(database.url)
+    with app.app_context():
+        rows = search.sample_clients(db.session, database.clients, SEARCH_TERMS * 2, 21)
+        db.session.remove()
+    picked = search.terms(rows, SEARCH_TERMS, 22)
+    page_size = app.config["PAGE_SIZE"]
+    with step(f"timing {len(picked)} searches in-process over {database.clients:,} clients"):
+        result.search = search.time_search(app, picked, page_size)
+    result.search_clients = database.clients
+    if args.explain:
+        result.explained += search.explain_terms(
+            app,
+            picked,
+            page_size,
+            ("last name", "name prefix", "two letters", "phone last 6-8 digits", "no match"),
+        )
+    with app.app_context():
+        db.engine.dispose()
+
+
+def run_engine(engine: str, sizes: Sizes, args) -> EngineResult:
+    result = EngineResult()
+    if engine == "sqlite":
+        web = build_sqlite("web", sizes, args.rebuild)
+        searched = build_sqlite("search", sizes, args.rebuild)
+        with step("SQLite: pages under wrk"):
+            measure_web(web, args, result)
+        measure_search(searched, args, result)
+        return result
+    with Cluster(DATA_DIR) as cluster:
+        web = build_postgres(cluster, "web", sizes, args.rebuild)
+        searched = build_postgres(cluster, "search", sizes, args.rebuild)
+        with step("PostgreSQL: pages under wrk"):
+            measure_web(web, args, result)
+        measure_search(searched, args, result)
+    return result
+
+
+def javascript_size() -> tuple[int, list[str]]:
+    """Every script the app serves, each gzipped as a server would (level 6)."""
+    total, names = 0, []
+    for path in sorted((REPO / "app" / "static").rglob("*.js")):
+        total += len(gzip.compress(path.read_bytes(), compresslevel=6))
+        names.append(str(path.relative_to(REPO / "app" / "static")))
+    return total, names
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def targets(result: EngineResult) -> list[tuple[str, str]]:
+    """(figure, verdict) for each per-engine target, in TARGETS order."""
+    loads = result.loads
+    out = []
+
+    def ratio_row(numerator: str, denominator: str, limit: float, inverse: bool = False):
+        if numerator not in loads or denominator not in loads:
+            return ("not measured", "—")
+        value = loads[numerator].rps / loads[denominator].rps
+        if inverse:
+            return (f"{value:.2f}x", _verdict(value <= limit))
+        return (f"{value:.1%}", _verdict(value >= limit))
+
+    out.append(ratio_row("profile", "healthz", 0.15))
+    if "profile" in loads:
+        p99 = loads["profile"].p99_ms
+        out.append((f"{p99:.1f} ms", _verdict(p99 <= 25)))
+    else:
+        out.append(("not measured", "—"))
+    out.append(ratio_row("profile", "profile_heavy", 1.5, inverse=True))
+    out.append(ratio_row("timeline_1", "timeline_n", 1.2, inverse=True))
+    if result.search:
+        p95 = result.search["p95_ms"]
+        out.append((f"{p95:.1f} ms", _verdict(p95 <= 15)))
+    else:
+        out.append(("not measured", "—"))
+    return out
+
+
+def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed: float) -> None:
+    engines = list(results)
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    any_result = next((result for result in results.values() if result), EngineResult())
+    page = any_result.page or min(1000, math.ceil(sizes.heavy / 25))
+    heavy = any_result.heavy_events or sizes.heavy
+    width, column = 60, 30
+    error = f"{'error':>{column}}"
+    lines = [
+        "",
+        f"Clientele benchmark, scale {args.scale:g}: {sizes.clients:,} clients with "
+        f"{sizes.activities:,} events + 1 client with {heavy:,} events; search over "
+        f"{sizes.search_clients:,} clients",
+        f"gunicorn 2 sync workers, production settings; wrk -t1 -c{args.connections} "
+        f"-d{args.duration:g}s on loopback, {args.rounds} rounds per endpoint (req/s: mean, "
+        "p50: mean, p99: worst round); cost = 1 / (req/s)",
+        f"load average at start {LOAD_AT_START[0]:.1f}, at end {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs (other work on the machine skews every figure)",
+        "",
+        " " * width + "".join(f"{names[e]:>{column}}" for e in engines),
+        " " * width + f"{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}" * len(engines),
+    ]
+    for key, label in ENDPOINTS:
+        label = label.format(terms=WEB_SEARCH_TERMS, sample=PROFILE_SAMPLE, heavy=heavy, page=page)
+        cells = ""
+        for engine in engines:
+            load: Load | None = (results[engine].loads if results[engine] else {}).get(key)
+            cells += f"{load.rps:>10.1f}{load.p50_ms:>10.2f}{load.p99_ms:>10.2f}" if load else error
+        lines.append(f"{label:<{width}}{cells}")
+    cells = ""
+    for engine in engines:
+        found = results[engine].search if results[engine] else None
+        cells += f"{'':>10}{found['median_ms']:>10.2f}{found['p95_ms']:>10.2f}" if found else error
+    label = f"search in-process, {SEARCH_TERMS} terms (median, p95)"
+    lines.append(f"{label:<{width}}{cells}")
+    target_labels = [
+        "profile req/s >= 15% of /healthz req/s",
+        "profile p99 <= 25 ms",
+        f"{heavy:,}-event client's profile cost <= 1.5x average",
+        f"timeline page {page:,} cost <= 1.2x page 1",
+        f"search p95 <= 15 ms at {sizes.search_clients:,} clients",
+    ]
+    lines += ["", f"{'target':<{width}}" + "".join(f"{names[e]:>{column}}" for e in engines)]
+    per_engine = {e: targets(results[e]) if results[e] else None for e in engines}
+    for index, label in enumerate(target_labels):
+        cells = ""
+        for engine in engines:
+            if per_engine[engine] is None:
+                cells += error
+            else:
+                figure, verdict = per_engine[engine][index]
+                cells += f"{figure:>{column - 8}}{verdict:>8}"
+        lines.append(f"{label:<{width}}{cells}")
+    js_bytes, js_files = js
+    lines.append(
+        f"{'JavaScript <= 20 KB gzipped (both engines)':<{width}}"
+        f"{f'{js_bytes / 1000:.1f} KB':>{column - 8}}{_verdict(js_bytes <= JS_BUDGET):>8}"
+    )
+    lines.append(
+        f"  (gzip -6 of each of {', '.join(js_files)} under app/static; 20 KB = 20,000 bytes)"
+    )
+    if sizes.search_clients < 1_000_000 or sizes.heavy < 50_000:
+        lines.append(
+            "\nBelow full size (--scale 1): the targets are set for full size, so these "
+            "verdicts are indicative only."
+        )
+    lines.append(f"\nTotal time: {elapsed / 60:.1f} min")
+    print("\n".join(lines), flush=True)
+    for engine in engines:
+        result = results[engine]
+        if result and result.search:
+            print_search_details(names[engine], result)
+
+
+def print_search_details(name: str, result: EngineResult) -> None:
+    timings = result.search["timings"]
+    print(f"\n{name}: search by kind of term (ms; rows found of at most one page)")
+    by_kind: dict[str, list] = {}
+    for elapsed_ms, kind, _term, found in timings:
+        by_kind.setdefault(kind, []).append((elapsed_ms, found))
+    for kind in search.KINDS:
+        if kind in by_kind:
+            values = sorted(value for value, _ in by_kind[kind])
+            rows = statistics.median(found for _, found in by_kind[kind])
+            print(
+                f"  {kind:<34} median {statistics.median(values):7.2f}  max {values[-1]:7.2f}"
+                f"  rows {rows:g}"
+            )
+    print(f"{name}: slowest searches")
+    for elapsed_ms, kind, term, found in sorted(timings, reverse=True)[:5]:
+        print(f"  {elapsed_ms:8.2f} ms  {found:>3} rows  {kind:<34} {term!r}")
+    if result.explained:
+        print(f"\n{name}: query plans")
+        print("\n".join(result.explained))
+    sys.stdout.flush()
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every size")
+    parser.add_argument("--only", choices=("sqlite", "postgres"), help="one engine only")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--rounds", type=int, default=2, help="wrk runs per endpoint")
+    parser.add_argument("--rebuild", action="store_true", help="ignore cached databases")
+    parser.add_argument("--explain", action="store_true", help="print query plans too")
+    args = parser.parse_args(argv)
+    if min(args.scale, args.duration, args.connections, args.rounds) <= 0:
+        parser.error("--scale, --duration, --connections and --rounds must be positive")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    # A stop signal unwinds normally, so gunicorn and PostgreSQL are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.monotonic()
+    sizes = Sizes.scaled(args.scale)
+    engines = [args.only] if args.only else ["sqlite", "postgres"]
+    results, crashed = {}, False
+    for engine in engines:
+        try:
+            results[engine] = run_engine(engine, sizes, args)
+        except Exception:
+            traceback.print_exc()
+            log(f"{engine}: crashed; carrying on with the rest")
+            results[engine], crashed = None, True
+    report(results, sizes, args, javascript_size(), time.monotonic() - started)
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
