@@ -96,8 +96,8 @@ class DatabaseSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return ServerSession()
+        # The request's own transaction: the page's queries reuse this connection.
         row = db.session.execute(_SESSION_WITH_STAFF, {"digest": _digest(token)}).first()
-        db.session.rollback()  # end the read so SQLite does not hold a snapshot
         if row is None:
             return ServerSession()
         now = utcnow()

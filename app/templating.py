@@ -22,8 +22,13 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _locale() -> str:
-    return current_app.config["BUSINESS_LOCALE"]
+def _locale() -> Locale:
+    return _parsed_locale(current_app.config["BUSINESS_LOCALE"])
+
+
+@lru_cache(maxsize=8)  # babel re-parses a locale given by name on every call (~12 µs)
+def _parsed_locale(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -35,8 +40,13 @@ def local_datetime(value: datetime | None) -> str:
     return f"{day}, {format_time(local, 'short', locale=locale)}"
 
 
-def local_date(value: date | None, style: str = "long") -> str:
-    return format_date(value, style, locale=_locale()) if value else ""
+def local_date(value: date | datetime | None, style: str = "long") -> str:
+    """A calendar date; a moment is first put in the business time zone (its day there)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(business_zone()).date()
+    return format_date(value, style, locale=_locale())
 
 
 def iso_datetime(value: datetime) -> str:
@@ -100,11 +110,11 @@ def language_names(locale: str) -> dict[str, str]:
 
 
 def country_name(code: str | None) -> str:
-    return country_names(_locale()).get(code, code) if code else ""
+    return country_names(current_app.config["BUSINESS_LOCALE"]).get(code, code) if code else ""
 
 
 def language_name(code: str | None) -> str:
-    return language_names(_locale()).get(code, code) if code else ""
+    return language_names(current_app.config["BUSINESS_LOCALE"]).get(code, code) if code else ""
 
 
 def register_template_helpers(app) -> None:

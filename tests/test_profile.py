@@ -116,3 +116,14 @@ def test_no_edit_path_for_creation_date_or_history(app, owner, amara):
     }
     assert not any("activity" in route for route in routes)
     assert owner.post(f"/clients/{amara}/activity", data={}).status_code == 405
+
+
+def test_dates_of_moments_are_the_day_in_the_business_time_zone(app):
+    from datetime import UTC, datetime
+
+    from app.templating import local_date, local_datetime
+
+    late_evening_utc = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # already 2 July in London
+    with app.app_context():
+        assert local_date(late_evening_utc, "medium") == "2 Jul 2026"
+        assert local_datetime(late_evening_utc) == "2 Jul 2026, 00:30"

@@ -76,12 +76,9 @@ def test_search_uses_the_index_not_a_table_scan(app_ctx, people):
             text("SELECT rowid FROM client_search WHERE client_search MATCH '\"nunez\"'")
         ).all()
         assert [row[0] for row in rows] == [people["jose"]]
-        from sqlalchemy.dialects import sqlite
+        from app.clients.queries import _index_hits
 
-        from app.clients.queries import _matching
-
-        compiled = str(_matching(["nunez"], "sqlite").compile(dialect=sqlite.dialect()))
-        assert "client_search MATCH" in compiled
+        assert _index_hits(["nunez"], 10) == [people["jose"]]
     else:
         db.session.execute(text("SET enable_seqscan = off"))
         plan = "\n".join(
@@ -187,3 +184,49 @@ def test_hostile_search_input_is_harmless(owner, people):
         assert response.status_code == 200, query
     assert owner.get("/clients?after=abc").status_code == 400
     assert "<script>" not in owner.get("/clients", query_string={"q": "<script>x"}).text
+
+
+def test_common_terms_walk_the_name_order_and_find_the_same_clients(
+    app_ctx, people, client_factory, monkeypatch
+):
+    from app.clients import queries
+
+    for index in (3, 1, 4, 0, 2):
+        client_factory(first_name="Maria", last_name=f"Zed{index}", phone=f"+4420794600{index}0")
+    few = names(client_page("maria"))
+    few_page_two = names(
+        client_page("maria", after_id=client_page("maria", limit=2).rows[-1].id, limit=2)
+    )
+    monkeypatch.setattr(queries, "FEW_MATCHES", 2)  # now "maria" counts as a common term
+    assert names(client_page("maria")) == few == [f"Maria Zed{index}" for index in range(5)]
+    assert (
+        names(client_page("maria", after_id=client_page("maria", limit=2).rows[-1].id, limit=2))
+        == few_page_two
+    )
+    assert names(client_page("2079460")) == ["José Núñez"] + few  # digits: common too
+
+
+@pytest.mark.parametrize(
+    "term,window",
+    [
+        ("ann.lee@example.net", "ann.lee"),
+        ("jo@example.com", "jo@example.com"),  # too short a local part to stand alone
+        ("@example", "@example"),
+        ("442079460958", "9460958"),
+        ("7946095", "7946095"),
+        ("garcia", "garcia"),
+    ],
+)
+def test_the_index_is_asked_for_the_telling_part_of_a_term(term, window):
+    from app.clients.queries import index_window
+
+    assert index_window(term) == window
+
+
+def test_full_email_and_full_phone_still_match_exactly(app_ctx, people, client_factory):
+    client_factory(
+        first_name="Other", last_name="Ann", email="ann.lee@example.com"
+    )  # same local part
+    assert names(client_page("ann.lee@example.net")) == ["Ann Lee"]
+    client_factory(first_name="Near", last_name="Miss", phone="+442079460957")
+    assert names(client_page("+44 20 7946 0958")) == ["José Núñez"]
