@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import text
 
-from app.clients.queries import client_page, search_terms
+from app.clients.queries import client_page
+from app.clients.search import search_terms
 from app.extensions import db
 
 
@@ -76,9 +77,9 @@ def test_search_uses_the_index_not_a_table_scan(app_ctx, people):
             text("SELECT rowid FROM client_search WHERE client_search MATCH '\"nunez\"'")
         ).all()
         assert [row[0] for row in rows] == [people["jose"]]
-        from app.clients.queries import _index_hits
+        from app.clients.search import index_hits
 
-        assert _index_hits(["nunez"], 10) == [people["jose"]]
+        assert index_hits(["nunez"], 10) == [people["jose"]]
     else:
         db.session.execute(text("SET enable_seqscan = off"))
         plan = "\n".join(
@@ -189,7 +190,7 @@ def test_hostile_search_input_is_harmless(owner, people):
 def test_common_terms_walk_the_name_order_and_find_the_same_clients(
     app_ctx, people, client_factory, monkeypatch
 ):
-    from app.clients import queries
+    from app.clients import search
 
     for index in (3, 1, 4, 0, 2):
         client_factory(first_name="Maria", last_name=f"Zed{index}", phone=f"+4420794600{index}0")
@@ -197,7 +198,7 @@ def test_common_terms_walk_the_name_order_and_find_the_same_clients(
     few_page_two = names(
         client_page("maria", after_id=client_page("maria", limit=2).rows[-1].id, limit=2)
     )
-    monkeypatch.setattr(queries, "FEW_MATCHES", 2)  # now "maria" counts as a common term
+    monkeypatch.setattr(search, "FEW_MATCHES", 2)  # now "maria" counts as a common term
     assert names(client_page("maria")) == few == [f"Maria Zed{index}" for index in range(5)]
     assert (
         names(client_page("maria", after_id=client_page("maria", limit=2).rows[-1].id, limit=2))
@@ -218,7 +219,7 @@ def test_common_terms_walk_the_name_order_and_find_the_same_clients(
     ],
 )
 def test_the_index_is_asked_for_the_telling_part_of_a_term(term, window):
-    from app.clients.queries import index_window
+    from app.clients.search import index_window
 
     assert index_window(term) == window
 
@@ -230,3 +231,27 @@ def test_full_email_and_full_phone_still_match_exactly(app_ctx, people, client_f
     assert names(client_page("ann.lee@example.net")) == ["Ann Lee"]
     client_factory(first_name="Near", last_name="Miss", phone="+442079460957")
     assert names(client_page("+44 20 7946 0958")) == ["José Núñez"]
+
+
+def test_names_that_start_with_the_term_come_first_then_other_matches(
+    app_ctx, client_factory, monkeypatch
+):
+    from app.clients import search
+
+    client_factory(first_name="Bo", last_name="Kaleem")
+    client_factory(first_name="Leela", last_name="Adams")
+    client_factory(first_name="Ann", last_name="Lee")
+    client_factory(first_name="Zak", last_name="Leeds")
+    client_factory(first_name="Cy", last_name="Adams", email="cy.lee@example.com")
+    expected = ["Ann Lee", "Zak Leeds", "Cy Adams", "Leela Adams", "Bo Kaleem"]
+    assert names(client_page("lee")) == expected
+    for few_matches in (1000, 2):  # few matches sorted at once; many found group by group
+        monkeypatch.setattr(search, "FEW_MATCHES", few_matches)
+        seen, after = [], None
+        while True:
+            page = client_page("lee", after_id=after, limit=2)
+            seen += names(page)
+            if not page.next_cursor:
+                break
+            after = int(page.next_cursor)
+        assert seen == expected

@@ -4,24 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, text, tuple_
+from sqlalchemy import and_, bindparam, select, tuple_
 from sqlalchemy.orm import aliased
 
+from app.clients.search import LIST_COLUMNS, search_page
 from app.extensions import db
 from app.models import Activity, Client, StaffMember
-from app.text import CONTROL_CHARS, fold, phone_query_digits
-
-MIN_INDEXED_TERM = 3  # trigram indexes match terms of three characters or more
-
-LIST_COLUMNS = (
-    Client.id,
-    Client.first_name,
-    Client.last_name,
-    Client.email,
-    Client.phone,
-    Client.updated_at,
-    Client.sort_name,
-)
 
 
 @dataclass
@@ -30,82 +18,29 @@ class Page:
     next_cursor: str | None
 
 
-def search_terms(query: str) -> list[str]:
-    """The folded terms a query asks for; a phone-like query is one string of digits."""
-    query = CONTROL_CHARS.sub(" ", query)
-    phone_digits = phone_query_digits(query)
-    if phone_digits:
-        return [phone_digits]
-    return fold(query).split()[:8]
-
-
-# A search first asks the index which clients match. When there are at most this many,
-# those rows are fetched and sorted by name. When there are more (a common fragment
-# like "mar"), sorting them all would cost more than walking the clients in name order
-# and keeping the matches, which stops as soon as a page is full.
-FEW_MATCHES = 2000
-
-
-def index_window(term: str) -> str:
-    """The telling part of a term to ask the index for; the full term is checked after.
-
-    The domain of an email and the country code of a phone are shared by most clients,
-    and a trigram index pays for every common trigram it reads.
-    """
-    if "@" in term:
-        local = term.split("@", 1)[0]
-        return local if len(local) >= MIN_INDEXED_TERM else term
-    if term.isdigit() and len(term) > 7:
-        return term[-7:]
-    return term
-
-
-def _index_hits(terms: list[str], limit: int) -> list[int]:
-    """Up to `limit` ids of clients whose search text holds every term, from the index."""
-    windows = [index_window(term) for term in terms]
-    if db.engine.dialect.name == "sqlite":
-        match = " AND ".join('"' + window.replace('"', '""') + '"' for window in windows)
-        statement = text(
-            "SELECT rowid FROM client_search WHERE client_search MATCH :match LIMIT :limit"
-        ).bindparams(match=match, limit=limit)
-    else:
-        statement = (
-            select(Client.id)
-            .where(*[Client.search_text.contains(window, autoescape=True) for window in windows])
-            .limit(limit)
-        )
-    return list(db.session.scalars(statement))
-
-
-def _search_filter(terms: list[str]):
-    """A WHERE clause for clients matching every term, and how to narrow it first."""
-    long_terms = [term for term in terms if len(term) >= MIN_INDEXED_TERM]
-    holds_every_term = [Client.search_text.contains(term, autoescape=True) for term in terms]
-    if not long_terms:
-        # Only short terms ("al", "j"): the start of the last name, from the sort index.
-        prefix = terms[0]
-        return and_(Client.sort_name >= prefix, Client.sort_name < prefix + "\uffff")
-    hits = _index_hits(long_terms, FEW_MATCHES + 1)
-    if len(hits) <= FEW_MATCHES:
-        return and_(Client.id.in_(hits), *holds_every_term)
-    return and_(*holds_every_term)
-
-
 def client_page(query: str = "", after_id: int | None = None, limit: int = 50) -> Page:
-    """One page of clients sorted by last name, first name, keyset-paged after a client id."""
-    statement = select(*LIST_COLUMNS)
-    terms = search_terms(query) if query.strip() else []
-    if terms:
-        statement = statement.where(_search_filter(terms))
-    if after_id is not None:
-        anchor = select(Client.sort_name).where(Client.id == after_id).scalar_subquery()
-        # Row values let the index seek to the cursor instead of walking up to it.
-        statement = statement.where(tuple_(Client.sort_name, Client.id) > tuple_(anchor, after_id))
-    rows = db.session.execute(
-        statement.order_by(Client.sort_name, Client.id).limit(limit + 1)
-    ).all()
+    """One page of clients, keyset-paged after a client id.
+
+    Without a query, every client sorted by last name, first name; with one, the clients
+    that match it, in the order app.clients.search explains.
+    """
+    if query.strip():
+        rows = search_page(query, after_id, limit + 1)
+    else:
+        statement = select(*LIST_COLUMNS)
+        if after_id is not None:
+            statement = statement.where(
+                tuple_(Client.sort_name, Client.id) > tuple_(_sort_key_of(after_id), after_id)
+            )
+        rows = db.session.execute(
+            statement.order_by(Client.sort_name, Client.id).limit(limit + 1)
+        ).all()
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return Page(rows=rows[:limit], next_cursor=next_cursor)
+
+
+def _sort_key_of(client_id: int):
+    return select(Client.sort_name).where(Client.id == client_id).scalar_subquery()
 
 
 CreatedBy = aliased(StaffMember)
