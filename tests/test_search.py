@@ -77,9 +77,15 @@ def test_search_uses_the_index_not_a_table_scan(app_ctx, people):
             text("SELECT rowid FROM client_search WHERE client_search MATCH '\"nunez\"'")
         ).all()
         assert [row[0] for row in rows] == [people["jose"]]
-        from app.clients.search import index_hits
+        from sqlalchemy import select
 
-        assert index_hits(["nunez"], 10) == [people["jose"]]
+        from app.clients.search import count_matches, index_match
+        from app.models import Client
+
+        statement = select(Client.id).where(index_match(["nunez"]))
+        assert "client_search MATCH" in str(statement)
+        assert db.session.scalars(statement).all() == [people["jose"]]
+        assert count_matches(["example"], 2) == 2  # stops counting at the limit
     else:
         db.session.execute(text("SET enable_seqscan = off"))
         plan = "\n".join(
