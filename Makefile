@@ -28,7 +28,7 @@ run: install
 
 # SQLite, then a throwaway PostgreSQL, then Chromium: all three must pass.
 test: install
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-debian-package.sh chromium chromium
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -55,7 +55,7 @@ serve: install
 
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scale 0.05 --only sqlite".
 bench: install
-	bash scripts/ensure-wrk.sh
+	bash scripts/ensure-debian-package.sh wrk wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

@@ -10,11 +10,11 @@ import phonenumbers
 from faker import Faker
 from sqlalchemy import func, select
 
-from app.activity import diff, record
 from app.auth.ops import add_staff
-from app.database import write_transaction
+from app.clients.ops import create_client, update_client
 from app.extensions import db
 from app.models import EDITABLE_FIELDS, Client, StaffMember
+from app.sessions import SignedInStaff
 from app.text import fold
 
 DEMO_OWNER_EMAIL = "owner@example.com"
@@ -150,42 +150,28 @@ def seed(client_count: int, instance_path: str, now: datetime | None = None) -> 
     if existing >= client_count:
         report.append(f"{existing} clients already on file; nothing to add.")
         return report
-    staff = list(db.session.scalars(select(StaffMember).order_by(StaffMember.id)))
+    staff = [
+        SignedInStaff.of(member)
+        for member in db.session.scalars(select(StaffMember).order_by(StaffMember.id))
+    ]
     rng = random.Random(20261122 + existing)
     Faker.seed(20261122 + existing)
     fakers = {locale: Faker(locale) for locale in {origin[0] for origin in ORIGINS}}
     now = now or datetime.now(UTC)
     events = 0
-    with write_transaction():
-        for _ in range(client_count - existing):
-            author = rng.choice(staff)
-            created = now - timedelta(days=rng.uniform(1, 3 * 365))
-            client = Client(
-                **_client_values(rng, fakers),
-                created_at=created,
-                updated_at=created,
-                created_by_id=author.id,
-                updated_by_id=author.id,
+    # Through the same ops functions as the screens, back-dated: history as it would be.
+    for _ in range(client_count - existing):
+        created = now - timedelta(days=rng.uniform(1, 3 * 365))
+        client = create_client(_client_values(rng, fakers), rng.choice(staff), at=created)
+        events += 1
+        moment = created
+        for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6])):
+            moment += timedelta(days=rng.uniform(0.01, (now - moment).days / 2 + 0.02))
+            if moment >= now:
+                break
+            changed = update_client(
+                client, _later_change(rng, fakers, client), rng.choice(staff), at=moment
             )
-            db.session.add(client)
-            record(client, "client.created", author, at=created)
-            events += 1
-            moment = created
-            for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6])):
-                moment += timedelta(days=rng.uniform(0.01, (now - moment).days / 2 + 0.02))
-                if moment >= now:
-                    break
-                editor = rng.choice(staff)
-                before = {field: getattr(client, field) for field in EDITABLE_FIELDS}
-                after = _later_change(rng, fakers, client)
-                changes = diff(before, after)
-                if not changes:
-                    continue
-                for field in changes:
-                    setattr(client, field, after[field])
-                client.updated_at, client.updated_by_id = moment, editor.id
-                record(client, "client.updated", editor, changes=changes, at=moment)
-                events += 1
-            db.session.flush()
+            events += bool(changed)
     report.append(f"Added {client_count - existing} demo clients with {events} timeline events.")
     return report

@@ -18,14 +18,15 @@ class ClientLimitReached(Exception):
         self.limit = limit
 
 
-def create_client(values: dict, actor) -> Client:
+def create_client(values: dict, actor, at=None) -> Client:
+    """Add a client. `at` back-dates it (demo history, imports); default now."""
     limit = current_app.config.get("MAX_CLIENTS")
     with write_transaction():
         if limit is not None:
             on_file = db.session.scalar(select(func.count()).select_from(Client))
             if on_file >= limit:
                 raise ClientLimitReached(limit)
-        now = utcnow()
+        now = at or utcnow()
         client = Client(
             **{field: values.get(field) for field in EDITABLE_FIELDS},
             created_at=now,
@@ -34,12 +35,14 @@ def create_client(values: dict, actor) -> Client:
             updated_by_id=actor.id,
         )
         db.session.add(client)
-        record(client, "client.created", actor)
+        record(client, "client.created", actor, at=now)
     return client
 
 
-def update_client(client: Client, values: dict, actor) -> dict:
-    """Apply the changed fields; returns field -> [old, new] (empty when nothing changed)."""
+def update_client(client: Client, values: dict, actor, at=None) -> dict:
+    """Apply the changed fields; returns field -> [old, new] (empty when nothing changed).
+
+    `at` back-dates the change (demo history, imports); default now."""
     with write_transaction():
         # Read the row under a lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
         # one) so a concurrent save waits for this one instead of failing.
@@ -50,7 +53,7 @@ def update_client(client: Client, values: dict, actor) -> dict:
             return {}
         for field in changes:
             setattr(client, field, values.get(field))
-        client.updated_at = utcnow()
+        client.updated_at = at or utcnow()
         client.updated_by_id = actor.id
-        record(client, "client.updated", actor, changes=changes)
+        record(client, "client.updated", actor, changes=changes, at=client.updated_at)
     return changes
