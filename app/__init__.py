@@ -9,6 +9,7 @@ from jinja2 import StrictUndefined
 from app.config import load_settings
 from app.database import configure_engine
 from app.extensions import csrf, db, login_manager, migrate
+from app.paths import IdConverter
 from app.security import add_security_headers, register_error_handlers
 from app.sessions import DatabaseSessionInterface
 
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     app.session_interface = DatabaseSessionInterface()
+    app.url_map.converters["id"] = IdConverter
     with app.app_context():
         configure_engine(db.engine)
 

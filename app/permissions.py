@@ -30,13 +30,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "practitioner": frozenset(_EVERYONE | {Permission.VIEW_PROGRESS}),
 }
 
-ROLE_LABELS = {
-    "owner": "Owner",
-    "manager": "Manager",
-    "front_desk": "Front desk",
-    "practitioner": "Practitioner",
-}
-
 
 def can(user, permission: Permission) -> bool:
     if not getattr(user, "is_authenticated", False):

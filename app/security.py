@@ -4,6 +4,8 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app.htmx import is_fragment_request
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -34,6 +36,8 @@ def add_security_headers(response):
 
 
 def register_error_handlers(app) -> None:
+    from app.core import send_to_sign_in
+
     def error_page(status: int, title: str, message: str):
         return (
             render_template("errors/error.html", status=status, title=title, message=message),
@@ -42,6 +46,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        if is_fragment_request() and not current_user.is_authenticated:
+            return send_to_sign_in()  # the session ended: sign in again, not "bad request"
         return error_page(
             400,
             "Form expired",

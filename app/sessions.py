@@ -1,9 +1,13 @@
 """Server-side sessions: the cookie carries a random token, the data lives in the database.
 
 Signing out deletes the row, so a cookie copied before sign-out opens nothing; signing in
-rotates the token. Idle and absolute timeouts are checked on every request. The staff
-member is read in the same query as the session, so a signed-in page costs one query
-for both (see SignedInStaff).
+starts a new row with a new token. Idle and absolute timeouts are checked on every
+request. The staff member is read in the same query as the session, so a signed-in page
+costs one query for both (see SignedInStaff).
+
+Before sign-in there is nothing to protect but the sign-in form's CSRF token, so an
+anonymous visitor's session is a signed cookie: a bot hammering /login writes nothing
+to the database.
 """
 
 import hashlib
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
@@ -49,8 +54,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+ANONYMOUS_PREFIX = "anon."
+
+
 class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, initial=None, token=None, created_at=None, last_seen_at=None, staff=None):
+        # token: the database row's token, None for an anonymous (cookie-only) session.
         def on_update(self):
             self.modified = True
 
@@ -92,9 +101,24 @@ _SESSION_WITH_STAFF = (
 
 
 class DatabaseSessionInterface(SessionInterface):
+    @staticmethod
+    def _anonymous_serializer(app) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.secret_key, salt="clientele-anonymous-session")
+
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
-        if not token or len(token) > 100:
+        if not token or len(token) > 1000:
+            return ServerSession()
+        if token.startswith(ANONYMOUS_PREFIX):
+            try:
+                data = self._anonymous_serializer(app).loads(
+                    token.removeprefix(ANONYMOUS_PREFIX),
+                    max_age=app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds(),
+                )
+            except BadSignature:
+                return ServerSession()
+            return ServerSession(data if isinstance(data, dict) else {})
+        if len(token) > 100:
             return ServerSession()
         # The request's own transaction: the page's queries reuse this connection.
         row = db.session.execute(_SESSION_WITH_STAFF, {"digest": _digest(token)}).first()
@@ -124,14 +148,18 @@ class DatabaseSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
-        if session.destroy or (session.token and not session and session.modified):
+        signed_in = bool(session.get("_user_id"))
+        if session.destroy or (session.token and not signed_in):
             if session.token:
                 self._delete(session.token)
             response.delete_cookie(name, domain=domain, path=path)
             return
+        if not signed_in:
+            if session.modified and session:
+                value = ANONYMOUS_PREFIX + self._anonymous_serializer(app).dumps(dict(session))
+                response.set_cookie(name, value, **self._cookie_options(app))
+            return
         if session.token is None or session.rotate:
-            if not session:
-                return  # nothing worth keeping: no row, no cookie
             if session.token:
                 self._delete(session.token)
             session.token = secrets.token_urlsafe(32)
@@ -142,15 +170,16 @@ class DatabaseSessionInterface(SessionInterface):
             self._update(session, data=False)
         else:
             return
-        response.set_cookie(
-            name,
-            session.token,
-            httponly=self.get_cookie_httponly(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-            domain=domain,
-            path=path,
-        )
+        response.set_cookie(name, session.token, **self._cookie_options(app))
+
+    def _cookie_options(self, app) -> dict:
+        return {
+            "httponly": self.get_cookie_httponly(app),
+            "secure": self.get_cookie_secure(app),
+            "samesite": self.get_cookie_samesite(app),
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+        }
 
     @staticmethod
     def _staff_id(session: ServerSession) -> int | None:

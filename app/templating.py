@@ -3,6 +3,7 @@ country and language names."""
 
 from datetime import date, datetime
 from functools import lru_cache
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -53,10 +54,15 @@ def iso_datetime(value: datetime) -> str:
     return value.astimezone(business_zone()).isoformat(timespec="seconds")
 
 
+def business_today() -> date:
+    """Today where the business is (the server's clock may be in another zone)."""
+    return datetime.now(business_zone()).date()
+
+
 def age(birth_date: date | None, today: date | None = None) -> int | None:
     if birth_date is None:
         return None
-    today = today or datetime.now(business_zone()).date()
+    today = today or business_today()
     years = today.year - birth_date.year
     if (today.month, today.day) < (birth_date.month, birth_date.day):
         years -= 1
@@ -83,6 +89,12 @@ def _phone_display(e164: str, home_region: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+def mailto(email: str) -> str:
+    """A mailto: link that is only the address: "?", "&" and "%" are legal in an address
+    but would add headers (a hidden bcc) to the message."""
+    return "mailto:" + quote(email, safe="@.+-_~!$'*=")
 
 
 def whatsapp_url(e164: str) -> str:
@@ -127,6 +139,7 @@ def register_template_helpers(app) -> None:
         language_name=language_name,
         age=age,
         whatsapp_url=whatsapp_url,
+        mailto=mailto,
     )
     app.jinja_env.globals.update(can=can, Permission=Permission)
     register_activity_helpers(app)

@@ -12,13 +12,19 @@ _PHONE_QUERY = re.compile(r"^\+?[\d\s().\-/]+$")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+
+
 def fold(text: str | None) -> str:
     """Lower-case, accent-free, single-spaced: "José  Ñúñez" -> "jose nunez"."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+    return " ".join(stripped.casefold().translate(_UNDECOMPOSED).split())
 
 
 def digits(text: str) -> str:
@@ -44,7 +50,7 @@ def phone_search_forms(e164: str | None) -> list[str]:
 
 def phone_query_digits(query: str) -> str | None:
     """The digits to look for when a query reads as a phone number, else None."""
-    query = query.strip()
+    query = query.strip().replace("(0)", "")  # "+44 (0)20 7946 0958": the zero is optional
     if not _PHONE_QUERY.match(query):
         return None
     found = digits(query)

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, update
 
 from app.auth.ops import deactivate_staff
-from app.auth.routes import safe_next_path
 from app.extensions import db
 from app.models import SignInThrottle, StaffMember, StaffSession, utcnow
+from app.paths import safe_next_path
 from tests.conftest import PASSWORD, csrf_token_from, sign_in
 
 
@@ -235,3 +235,58 @@ def test_next_is_followed_after_sign_in(client, staff_factory):
     assert response.headers["Location"] == "/clients/new"
     evil = client.get("/login?next=https://evil.example/")
     assert evil.status_code == 302 and evil.headers["Location"] == "/clients"
+
+
+def test_old_failures_are_forgiven(app, client, staff_factory):
+    staff_factory(email="slow@example.com")
+    for _ in range(9):
+        sign_in(client, "slow@example.com", "typo typo typo")
+    with app.app_context():
+        db.session.execute(update(SignInThrottle).values(updated_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    sign_in(client, "slow@example.com", "typo typo typo")  # the tenth, but weeks later
+    assert sign_in(client, "slow@example.com").status_code == 303
+
+
+def test_anonymous_visits_write_nothing_to_the_database(app, client, count_queries):
+    with count_queries() as statements:
+        for _ in range(3):
+            client.get("/login")
+        client.get("/nowhere")
+    assert statements == []
+    with app.app_context():
+        assert db.session.scalars(select(StaffSession)).all() == []
+
+
+def test_a_forged_anonymous_cookie_is_ignored(client):
+    client.set_cookie("clientele_session", "anon.eyJjc3JmX3Rva2VuIjoieCJ9.forged.signature")
+    page = client.get("/login")
+    assert page.status_code == 200
+    response = client.post(
+        "/login", data={"email": "a@example.com", "password": "x" * 12, "csrf_token": "x"}
+    )
+    assert response.status_code == 400  # the forged token is not this session's
+
+
+def test_control_characters_in_the_sign_in_email_are_a_plain_refusal(client, staff_factory):
+    staff_factory(email="nul@example.com")
+    response = sign_in(client, "nul\x00@example.com")
+    assert response.status_code == 422
+    assert "control characters" in response.text
+
+
+def test_htmx_request_after_the_session_ended_asks_for_a_full_page_sign_in(app, owner):
+    with app.app_context():
+        db.session.execute(update(StaffSession).values(last_seen_at=utcnow() - timedelta(hours=5)))
+        db.session.commit()
+    response = owner.get(
+        "/clients?q=ann", hx=True, headers={"HX-Current-URL": "http://localhost/clients/7"}
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login?next=/clients/7"
+    write = owner.client.post(
+        "/clients/new",
+        data={"first_name": "X"},
+        headers={"HX-Request": "true", "X-CSRFToken": owner.token},
+    )
+    assert write.status_code == 204 and write.headers["HX-Redirect"].startswith("/login")

@@ -218,3 +218,15 @@ def test_overlong_and_odd_text_never_reaches_the_database_as_an_error(owner):
     odd = {**VALID, "email": "x" * 300 + "@example.com", "phone": "9" * 5000}
     response = owner.post("/clients/new", data=odd)
     assert response.status_code == 422
+
+
+def test_update_leaves_fields_it_was_not_given(app, client_factory, staff_factory):
+    from app.clients import ops
+
+    client_id = client_factory(first_name="Keep", email="keep@example.com", city="Leeds")
+    editor = staff_factory()
+    with app.app_context():
+        changes = ops.update_client(db.session.get(Client, client_id), {"city": "York"}, editor)
+    assert changes == {"city": ["Leeds", "York"]}
+    client = stored(app, client_id)
+    assert (client.first_name, client.email, client.city) == ("Keep", "keep@example.com", "York")

@@ -127,3 +127,40 @@ def test_dates_of_moments_are_the_day_in_the_business_time_zone(app):
     with app.app_context():
         assert local_date(late_evening_utc, "medium") == "2 Jul 2026"
         assert local_datetime(late_evening_utc) == "2 Jul 2026, 00:30"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/clients/2147483648",
+        "/clients/99999999999999999999",
+        "/clients/0",
+        "/clients/2147483648/activity/timeline",
+        "/clients/-1/edit",
+    ],
+)
+def test_ids_beyond_the_database_range_are_404(owner, url):
+    assert owner.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/clients?after=2147483648",
+        "/clients?after=0",
+        "/clients/1/activity/timeline?before=1-2147483648",
+    ],
+)
+def test_cursors_beyond_the_database_range_are_400(owner, client_factory, url):
+    client_factory()
+    assert owner.get(url, hx=True).status_code == 400
+
+
+def test_mailto_links_carry_only_the_address(owner, client_factory):
+    client_id = client_factory(first_name="Odd", email="a?bcc=x%40evil.example&y=@example.com")
+    html = owner.get(f"/clients/{client_id}").text
+    assert (
+        'href="mailto:a%3Fbcc%3Dx%2540evil.example%26y%3D@example.com"' in html
+        or "mailto:a%3Fbcc" in html
+    )
+    assert "mailto:a?bcc" not in html

@@ -261,3 +261,16 @@ def test_names_that_start_with_the_term_come_first_then_other_matches(
                 break
             after = int(page.next_cursor)
         assert seen == expected
+
+
+def test_letters_unicode_does_not_decompose_are_folded_too(app_ctx, client_factory):
+    client_factory(first_name="Łukasz", last_name="Sørensen")
+    client_factory(first_name="Æsa", last_name="Đorđević")
+    assert names(client_page("lukasz soren")) == ["Łukasz Sørensen"]
+    assert names(client_page("dordevic")) == ["Æsa Đorđević"]
+    assert names(client_page("aesa")) == ["Æsa Đorđević"]
+
+
+def test_phone_with_the_trunk_zero_in_brackets(app_ctx, people):
+    assert names(client_page("+44 (0)20 7946 0958")) == ["José Núñez"]
+    assert names(client_page("0044 (0)20 7946 0958")) == ["José Núñez"]

@@ -2,9 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from app.clients.forms import no_control_characters
+
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email."), Length(max=254), no_control_characters],
+    )
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password."), Length(max=1000)]
     )

@@ -4,7 +4,9 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.database import write_transaction
@@ -54,20 +56,38 @@ def authenticate(email: str, password: str) -> StaffMember | None:
 
 
 def _record_failure(email: str) -> None:
+    """Count a failed sign-in in one atomic upsert, so concurrent failures on any worker
+    all count; failures older than the block window, or before a block that ran out,
+    start a fresh count."""
     config = current_app.config
     now = utcnow()
+    table = SignInThrottle.__table__
+    fresh_start = or_(
+        table.c.blocked_until <= now, table.c.updated_at < now - config["SIGN_IN_BLOCK"]
+    )
+    upsert = _dialect_insert()(table).values(
+        email_digest=_throttle_key(email), failures=1, blocked_until=None, updated_at=now
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.email_digest],
+        set_={
+            "failures": case((fresh_start, 1), else_=table.c.failures + 1),
+            "blocked_until": case((fresh_start, None), else_=table.c.blocked_until),
+            "updated_at": now,
+        },
+    ).returning(table.c.failures)
     with write_transaction():
-        row = db.session.get(SignInThrottle, _throttle_key(email))
-        if row is None:
-            row = SignInThrottle(email_digest=_throttle_key(email), failures=0)
-            db.session.add(row)
-        if row.blocked_until and row.blocked_until <= now:
-            row.blocked_until = None  # a block that ran out starts a fresh count
-        row.failures = (row.failures or 0) + 1
-        row.updated_at = now
-        if row.failures >= config["SIGN_IN_MAX_FAILURES"]:
-            row.blocked_until = now + config["SIGN_IN_BLOCK"]
-            row.failures = 0
+        failures = db.session.execute(upsert).scalar_one()
+        if failures >= config["SIGN_IN_MAX_FAILURES"]:
+            db.session.execute(
+                update(table)
+                .where(table.c.email_digest == _throttle_key(email))
+                .values(blocked_until=now + config["SIGN_IN_BLOCK"], failures=0)
+            )
+
+
+def _dialect_insert():
+    return postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
 
 
 def add_staff(email: str, name: str, role: str, password: str) -> StaffMember:

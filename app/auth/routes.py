@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from babel.dates import format_timedelta
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -8,19 +6,10 @@ from app.auth import bp
 from app.auth.forms import SignInForm
 from app.auth.ops import authenticate, blocked_until
 from app.models import utcnow
+from app.paths import safe_next_path
 from app.sessions import SignedInStaff
 
 WRONG_CREDENTIALS = "Email or password is incorrect."
-
-
-def safe_next_path(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no protocol-relative //host."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,6 +29,7 @@ def login():
         else:
             staff = authenticate(form.email.data, form.password.data)
             if staff is not None:
+                session.pop("csrf_token", None)  # the signed-in session gets its own
                 session.regenerate()  # a new session id at sign-in: no fixation
                 login_user(SignedInStaff.of(staff))
                 return redirect(next_path or url_for("clients.index"), 303)

@@ -1,6 +1,6 @@
 """The client form: every rule about what a valid client field is lives here."""
 
-from datetime import date, datetime
+from datetime import date
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -10,7 +10,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.models import EDITABLE_FIELDS, FIELD_LABELS
-from app.templating import country_names, language_names, phone_display
+from app.templating import business_today, country_names, language_names, phone_display
 from app.text import has_control_chars
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -79,11 +79,7 @@ class ClientForm(FlaskForm):
     email = _text(FIELD_LABELS["email"], 254)
     phone = PhoneField(FIELD_LABELS["phone"])
     whatsapp = PhoneField(FIELD_LABELS["whatsapp"])
-    birth_date = FriendlyDateField(
-        FIELD_LABELS["birth_date"],
-        validators=[Optional()],
-        render_kw={"max": ""},
-    )
+    birth_date = FriendlyDateField(FIELD_LABELS["birth_date"], validators=[Optional()])
     preferred_language = SelectField(FIELD_LABELS["preferred_language"], validators=[Optional()])
     address = _text(FIELD_LABELS["address"], 200)
     city = _text(FIELD_LABELS["city"], 100)
@@ -101,7 +97,10 @@ class ClientForm(FlaskForm):
         self.country.choices = [("", "—")] + sorted(
             country_names(locale).items(), key=lambda item: item[1].casefold()
         )
-        self.birth_date.render_kw = {"max": date.today().isoformat(), "min": "1900-01-01"}
+        self.birth_date.render_kw = {
+            "max": business_today().isoformat(),
+            "min": EARLIEST_BIRTH_DATE.isoformat(),
+        }
 
     def validate_email(self, field):
         if not field.data:
@@ -115,7 +114,7 @@ class ClientForm(FlaskForm):
     def validate_birth_date(self, field):
         if field.data is None:
             return
-        if field.data > datetime.now().date():
+        if field.data > business_today():
             raise ValidationError("Birth date cannot be in the future.")
         if field.data < EARLIEST_BIRTH_DATE:
             raise ValidationError("Birth date must be after 1900.")

@@ -47,8 +47,9 @@ def update_client(client: Client, values: dict, actor, at=None) -> dict:
         # Read the row under a lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
         # one) so a concurrent save waits for this one instead of failing.
         db.session.refresh(client, with_for_update=True)
-        before = {field: getattr(client, field) for field in EDITABLE_FIELDS}
-        changes = diff(before, {field: values.get(field) for field in EDITABLE_FIELDS})
+        given = [field for field in EDITABLE_FIELDS if field in values]  # others stay as they are
+        before = {field: getattr(client, field) for field in given}
+        changes = diff(before, {field: values[field] for field in given})
         if not changes:
             return {}
         for field in changes:

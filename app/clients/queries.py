@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from app.clients.search import LIST_COLUMNS, search_page
 from app.extensions import db
 from app.models import Activity, Client, StaffMember
+from app.paths import MAX_ID
 
 
 @dataclass
@@ -73,7 +74,7 @@ def encode_cursor(occurred_at: datetime, activity_id: int) -> str:
     return f"{(occurred_at - EPOCH) // MICROSECOND}-{activity_id}"
 
 
-_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,18})$")
+_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,10})$")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -81,6 +82,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     match = _CURSOR.match(cursor)
     if not match:
         raise ValueError("not a timeline cursor")
+    if int(match[2]) > MAX_ID:
+        raise ValueError("timeline cursor out of range")
     try:
         return EPOCH + int(match[1]) * MICROSECOND, int(match[2])
     except OverflowError as error:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.clients import bp, ops, queries
 from app.clients.forms import ClientForm
 from app.htmx import is_fragment_request, render_page
+from app.paths import MAX_ID
 from app.permissions import Permission, requires
 
 PROFILE_TABS = ("overview", "sessions", "activity")
@@ -16,7 +17,7 @@ def _after_id() -> int | None:
     after = request.args.get("after", "")
     if not after:
         return None
-    if not after.isdigit() or len(after) > 18:
+    if not after.isdigit() or not 0 < int(after) <= MAX_ID:
         abort(400)
     return int(after)
 
@@ -57,26 +58,26 @@ def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200
     )
 
 
-@bp.get("/<int:client_id>")
+@bp.get("/<id:client_id>")
 @requires(Permission.VIEW_CLIENTS)
 def show(client_id: int):
     return _render_profile(_profile_or_404(client_id), "overview")
 
 
-@bp.get("/<int:client_id>/sessions")
+@bp.get("/<id:client_id>/sessions")
 @requires(Permission.VIEW_CLIENTS)
 def sessions(client_id: int):
     return _render_profile(_profile_or_404(client_id), "sessions")
 
 
-@bp.get("/<int:client_id>/activity")
+@bp.get("/<id:client_id>/activity")
 @requires(Permission.VIEW_CLIENTS)
 def activity(client_id: int):
     # The panel holds a sentinel that loads the first page when it comes into view.
     return _render_profile(_profile_or_404(client_id), "activity", timeline=None)
 
 
-@bp.get("/<int:client_id>/activity/timeline")
+@bp.get("/<id:client_id>/activity/timeline")
 @requires(Permission.VIEW_CLIENTS)
 def timeline(client_id: int):
     before = request.args.get("before") or None
@@ -115,7 +116,7 @@ def new():
     return render_page("clients/new.html", "client_form", status=status, form=form, error=error)
 
 
-@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:client_id>/edit", methods=["GET", "POST"])
 @requires(Permission.EDIT_CLIENTS)
 def edit(client_id: int):
     row = _profile_or_404(client_id)

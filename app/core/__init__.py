@@ -1,7 +1,20 @@
 """App-wide routes: home, health check, favicon, and the sign-in gate."""
 
-from flask import Blueprint, current_app, redirect, request, send_from_directory, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
+
+from app.htmx import is_fragment_request
+from app.paths import safe_next_path
 
 bp = Blueprint("core", __name__)
 
@@ -14,8 +27,23 @@ def require_sign_in():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if not current_user.is_authenticated:
+        if is_fragment_request():
+            return send_to_sign_in()
         return current_app.login_manager.unauthorized()
     return None
+
+
+def send_to_sign_in():
+    """For htmx: a whole-page visit to the sign-in page, back here afterwards.
+
+    A plain redirect would be followed by htmx and the sign-in page swapped into the
+    middle of the page that asked (after an idle timeout, say).
+    """
+    came_from = urlsplit(request.headers.get("HX-Current-URL", ""))
+    here = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    response = make_response("", 204)
+    response.headers["HX-Redirect"] = url_for("auth.login", next=safe_next_path(here))
+    return response
 
 
 @bp.get("/")
