@@ -148,13 +148,13 @@ def register_template_helpers(app) -> None:
 
 
 def changed_value(field: str, value) -> str:
-    """How the audit shows one stored value of a client field."""
+    """How the audit (and an edit conflict) shows one value of a client field."""
     if value in (None, ""):
         return "—"
     if field in ("phone", "whatsapp"):
         return phone_display(value)
     if field == "birth_date":
-        return local_date(date.fromisoformat(value), "medium")
+        return local_date(value if isinstance(value, date) else date.fromisoformat(value), "medium")
     if field == "country":
         return country_name(value)
     if field == "preferred_language":

@@ -230,3 +230,52 @@ def test_update_leaves_fields_it_was_not_given(app, client_factory, staff_factor
     assert changes == {"city": ["Leeds", "York"]}
     client = stored(app, client_id)
     assert (client.first_name, client.email, client.city) == ("Keep", "keep@example.com", "York")
+
+
+def test_a_stale_save_answers_409_with_both_versions_and_loses_nothing(app, login, client_factory):
+    client_id = client_factory(
+        first_name="Ines", last_name="Duarte", phone="+442079460958", city="Porto"
+    )
+    desk = login("front_desk", name="Desk Person")
+    manager = login("manager", name="Maria Manager")
+    seen_by_desk = desk.get(f"/clients/{client_id}/edit").text
+    version = seen_by_desk.split('name="version" type="hidden" value="')[1].split('"')[0]
+    # The manager saves first: a new phone.
+    base = {"first_name": "Ines", "last_name": "Duarte", "city": "Porto"}
+    manager_version = (
+        manager.get(f"/clients/{client_id}/edit")
+        .text.split('name="version" type="hidden" value="')[1]
+        .split('"')[0]
+    )
+    assert (
+        manager.post(
+            f"/clients/{client_id}/edit",
+            data={**base, "phone": "020 7946 0000", "version": manager_version},
+        ).status_code
+        == 303
+    )
+    # The desk, still on the old form, changes the city only.
+    stale = desk.post(
+        f"/clients/{client_id}/edit",
+        data={**base, "phone": "020 7946 0958", "city": "Lisbon", "version": version},
+        hx=True,
+    )
+    assert stale.status_code == 409
+    html = stale.text
+    assert "Maria Manager saved this profile while you were editing" in html
+    conflict = html[html.index('id="edit-conflict"') : html.index("</table>")]
+    assert "020 7946 0000" in conflict and "020 7946 0958" in conflict  # theirs and yours
+    assert "Porto" in conflict and "Lisbon" in conflict
+    assert 'value="Lisbon"' in html  # what was typed is still in the form
+    client = stored(app, client_id)
+    assert (client.phone, client.city) == ("+442079460000", "Porto")  # nothing overwritten
+    # Saving again from the conflict form applies the typed values on top of the new version.
+    new_version = html.split('name="version" type="hidden" value="')[1].split('"')[0]
+    assert int(new_version) == client.version
+    again = desk.post(
+        f"/clients/{client_id}/edit",
+        data={**base, "phone": "020 7946 0000", "city": "Lisbon", "version": new_version},
+    )
+    assert again.status_code == 303
+    client = stored(app, client_id)
+    assert (client.phone, client.city) == ("+442079460000", "Lisbon")

@@ -128,6 +128,11 @@ class ClientForm(FlaskForm):
             getattr(self, name).data = value or ("" if name != "birth_date" else None)
         self.version.data = str(client.version)
 
+    def seen_version(self) -> int | None:
+        """The version of the client the form was filled from (None if not sent)."""
+        value = (self.version.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
     def values(self) -> dict:
         """The cleaned values, ready to store: empty strings become None."""
         values = {}

@@ -39,14 +39,29 @@ def create_client(values: dict, actor, at=None) -> Client:
     return client
 
 
-def update_client(client: Client, values: dict, actor, at=None) -> dict:
+class EditConflict(Exception):
+    """Someone saved the client after the editor loaded it; nothing was written."""
+
+    def __init__(self, client: Client):
+        super().__init__("the client changed since the form was loaded")
+        self.saved = {field: getattr(client, field) for field in EDITABLE_FIELDS}
+        self.version = client.version
+
+
+def update_client(
+    client: Client, values: dict, actor, at=None, expected_version: int | None = None
+) -> dict:
     """Apply the changed fields; returns field -> [old, new] (empty when nothing changed).
 
-    `at` back-dates the change (demo history, imports); default now."""
+    `expected_version` is the version the editor saw: if the client was saved since,
+    EditConflict is raised rather than overwriting that save. `at` back-dates the
+    change (demo history, imports); default now."""
     with write_transaction():
         # Read the row under a lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
         # one) so a concurrent save waits for this one instead of failing.
         db.session.refresh(client, with_for_update=True)
+        if expected_version is not None and client.version != expected_version:
+            raise EditConflict(client)
         given = [field for field in EDITABLE_FIELDS if field in values]  # others stay as they are
         before = {field: getattr(client, field) for field in given}
         changes = diff(before, {field: values[field] for field in given})

@@ -43,7 +43,7 @@ def _profile_or_404(client_id: int):
 def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200, **context):
     if tab not in PROFILE_TABS:
         abort(404)
-    for name in ("form", "timeline", "timeline_before", "refresh_header"):
+    for name in ("form", "timeline", "timeline_before", "refresh_header", "conflict"):
         context.setdefault(name, None)
     return render_page(
         "clients/show.html",
@@ -125,7 +125,12 @@ def edit(client_id: int):
     if request.method == "GET":
         form.fill_from(client)
     elif form.validate_on_submit():
-        ops.update_client(client, form.values(), current_user)
+        try:
+            ops.update_client(
+                client, form.values(), current_user, expected_version=form.seen_version()
+            )
+        except ops.EditConflict as conflict:
+            return _edit_conflict(client_id, form, conflict)
         if not is_fragment_request():
             return redirect(url_for("clients.show", client_id=client_id), 303)
         response = _render_profile(queries.profile(client_id), "overview", refresh_header=True)
@@ -133,6 +138,21 @@ def edit(client_id: int):
         return response
     status = 422 if form.is_submitted() else 200
     return _render_profile(row, "overview", status=status, form=form)
+
+
+def _edit_conflict(client_id: int, form: ClientForm, conflict):
+    """409: the form keeps what was typed, beside what the other person saved; saving
+    again (the form now carries the current version) applies the typed values."""
+    typed = form.values()
+    differences = [
+        (field, conflict.saved[field], typed[field])
+        for field in typed
+        if conflict.saved[field] != typed[field]
+    ]
+    form.version.data = str(conflict.version)
+    return _render_profile(
+        queries.profile(client_id), "overview", status=409, form=form, conflict=differences
+    )
 
 
 def _redirect(location: str):
