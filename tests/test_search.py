@@ -274,3 +274,12 @@ def test_letters_unicode_does_not_decompose_are_folded_too(app_ctx, client_facto
 def test_phone_with_the_trunk_zero_in_brackets(app_ctx, people):
     assert names(client_page("+44 (0)20 7946 0958")) == ["José Núñez"]
     assert names(client_page("0044 (0)20 7946 0958")) == ["José Núñez"]
+
+
+def test_name_order_is_the_same_on_every_database(app_ctx, client_factory):
+    # A language collation would skip the separator and put "Leea" before "Lee".
+    client_factory(first_name="Zed", last_name="Lee")
+    client_factory(first_name="Ann", last_name="Leea")
+    client_factory(first_name="Bob", last_name="Lee-Ames")
+    assert names(client_page()) == ["Zed Lee", "Bob Lee-Ames", "Ann Leea"]
+    assert names(client_page("le")) == ["Zed Lee", "Bob Lee-Ames", "Ann Leea"]

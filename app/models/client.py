@@ -52,7 +52,12 @@ class Client(Base):
 
     # Derived on every write (see _refresh_derived): the list's sort key and the
     # folded text the search index covers.
-    sort_name: Mapped[str] = mapped_column(String(210))
+    # Compared byte by byte on PostgreSQL too (collation "C"): the value is already
+    # folded, and a language collation would ignore the \x1f separator and disagree
+    # with SQLite on the order and on the range bounds search uses.
+    sort_name: Mapped[str] = mapped_column(
+        String(210).with_variant(String(210, collation="C"), "postgresql")
+    )
     search_text: Mapped[str] = mapped_column(String(600))
 
     __mapper_args__ = {"version_id_col": version}

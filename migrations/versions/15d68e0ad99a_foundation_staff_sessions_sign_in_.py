@@ -55,7 +55,11 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('sort_name', sa.String(length=210), nullable=False),
+    sa.Column(
+        'sort_name',
+        sa.String(length=210).with_variant(sa.String(length=210, collation='C'), 'postgresql'),
+        nullable=False,
+    ),
     sa.Column('search_text', sa.String(length=600), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_clients_created_by_id_staff'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['updated_by_id'], ['staff.id'], name=op.f('fk_clients_updated_by_id_staff'), ondelete='SET NULL'),
