@@ -67,4 +67,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+
+    from app.auth.passwords import prepare_decoy
+
+    with app.app_context():
+        prepare_decoy()
     return app

@@ -77,3 +77,15 @@ def test_activity_is_written_in_the_same_transaction_as_the_change(
 def test_database_is_reachable(app):
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_ops_refuse_an_actor_without_the_permission(app, client_factory):
+    from app.sessions import SignedInStaff
+
+    client_id = client_factory()
+    nobody = SignedInStaff(id=999, name="Unknown", email="x@example.com", role="no such role")
+    with app.app_context():
+        with pytest.raises(PermissionError):
+            ops.create_client({"first_name": "X"}, nobody)
+        with pytest.raises(PermissionError):
+            ops.update_client(db.session.get(Client, client_id), {"first_name": "Y"}, nobody)

@@ -38,6 +38,11 @@ def needs_rehash(password_hash: str) -> bool:
 _decoys: dict[tuple[int, int], str] = {}
 
 
+def prepare_decoy() -> None:
+    """Compute the decoy hash at start-up, so the first unknown email is not slower."""
+    _decoy_hash(_hasher())
+
+
 def _decoy_hash(hasher: PasswordHasher) -> str:
     key = (hasher.time_cost, hasher.memory_cost)
     if key not in _decoys:

@@ -7,6 +7,7 @@ from app.activity import diff, record
 from app.database import write_transaction
 from app.extensions import db
 from app.models import EDITABLE_FIELDS, Client, utcnow
+from app.permissions import Permission, can
 
 
 class ClientLimitReached(Exception):
@@ -18,8 +19,15 @@ class ClientLimitReached(Exception):
         self.limit = limit
 
 
+def _require(actor, permission: Permission) -> None:
+    # Routes check first; this keeps a future caller (import, API) from skipping it.
+    if not can(actor, permission):
+        raise PermissionError(f"{permission} is not allowed for this staff member")
+
+
 def create_client(values: dict, actor, at=None) -> Client:
     """Add a client. `at` back-dates it (demo history, imports); default now."""
+    _require(actor, Permission.EDIT_CLIENTS)
     limit = current_app.config.get("MAX_CLIENTS")
     with write_transaction():
         if limit is not None:
@@ -56,6 +64,7 @@ def update_client(
     `expected_version` is the version the editor saw: if the client was saved since,
     EditConflict is raised rather than overwriting that save. `at` back-dates the
     change (demo history, imports); default now."""
+    _require(actor, Permission.EDIT_CLIENTS)
     with write_transaction():
         # Read the row under a lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
         # one) so a concurrent save waits for this one instead of failing.

@@ -30,7 +30,14 @@ def index():
     page = queries.client_page(query, after_id, current_app.config["PAGE_SIZE"])
     # The first page swaps the whole result table; later pages replace the sentinel row.
     block = "client_page" if after_id else "client_results"
-    return render_page("clients/index.html", block, q=query, page=page, after_id=after_id)
+    return render_page(
+        "clients/index.html",
+        block,
+        q=query,
+        page=page,
+        after_id=after_id,
+        max_query_length=MAX_QUERY_LENGTH,
+    )
 
 
 def _profile_or_404(client_id: int):
