@@ -39,6 +39,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (registers the tables with the metadata)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Reads run without a transaction: psycopg would otherwise spend a round trip
+        # on BEGIN and one on ROLLBACK around every page, half of a profile's round
+        # trips. write_transaction() and the migrations open real transactions.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "isolation_level": "AUTOCOMMIT",
+        }
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)

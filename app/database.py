@@ -41,7 +41,11 @@ def write_transaction():
     session = db.session()  # the request's Session itself (the scoped proxy lacks some methods)
     if session.in_transaction():
         session.rollback()
-    session.connection(execution_options={_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+    if db.engine.dialect.name == "postgresql":
+        # Reads are autocommit there (see create_app); a write gets a real transaction.
+        session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+    else:
+        session.connection(execution_options={_BEGIN_OPTION: "BEGIN IMMEDIATE"})
     try:
         yield session
         session.commit()

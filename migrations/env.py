@@ -109,6 +109,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app reads in autocommit on PostgreSQL; a migration is one transaction.
+            connection = connection.execution_options(isolation_level="READ COMMITTED")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
