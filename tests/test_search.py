@@ -216,18 +216,29 @@ def test_common_terms_walk_the_name_order_and_find_the_same_clients(
 @pytest.mark.parametrize(
     "term,window",
     [
-        ("ann.lee@example.net", "ann.lee"),
+        ("ann.lee@example.net", "ann"),
+        ("n.brooks@example.com", "brooks"),
         ("jo@example.com", "jo@example.com"),  # too short a local part to stand alone
         ("@example", "@example"),
         ("442079460958", "9460958"),
         ("7946095", "7946095"),
         ("garcia", "garcia"),
+        ("o'neill", "neill"),
+        ("o'ne", ""),  # no word of three letters: not for the trigram index
     ],
 )
 def test_the_index_is_asked_for_the_telling_part_of_a_term(term, window):
     from app.clients.search import index_window
 
     assert index_window(term) == window
+
+
+def test_an_index_that_keeps_punctuation_is_asked_for_the_whole_term():
+    from app.clients.search import index_window
+
+    assert index_window("n.brooks@example.com", splits_words=False) == "n.brooks"
+    assert index_window("o'ne", splits_words=False) == "o'ne"
+    assert index_window("442079460958", splits_words=False) == "9460958"
 
 
 def test_full_email_and_full_phone_still_match_exactly(app_ctx, people, client_factory):
@@ -283,3 +294,11 @@ def test_name_order_is_the_same_on_every_database(app_ctx, client_factory):
     client_factory(first_name="Bob", last_name="Lee-Ames")
     assert names(client_page()) == ["Zed Lee", "Bob Lee-Ames", "Ann Leea"]
     assert names(client_page("le")) == ["Zed Lee", "Bob Lee-Ames", "Ann Leea"]
+
+
+def test_punctuation_in_names(app_ctx, client_factory):
+    client_factory(first_name="Sean", last_name="O'Neill")
+    client_factory(first_name="Ona", last_name="Eneas")
+    assert names(client_page("o'ne")) == ["Sean O'Neill"]  # the start of a last name
+    assert names(client_page("o'neill")) == ["Sean O'Neill"]
+    assert names(client_page("sean o'neill")) == ["Sean O'Neill"]

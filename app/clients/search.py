@@ -12,6 +12,8 @@ receptionist expects, and it keeps every page cheap on a large database:
   does not fill the page.
 """
 
+import re
+
 from sqlalchemy import and_, case, func, literal_column, not_, select, text, tuple_
 
 from app.extensions import db
@@ -42,23 +44,41 @@ def search_terms(query: str) -> list[str]:
     return fold(query).split()[:8]
 
 
-def index_window(term: str) -> str:
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _longest_word(text: str) -> str:
+    return max(_WORD.findall(text), key=len, default="")
+
+
+def index_window(term: str, splits_words: bool = True) -> str:
     """The telling part of a term to ask the index for; the full term is checked after.
 
     The domain of an email and the country code of a phone are shared by most clients,
-    and a trigram index pays for every common trigram it reads.
+    and a trigram index pays for every common trigram it reads. pg_trgm also splits at
+    punctuation (`splits_words`), so "n.brooks" would read the trigrams of a lone "n",
+    in most rows: its longest word, "brooks", is what tells clients apart there. SQLite's
+    trigram table keeps punctuation, so the whole term is best.
     """
+    if term.isdigit():
+        return term[-7:]
     if "@" in term:
         local = term.split("@", 1)[0]
+        local = _longest_word(local) if splits_words else local
         return local if len(local) >= MIN_INDEXED_TERM else term
-    if term.isdigit() and len(term) > 7:
-        return term[-7:]
-    return term
+    if not splits_words:
+        return term if len(term) >= MIN_INDEXED_TERM else ""
+    word = _longest_word(term)
+    return word if len(word) >= MIN_INDEXED_TERM else ""
+
+
+def _window(term: str) -> str:
+    return index_window(term, splits_words=db.engine.dialect.name != "sqlite")
 
 
 def index_match(terms: list[str]):
     """A WHERE clause the search index answers: clients whose text holds every window."""
-    windows = [index_window(term) for term in terms]
+    windows = [_window(term) for term in terms]
     if db.engine.dialect.name == "sqlite":
         match = " AND ".join('"' + window.replace('"', '""') + '"' for window in windows)
         return Client.id.in_(
@@ -85,9 +105,9 @@ def search_page(query: str, after_id: int | None, size: int) -> list:
     terms = search_terms(query)
     if not terms:
         return []
-    long_terms = [term for term in terms if len(term) >= MIN_INDEXED_TERM]
+    indexed = [term for term in terms if len(_window(term)) >= MIN_INDEXED_TERM]
     # People type "first last": the last (long) term is the likeliest last name.
-    key = (long_terms or terms)[-1]
+    key = (indexed or terms)[-1]
     first_group = _name_starts_with(key)
     others = [term for term in terms if term != key]
     anchor = None
@@ -102,14 +122,14 @@ def search_page(query: str, after_id: int | None, size: int) -> list:
 
     # A name that starts with the key holds it already: only the others need checking.
     first_group_matches = and_(first_group, *_holding(others))
-    if not long_terms:
+    if not indexed:
         # Only short terms ("al", "j"): names that start with the key, from the name index.
         return _in_name_order(first_group_matches, anchor, after_id, size)
 
-    # The index finds whole terms exactly; only the parts it was not asked for need a check.
-    unchecked = [term for term in terms if term not in long_terms or index_window(term) != term]
-    all_matches = and_(index_match(long_terms), *_holding(unchecked))
-    if count_matches(long_terms, FEW_MATCHES + 1) <= FEW_MATCHES:
+    # The index finds whole terms exactly; what it was not asked for is checked on the rows.
+    unchecked = [term for term in terms if term not in indexed or _window(term) != term]
+    all_matches = and_(index_match(indexed), *_holding(unchecked))
+    if count_matches(indexed, FEW_MATCHES + 1) <= FEW_MATCHES:
         return _few_sorted(all_matches, first_group, anchor, after_id, size)
 
     rows = []
