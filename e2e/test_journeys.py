@@ -5,6 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
+from e2e.conftest import PASSWORD
 from e2e.helpers import field, mark_document, same_document
 
 PROFILE_URL = re.compile(r"/clients/(\d+)$")
@@ -233,3 +234,47 @@ def test_sign_out_closes_the_session(sign_in, live_server, console):
     page.goto("/clients")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fclients"))
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def test_a_stale_edit_shows_both_versions_and_keeps_what_was_typed(
+    staff_page, browser, live_server, base_url, console, screenshots
+):
+    client_id = live_server.make_client(first_name="Ines", last_name="Duarte", city="Porto")
+    mine = staff_page
+    mine.goto(f"/clients/{client_id}/edit")
+    expect(field(mine, "City")).to_have_value("Porto")
+
+    # A colleague, in another browser, saves a new phone number meanwhile.
+    live_server.make_staff("colleague@example.com", "Colin Colleague", "manager")
+    other_context = browser.new_context(base_url=base_url)
+    try:
+        theirs = other_context.new_page()
+        theirs.goto("/login")
+        field(theirs, "Email").fill("colleague@example.com")
+        field(theirs, "Password").fill(PASSWORD)
+        theirs.get_by_role("button", name="Sign in").click()
+        theirs.goto(f"/clients/{client_id}/edit")
+        field(theirs, "Phone").fill("020 7946 0000")
+        theirs.get_by_role("button", name="Save").click()
+        expect(theirs.get_by_role("link", name=re.compile("020 7946 0000")).first).to_be_visible()
+    finally:
+        other_context.close()
+
+    console.allow(r"status of 409")
+    field(mine, "City").fill("Lisbon")
+    mine.get_by_role("button", name="Save").click()
+    conflict = mine.get_by_role("alert").filter(
+        has_text="saved this profile while you were editing"
+    )
+    expect(conflict).to_contain_text("Colin Colleague")
+    expect(conflict).to_contain_text("020 7946 0000")
+    expect(conflict).to_contain_text("Lisbon")
+    expect(field(mine, "City")).to_have_value("Lisbon")  # nothing typed is lost
+    mine.screenshot(path=screenshots / "edit-conflict-desk.png", full_page=True, caret="initial")
+
+    # Their phone is now in the form's base; saving again applies my city on top of it.
+    field(mine, "Phone").fill("020 7946 0000")
+    mine.get_by_role("button", name="Save").click()
+    expect(mine.get_by_role("heading", name="Contact information")).to_be_visible()
+    expect(mine.locator("#profile-panel")).to_contain_text("Lisbon")
+    expect(mine.locator("#profile-panel")).to_contain_text("020 7946 0000")

@@ -158,7 +158,12 @@ def _edit_conflict(client_id: int, form: ClientForm, conflict):
     ]
     form.version.data = str(conflict.version)
     return _render_profile(
-        queries.profile(client_id), "overview", status=409, form=form, conflict=differences
+        queries.profile(client_id),
+        "overview",
+        status=409,
+        form=form,
+        conflict=differences,
+        refresh_header=True,  # the header shows what is saved now
     )
 
 
