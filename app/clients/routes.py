@@ -81,7 +81,7 @@ def sessions(client_id: int):
 @requires(Permission.VIEW_CLIENTS)
 def activity(client_id: int):
     # The panel holds a sentinel that loads the first page when it comes into view.
-    return _render_profile(_profile_or_404(client_id), "activity", timeline=None)
+    return _render_profile(_profile_or_404(client_id), "activity")
 
 
 @bp.get("/<id:client_id>/activity/timeline")
