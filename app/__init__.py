@@ -62,10 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.clients import bp as clients_bp
     from app.core import bp as core_bp
+    from app.settings import bp as settings_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(clients_bp)
+    app.register_blueprint(settings_bp)
 
     from app.templating import register_template_helpers
 
@@ -78,7 +80,12 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
 
     from app.auth.passwords import prepare_decoy
+    from app.encryption import WrongDataKey, check_data_key
 
     with app.app_context():
         prepare_decoy()
+        try:
+            check_data_key()
+        except WrongDataKey as error:
+            raise ConfigurationError(str(error)) from error
     return app

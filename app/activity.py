@@ -13,6 +13,62 @@ from app.models import Activity, Client, utcnow
 VERB_LABELS = {
     "client.created": "Profile created",
     "client.updated": "Profile updated",
+    "client.labels_changed": "Labels changed",
+    "client.booking_policy_changed": "Online booking changed",
+    "client.locked": "Profile locked",
+    "client.unlocked": "Profile unlocked",
+    "client.deleted": "Moved to the trash",
+    "client.restored": "Restored from the trash",
+    "client.exported": "Data exported",
+    "client.erased": "Personal data erased",
+    "note.added": "Note added",
+    "note.edited": "Note edited",
+    "note.pinned": "Note pinned",
+    "note.unpinned": "Note unpinned",
+    "note.deleted": "Note deleted",
+    "alert.added": "Alert added",
+    "alert.edited": "Alert edited",
+    "alert.resolved": "Alert resolved",
+}
+
+# How the audit names the values other than client fields that events quote.
+AUDIT_FIELD_LABELS = {
+    "labels": "Labels",
+    "booking_policy": "Online booking",
+    "booking_reason": "Reason",
+    "lock_reason": "Reason",
+    "severity": "Severity",
+    "format": "Format",
+}
+
+# The Activity tab's filters: key (in the URL) -> (name, verbs). Each area adds its own
+# (bookings will add "Sessions").
+ACTIVITY_FILTERS = {
+    "profile": (
+        "Profile changes",
+        (
+            "client.created",
+            "client.updated",
+            "client.labels_changed",
+            "client.booking_policy_changed",
+        ),
+    ),
+    "notes": (
+        "Notes",
+        ("note.added", "note.edited", "note.pinned", "note.unpinned", "note.deleted"),
+    ),
+    "alerts": ("Alerts", ("alert.added", "alert.edited", "alert.resolved")),
+    "privacy": (
+        "Privacy and access",
+        (
+            "client.locked",
+            "client.unlocked",
+            "client.deleted",
+            "client.restored",
+            "client.exported",
+            "client.erased",
+        ),
+    ),
 }
 
 

@@ -69,6 +69,7 @@ def load_settings(instance_path: str) -> dict:
         },
         "PAGE_SIZE": 50,
         "TIMELINE_PAGE_SIZE": 25,
+        "NOTES_PAGE_SIZE": 10,
     }
     if not production:
         settings["SECRET_KEY"] = settings["SECRET_KEY"] or instance_secret(

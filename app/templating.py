@@ -11,6 +11,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from flask import current_app
 
+from app.models import ALERT_SEVERITIES, BOOKING_POLICIES
 from app.permissions import Permission, can
 
 
@@ -149,8 +150,14 @@ def register_template_helpers(app) -> None:
 
 def changed_value(field: str, value) -> str:
     """How the audit (and an edit conflict) shows one value of a client field."""
-    if value in (None, ""):
+    if value in (None, "", []):
         return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if field == "booking_policy":
+        return BOOKING_POLICIES.get(value, value)
+    if field == "severity":
+        return ALERT_SEVERITIES.get(value, value)
     if field in ("phone", "whatsapp"):
         return phone_display(value)
     if field == "birth_date":
@@ -163,11 +170,14 @@ def changed_value(field: str, value) -> str:
 
 
 def register_activity_helpers(app) -> None:
-    from app.activity import VERB_LABELS
+    from app.activity import AUDIT_FIELD_LABELS, VERB_LABELS
     from app.models import FIELD_LABELS
 
+    labels = {**FIELD_LABELS, **AUDIT_FIELD_LABELS}
     app.jinja_env.filters.update(
         changed_value=changed_value,
-        field_label=lambda field: FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+        field_label=lambda field: labels.get(field, field.replace("_", " ").capitalize()),
         verb_label=lambda verb: VERB_LABELS.get(verb, verb),
+        severity_label=lambda severity: ALERT_SEVERITIES.get(severity, severity),
+        booking_policy_label=lambda policy: BOOKING_POLICIES.get(policy, policy),
     )

@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -52,7 +53,16 @@ def render_item(type_, obj, autogen_context):
     """Revisions use plain SQLAlchemy types, never the app's (they must not import it)."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "StringEncryptedType":
+        return "sa.Text()"  # ciphertext (base64) of any length
     return False
+
+
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    """An encrypted column is text in the database: compare what it is stored as."""
+    if type(metadata_type).__name__ == "StringEncryptedType":
+        return not isinstance(inspected_type, sa.Text)
+    return None  # Alembic's own comparison
 
 
 def include_object(obj, name, type_, reflected, compare_to):
@@ -103,6 +113,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("render_item", render_item)
+    conf_args["compare_type"] = compare_type  # Flask-Migrate sets True; ours refines it
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

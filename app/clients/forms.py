@@ -6,10 +6,27 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.models import EDITABLE_FIELDS, FIELD_LABELS
+from app.models import (
+    ALERT_MAX_LENGTH,
+    ALERT_SEVERITIES,
+    BOOKING_POLICIES,
+    EDITABLE_FIELDS,
+    FIELD_LABELS,
+    LABEL_COLOURS,
+    LABEL_NAME_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+)
 from app.templating import business_today, country_names, language_names, phone_display
 from app.text import has_control_chars
 
@@ -141,3 +158,61 @@ class ClientForm(FlaskForm):
             value = field.e164 if isinstance(field, PhoneField) else field.data
             values[name] = value if value not in ("", None) else None
         return values
+
+
+def _long_text(label, max_length, *validators):
+    """Free text over several lines: newlines and tabs are fine, other controls are not."""
+    return TextAreaField(
+        label,
+        validators=[
+            *validators,
+            Length(max=max_length, message=f"Use at most {max_length:,} characters."),
+            no_control_characters,
+        ],
+        filters=[_clean],
+    )
+
+
+class NoteForm(FlaskForm):
+    body = _long_text("Note", NOTE_MAX_LENGTH, DataRequired("Write something in the note."))
+    pinned = BooleanField("Pin to the top of the profile")
+    version = HiddenField()
+
+    def seen_version(self) -> int | None:
+        value = (self.version.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+class AlertForm(FlaskForm):
+    severity = SelectField(
+        "Severity",
+        choices=list(ALERT_SEVERITIES.items()),
+        default="warning",
+    )
+    text = _text("Alert", ALERT_MAX_LENGTH, DataRequired("Say what staff must know."))
+
+
+class LockForm(FlaskForm):
+    reason = _text("Reason (optional)", 200)
+
+
+class BookingPolicyForm(FlaskForm):
+    policy = SelectField("Online booking", choices=list(BOOKING_POLICIES.items()))
+    reason = _text("Reason", 200)
+
+    def validate_reason(self, field):
+        if self.policy.data != "allow" and not field.data:
+            raise ValidationError("Say why, so the next person at the desk knows.")
+
+
+class EraseForm(FlaskForm):
+    confirmation = _text(
+        "Type the client's full name to confirm",
+        210,
+        DataRequired("Type the client's full name to confirm."),
+    )
+
+
+class LabelForm(FlaskForm):
+    name = _text("Name", LABEL_NAME_MAX_LENGTH, DataRequired("Give the label a name."))
+    colour = RadioField("Colour", choices=list(LABEL_COLOURS.items()), default="teal")

@@ -1,12 +1,29 @@
-"""Writes for clients: one function per user action, one transaction, one activity each."""
+"""Writes for clients: one function per user action, one transaction, one activity each.
+
+The rules about who may change what live here (may_change_details, may_add_notes) and
+routes and templates ask the same functions, so the UI, the routes and the writes agree.
+"""
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from app.activity import diff, record
 from app.database import write_transaction
 from app.extensions import db
-from app.models import EDITABLE_FIELDS, Client, utcnow
+from app.models import (
+    ALERT_SEVERITIES,
+    EDITABLE_FIELDS,
+    ERASED_FIRST_NAME,
+    ERASED_LAST_NAME,
+    Activity,
+    Alert,
+    Client,
+    Erasure,
+    Label,
+    Note,
+    client_labels,
+    utcnow,
+)
 from app.permissions import Permission, can
 
 
@@ -19,21 +36,73 @@ class ClientLimitReached(Exception):
         self.limit = limit
 
 
+class ProfileLocked(PermissionError):
+    """A locked profile's details change only for staff allowed to edit locked profiles."""
+
+
+class ProfileReadOnly(PermissionError):
+    """A client in the trash or erased is read-only (restore it first)."""
+
+
 def _require(actor, permission: Permission) -> None:
     # Routes check first; this keeps a future caller (import, API) from skipping it.
     if not can(actor, permission):
         raise PermissionError(f"{permission} is not allowed for this staff member")
 
 
+# --- who may change what ------------------------------------------------------------
+
+
+def may_add_notes(actor, client: Client) -> bool:
+    """Notes stay allowed on a locked profile; never on one in the trash or erased."""
+    return client.deleted_at is None and can(actor, Permission.EDIT_CLIENTS)
+
+
+def may_change_details(actor, client: Client) -> bool:
+    """Details (fields, labels, alerts, booking policy, trash): the lock decides."""
+    if not may_add_notes(actor, client):
+        return False
+    return not client.is_locked or can(actor, Permission.EDIT_LOCKED_PROFILES)
+
+
+def _require_notes_allowed(actor, client: Client) -> None:
+    _require(actor, Permission.EDIT_CLIENTS)
+    if client.deleted_at is not None:
+        raise ProfileReadOnly("this client is in the trash")
+
+
+def _require_details_allowed(actor, client: Client) -> None:
+    _require_notes_allowed(actor, client)
+    if not may_change_details(actor, client):
+        raise ProfileLocked("this profile is locked")
+
+
+def _lock_row(client: Client) -> None:
+    # Re-read under a row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE holds one already)
+    # so the checks below see what concurrent writers committed.
+    db.session.refresh(client, with_for_update=True)
+
+
+def _active_clients() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Client).where(Client.deleted_at.is_(None))
+    )
+
+
+def _check_client_limit() -> None:
+    limit = current_app.config.get("MAX_CLIENTS")
+    if limit is not None and _active_clients() >= limit:
+        raise ClientLimitReached(limit)
+
+
+# --- the profile --------------------------------------------------------------------
+
+
 def create_client(values: dict, actor, at=None) -> Client:
     """Add a client. `at` back-dates it (demo history, imports); default now."""
     _require(actor, Permission.EDIT_CLIENTS)
-    limit = current_app.config.get("MAX_CLIENTS")
     with write_transaction():
-        if limit is not None:
-            on_file = db.session.scalar(select(func.count()).select_from(Client))
-            if on_file >= limit:
-                raise ClientLimitReached(limit)
+        _check_client_limit()
         now = at or utcnow()
         client = Client(
             **{field: values.get(field) for field in EDITABLE_FIELDS},
@@ -66,9 +135,8 @@ def update_client(
     change (demo history, imports); default now."""
     _require(actor, Permission.EDIT_CLIENTS)
     with write_transaction():
-        # Read the row under a lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
-        # one) so a concurrent save waits for this one instead of failing.
-        db.session.refresh(client, with_for_update=True)
+        _lock_row(client)
+        _require_details_allowed(actor, client)
         if expected_version is not None and client.version != expected_version:
             raise EditConflict(client)
         given = [field for field in EDITABLE_FIELDS if field in values]  # others stay as they are
@@ -78,7 +146,410 @@ def update_client(
             return {}
         for field in changes:
             setattr(client, field, values.get(field))
-        client.updated_at = at or utcnow()
-        client.updated_by_id = actor.id
+        _touch(client, actor, at)
         record(client, "client.updated", actor, changes=changes, at=client.updated_at)
     return changes
+
+
+def _touch(client: Client, actor, at=None) -> None:
+    client.updated_at = at or utcnow()
+    client.updated_by_id = actor.id
+
+
+def set_booking_policy(client: Client, policy: str, reason: str | None, actor, at=None) -> bool:
+    """Allow, require approval for or block the client's online bookings."""
+    with write_transaction():
+        _lock_row(client)
+        _require_details_allowed(actor, client)
+        changes = diff(
+            {
+                "booking_policy": client.booking_policy,
+                "booking_reason": client.booking_policy_reason,
+            },
+            {"booking_policy": policy, "booking_reason": reason},
+        )
+        if not changes:
+            return False
+        client.booking_policy, client.booking_policy_reason = policy, reason
+        _touch(client, actor, at)
+        record(client, "client.booking_policy_changed", actor, changes=changes, at=at)
+    return True
+
+
+# --- lock ---------------------------------------------------------------------------
+
+
+def lock_client(client: Client, reason: str | None, actor, at=None) -> None:
+    _require(actor, Permission.EDIT_LOCKED_PROFILES)
+    with write_transaction():
+        _lock_row(client)
+        _require_notes_allowed(actor, client)
+        if client.is_locked:
+            return
+        client.locked_at = at or utcnow()
+        client.locked_by_id = actor.id
+        client.lock_reason = reason
+        record(
+            client,
+            "client.locked",
+            actor,
+            changes={"lock_reason": [None, reason]} if reason else None,
+            at=at,
+        )
+
+
+def unlock_client(client: Client, actor, at=None) -> None:
+    _require(actor, Permission.EDIT_LOCKED_PROFILES)
+    with write_transaction():
+        _lock_row(client)
+        _require_notes_allowed(actor, client)
+        if not client.is_locked:
+            return
+        client.locked_at = client.locked_by_id = client.lock_reason = None
+        record(client, "client.unlocked", actor, at=at)
+
+
+# --- trash --------------------------------------------------------------------------
+
+
+def delete_client(client: Client, actor, at=None) -> None:
+    """Move the client to the trash: off the list and search, restorable."""
+    _require(actor, Permission.DELETE_CLIENTS)
+    with write_transaction():
+        _lock_row(client)
+        _require_details_allowed(actor, client)
+        client.deleted_at = at or utcnow()
+        client.deleted_by_id = actor.id
+        record(client, "client.deleted", actor, at=at)
+
+
+def restore_client(client: Client, actor, at=None) -> None:
+    _require(actor, Permission.DELETE_CLIENTS)
+    with write_transaction():
+        _lock_row(client)
+        if not client.in_trash:
+            raise ProfileReadOnly("only a client in the trash can be restored")
+        _check_client_limit()
+        client.deleted_at = client.deleted_by_id = None
+        record(client, "client.restored", actor, at=at)
+
+
+# --- notes --------------------------------------------------------------------------
+
+
+class NoteConflict(Exception):
+    """The note was saved by someone else since the editor loaded it."""
+
+    def __init__(self, note: Note):
+        super().__init__("the note changed since the form was loaded")
+        self.saved_body = note.body
+        self.version = note.version
+
+
+def add_note(client: Client, body: str, actor, pinned: bool = False, at=None) -> Note:
+    with write_transaction():
+        _lock_row(client)
+        _require_notes_allowed(actor, client)
+        now = at or utcnow()
+        note = Note(
+            client_id=client.id,
+            body=body,
+            pinned=pinned,
+            author_id=actor.id,
+            updated_by_id=actor.id,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(note)
+        db.session.flush()
+        record(client, "note.added", actor, subject=note, at=now)
+    return note
+
+
+def edit_note(note: Note, body: str, actor, expected_version: int | None = None) -> bool:
+    with write_transaction():
+        client = db.session.get(Client, note.client_id, with_for_update=True)
+        db.session.refresh(note)
+        _require_notes_allowed(actor, client)
+        if expected_version is not None and note.version != expected_version:
+            raise NoteConflict(note)
+        if note.body == body:
+            return False
+        note.body = body
+        note.updated_at = utcnow()
+        note.updated_by_id = actor.id
+        # Never the text: the timeline is not encrypted.
+        record(client, "note.edited", actor, subject=note)
+    return True
+
+
+def set_note_pinned(note: Note, pinned: bool, actor) -> None:
+    with write_transaction():
+        client = db.session.get(Client, note.client_id, with_for_update=True)
+        db.session.refresh(note)
+        _require_notes_allowed(actor, client)
+        if note.pinned == pinned:
+            return
+        note.pinned = pinned
+        record(client, "note.pinned" if pinned else "note.unpinned", actor, subject=note)
+
+
+def delete_note(note: Note, actor) -> None:
+    with write_transaction():
+        client = db.session.get(Client, note.client_id, with_for_update=True)
+        _require_notes_allowed(actor, client)
+        record(client, "note.deleted", actor, subject=note)
+        db.session.execute(delete(Note).where(Note.id == note.id))
+
+
+# --- labels -------------------------------------------------------------------------
+
+
+class LabelNameTaken(Exception):
+    pass
+
+
+def label_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _check_label_name(name: str, label_id: int | None = None) -> None:
+    clash = select(Label.id).where(Label.name_key == label_key(name))
+    if label_id is not None:
+        clash = clash.where(Label.id != label_id)
+    if db.session.scalar(clash) is not None:
+        raise LabelNameTaken(f"There is already a label called “{name}”.")
+
+
+def create_label(name: str, colour: str, actor) -> Label:
+    _require(actor, Permission.MANAGE_SETTINGS)
+    with write_transaction():
+        _check_label_name(name)
+        label = Label(name=name, name_key=label_key(name), colour=colour)
+        db.session.add(label)
+    return label
+
+
+def update_label(label: Label, name: str, colour: str, actor) -> None:
+    _require(actor, Permission.MANAGE_SETTINGS)
+    with write_transaction():
+        _check_label_name(name, label.id)
+        label.name, label.name_key, label.colour = name, label_key(name), colour
+
+
+def delete_label(label: Label, actor) -> int:
+    """Remove the label from every client (each timeline says so); returns how many."""
+    _require(actor, Permission.MANAGE_SETTINGS)
+    with write_transaction():
+        holders = db.session.scalars(
+            select(client_labels.c.client_id).where(client_labels.c.label_id == label.id)
+        ).all()
+        now = utcnow()
+        if holders:
+            db.session.execute(
+                insert(Activity),
+                [
+                    {
+                        "client_id": client_id,
+                        "occurred_at": now,
+                        "actor_type": "staff",
+                        "actor_id": actor.id,
+                        "verb": "client.labels_changed",
+                        "changes": {"labels": [[label.name], []]},
+                    }
+                    for client_id in holders
+                ],
+            )
+        db.session.execute(delete(client_labels).where(client_labels.c.label_id == label.id))
+        db.session.delete(label)
+    return len(holders)
+
+
+def set_client_labels(client: Client, label_ids: set[int], actor) -> dict:
+    """Tick exactly `label_ids` on the client; returns the change (empty when none).
+
+    Unknown ids are ignored (a label deleted while the form was open)."""
+    with write_transaction():
+        _lock_row(client)
+        _require_details_allowed(actor, client)
+        current = dict(
+            db.session.execute(
+                select(Label.id, Label.name)
+                .join(client_labels, client_labels.c.label_id == Label.id)
+                .where(client_labels.c.client_id == client.id)
+            ).all()
+        )
+        wanted = (
+            dict(
+                db.session.execute(
+                    select(Label.id, Label.name).where(Label.id.in_(label_ids))
+                ).all()
+            )
+            if label_ids
+            else {}
+        )
+        added, removed = wanted.keys() - current.keys(), current.keys() - wanted.keys()
+        if not added and not removed:
+            return {}
+        if removed:
+            db.session.execute(
+                delete(client_labels).where(
+                    client_labels.c.client_id == client.id, client_labels.c.label_id.in_(removed)
+                )
+            )
+        if added:
+            db.session.execute(
+                insert(client_labels),
+                [{"client_id": client.id, "label_id": label_id} for label_id in added],
+            )
+        changes = {
+            "labels": [
+                sorted(current.values(), key=str.casefold),
+                sorted(wanted.values(), key=str.casefold),
+            ]
+        }
+        record(client, "client.labels_changed", actor, changes=changes)
+    return changes
+
+
+# --- alerts -------------------------------------------------------------------------
+
+
+def _refresh_alert_severity(client: Client) -> None:
+    """Keep the client's most severe open alert on the row, for the list's icon."""
+    open_severities = set(
+        db.session.scalars(
+            select(Alert.severity).where(Alert.client_id == client.id, Alert.resolved_at.is_(None))
+        )
+    )
+    client.alert_severity = next(
+        (severity for severity in ALERT_SEVERITIES if severity in open_severities), None
+    )
+
+
+def add_alert(client: Client, severity: str, text: str, actor, at=None) -> Alert:
+    with write_transaction():
+        _lock_row(client)
+        _require_details_allowed(actor, client)
+        now = at or utcnow()
+        alert = Alert(
+            client_id=client.id,
+            severity=severity,
+            text=text,
+            created_at=now,
+            updated_at=now,
+            created_by_id=actor.id,
+        )
+        db.session.add(alert)
+        db.session.flush()
+        _refresh_alert_severity(client)
+        # The severity only: an alert's text is as private as a note.
+        record(
+            client,
+            "alert.added",
+            actor,
+            subject=alert,
+            changes={"severity": [None, severity]},
+            at=now,
+        )
+    return alert
+
+
+def edit_alert(alert: Alert, severity: str, text: str, actor) -> bool:
+    with write_transaction():
+        client = db.session.get(Client, alert.client_id, with_for_update=True)
+        db.session.refresh(alert)
+        _require_details_allowed(actor, client)
+        if alert.resolved_at is not None:
+            raise ProfileReadOnly("a resolved alert cannot be edited")
+        if (alert.severity, alert.text) == (severity, text):
+            return False
+        changes = diff({"severity": alert.severity}, {"severity": severity})
+        alert.severity, alert.text, alert.updated_at = severity, text, utcnow()
+        db.session.flush()
+        _refresh_alert_severity(client)
+        record(client, "alert.edited", actor, subject=alert, changes=changes)
+    return True
+
+
+def resolve_alert(alert: Alert, actor) -> None:
+    with write_transaction():
+        client = db.session.get(Client, alert.client_id, with_for_update=True)
+        db.session.refresh(alert)
+        _require_details_allowed(actor, client)
+        if alert.resolved_at is not None:
+            return
+        alert.resolved_at = utcnow()
+        alert.resolved_by_id = actor.id
+        db.session.flush()
+        _refresh_alert_severity(client)
+        record(
+            client,
+            "alert.resolved",
+            actor,
+            subject=alert,
+            changes={"severity": [alert.severity, None]},
+        )
+
+
+# --- export and erasure --------------------------------------------------------------
+
+
+def record_export(client: Client, export_format: str, actor) -> None:
+    """The export itself is a read; that it happened is part of the client's history."""
+    _require(actor, Permission.IMPORT_EXPORT)
+    with write_transaction():
+        record(client, "client.exported", actor, changes={"format": [None, export_format]})
+
+
+def masked_name(client: Client) -> str:
+    """ "Ada Okafor" -> "A*** O***": enough to answer "was it this person?" with the
+    person in front of you, not enough to say who it was."""
+    parts = [part for part in (client.first_name, client.last_name) if part]
+    return " ".join(f"{part[0]}***" for part in parts)[:60]
+
+
+class ErasureNotConfirmed(ValueError):
+    pass
+
+
+def erase_client(client: Client, typed_name: str, actor) -> Erasure:
+    """Wipe every personal detail for good; the row stays as an anonymous shell so the
+    records that must be kept (sessions, money) still point at something."""
+    _require(actor, Permission.ERASE_CLIENTS)
+    with write_transaction():
+        _lock_row(client)
+        if client.is_erased:
+            raise ProfileReadOnly("this client is already erased")
+        if " ".join(typed_name.split()).casefold() != client.full_name.casefold():
+            raise ErasureNotConfirmed("Type the client's full name exactly as shown.")
+        erasure = Erasure(
+            client_id=client.id, masked_name=masked_name(client), erased_by_id=actor.id
+        )
+        db.session.add(erasure)
+        for field in EDITABLE_FIELDS:
+            setattr(client, field, None)
+        client.first_name, client.last_name = ERASED_FIRST_NAME, ERASED_LAST_NAME
+        client.lock_reason = client.booking_policy_reason = None
+        client.alert_severity = None
+        now = utcnow()
+        client.erased_at = now
+        client.deleted_at = client.deleted_at or now
+        client.deleted_by_id = client.deleted_by_id or actor.id
+        _touch(client, actor, now)
+        db.session.execute(delete(Note).where(Note.client_id == client.id))
+        db.session.execute(delete(Alert).where(Alert.client_id == client.id))
+        db.session.execute(delete(client_labels).where(client_labels.c.client_id == client.id))
+        # The timeline keeps what happened and when, not the values it quoted.
+        for activity_id, changes in db.session.execute(
+            select(Activity.id, Activity.changes).where(
+                Activity.client_id == client.id, Activity.changes.is_not(None)
+            )
+        ).all():
+            db.session.execute(
+                update(Activity)
+                .where(Activity.id == activity_id)
+                .values(changes={field: None for field in changes})
+            )
+        record(client, "client.erased", actor, at=now)
+    return erasure

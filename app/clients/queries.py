@@ -1,15 +1,17 @@
 """Reads for the client list, search, profile and timeline: plain functions returning rows."""
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, tuple_
+from sqlalchemy import String, and_, bindparam, cast, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
+from app.clients.completeness import incomplete_condition
 from app.clients.search import LIST_COLUMNS, search_page
 from app.extensions import db
-from app.models import Activity, Client, StaffMember
+from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels
 from app.paths import MAX_ID
 
 
@@ -17,18 +19,64 @@ from app.paths import MAX_ID
 class Page:
     rows: list
     next_cursor: str | None
+    labels: dict = field(default_factory=dict)  # client id -> [LabelBadge] (client list)
 
 
-def client_page(query: str = "", after_id: int | None = None, limit: int = 50) -> Page:
+@dataclass(frozen=True)
+class LabelBadge:
+    id: int
+    name: str
+    colour: str
+
+
+# The list's "Show" choices: value in the URL -> what staff read.
+LIST_VIEWS = {
+    "active": "All clients",
+    "incomplete": "Incomplete profiles",
+    "deleted": "Deleted clients",
+}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    view: str = "active"
+    label_ids: tuple[int, ...] = ()
+
+    def condition(self):
+        if self.view == "deleted":
+            # Matches the partial index that serves this view.
+            condition = and_(Client.deleted_at.is_not(None), Client.erased_at.is_(None))
+        else:
+            condition = Client.deleted_at.is_(None)
+            if self.view == "incomplete":
+                condition = and_(condition, incomplete_condition())
+        # Each ticked label narrows the list: clients holding all of them.
+        for label_id in self.label_ids:
+            condition = and_(
+                condition,
+                Client.id.in_(
+                    select(client_labels.c.client_id).where(client_labels.c.label_id == label_id)
+                ),
+            )
+        return condition
+
+
+def client_page(
+    query: str = "",
+    after_id: int | None = None,
+    limit: int = 50,
+    list_filter: ListFilter = ListFilter(),
+) -> Page:
     """One page of clients, keyset-paged after a client id.
 
-    Without a query, every client sorted by last name, first name; with one, the clients
-    that match it, in the order app.clients.search explains.
+    Without a query, the clients the filter selects sorted by last name, first name;
+    with one, those that match it, in the order app.clients.search explains.
     """
+    scope = list_filter.condition()
     if query.strip():
-        rows = search_page(query, after_id, limit + 1)
+        rows = search_page(query, after_id, limit + 1, scope)
     else:
-        statement = select(*LIST_COLUMNS)
+        statement = select(*LIST_COLUMNS).where(scope)
         if after_id is not None:
             statement = statement.where(
                 tuple_(Client.sort_name, Client.id) > tuple_(_sort_key_of(after_id), after_id)
@@ -37,7 +85,43 @@ def client_page(query: str = "", after_id: int | None = None, limit: int = 50) -
             statement.order_by(Client.sort_name, Client.id).limit(limit + 1)
         ).all()
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return Page(rows=rows[:limit], next_cursor=next_cursor)
+    rows = rows[:limit]
+    return Page(rows=rows, next_cursor=next_cursor, labels=labels_of([row.id for row in rows]))
+
+
+def labels_of(client_ids: list[int]) -> dict:
+    """client id -> its label badges in name order, for a page of the list (one query)."""
+    if not client_ids:
+        return {}
+    badges = defaultdict(list)
+    for client_id, label_id, name, colour in db.session.execute(
+        select(client_labels.c.client_id, Label.id, Label.name, Label.colour)
+        .join(Label, Label.id == client_labels.c.label_id)
+        .where(client_labels.c.client_id.in_(client_ids))
+        .order_by(Label.name_key)
+    ):
+        badges[client_id].append(LabelBadge(label_id, name, colour))
+    return dict(badges)
+
+
+def label_counts() -> list:
+    """Every label with how many clients (not in the trash) carry it, in name order."""
+    holders = (
+        select(client_labels.c.label_id, func.count().label("clients"))
+        .join(Client, Client.id == client_labels.c.client_id)
+        .where(Client.deleted_at.is_(None))
+        .group_by(client_labels.c.label_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(Label, func.coalesce(holders.c.clients, 0).label("clients"))
+        .outerjoin(holders, holders.c.label_id == Label.id)
+        .order_by(Label.name_key)
+    ).all()
+
+
+def all_labels() -> list[Label]:
+    return db.session.scalars(select(Label).order_by(Label.name_key)).all()
 
 
 def _sort_key_of(client_id: int):
@@ -46,21 +130,127 @@ def _sort_key_of(client_id: int):
 
 CreatedBy = aliased(StaffMember)
 UpdatedBy = aliased(StaffMember)
+LockedBy = aliased(StaffMember)
+DeletedBy = aliased(StaffMember)
 
+# Label id, colour and name joined with separators no name can hold (forms refuse
+# control characters), so the labels come with the profile row.
+_FIELD_SEPARATOR, _LABEL_SEPARATOR = "\x1f", "\x1e"
+_PROFILE_LABELS = (
+    select(
+        func.aggregate_strings(
+            cast(Label.id, String)
+            .concat(_FIELD_SEPARATOR)
+            .concat(Label.colour)
+            .concat(_FIELD_SEPARATOR)
+            .concat(Label.name),
+            _LABEL_SEPARATOR,
+        )
+    )
+    .join(client_labels, client_labels.c.label_id == Label.id)
+    .where(client_labels.c.client_id == Client.id)
+    .scalar_subquery()
+)
 
 # Built once: the profile is the most visited page, and building a statement costs
 # about as much as running it.
 _PROFILE = (
-    select(Client, CreatedBy.name.label("created_by"), UpdatedBy.name.label("updated_by"))
+    select(
+        Client,
+        CreatedBy.name.label("created_by"),
+        UpdatedBy.name.label("updated_by"),
+        LockedBy.name.label("locked_by"),
+        DeletedBy.name.label("deleted_by"),
+        _PROFILE_LABELS.label("labels"),
+    )
     .outerjoin(CreatedBy, CreatedBy.id == Client.created_by_id)
     .outerjoin(UpdatedBy, UpdatedBy.id == Client.updated_by_id)
+    .outerjoin(LockedBy, LockedBy.id == Client.locked_by_id)
+    .outerjoin(DeletedBy, DeletedBy.id == Client.deleted_by_id)
     .where(Client.id == bindparam("client_id"))
 )
 
 
 def profile(client_id: int):
-    """The client with the names of who created and last updated it, in one query."""
+    """The client with its labels and the names of the staff its row points at, in one
+    query."""
     return db.session.execute(_PROFILE, {"client_id": client_id}).first()
+
+
+def profile_labels(row) -> list[LabelBadge]:
+    if not row.labels:
+        return []
+    badges = []
+    for packed in row.labels.split(_LABEL_SEPARATOR):
+        label_id, colour, name = packed.split(_FIELD_SEPARATOR, 2)
+        badges.append(LabelBadge(int(label_id), name, colour))
+    return sorted(badges, key=lambda badge: badge.name.casefold())
+
+
+AlertAuthor = aliased(StaffMember)
+
+
+def open_alerts(client: Client) -> list:
+    """Unresolved alerts, most severe first. The client row says whether there are
+    any, so a profile without alerts spends no query on them."""
+    if client.alert_severity is None:
+        return []
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    rows = db.session.execute(
+        select(Alert, AlertAuthor.name.label("author"))
+        .outerjoin(AlertAuthor, AlertAuthor.id == Alert.created_by_id)
+        .where(Alert.client_id == client.id, Alert.resolved_at.is_(None))
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+    ).all()
+    return sorted(rows, key=lambda row: rank.get(row.Alert.severity, 3))
+
+
+NoteAuthor = aliased(StaffMember)
+NoteEditor = aliased(StaffMember)
+
+
+def _notes_select():
+    return (
+        select(Note, NoteAuthor.name.label("author"), NoteEditor.name.label("editor"))
+        .outerjoin(NoteAuthor, NoteAuthor.id == Note.author_id)
+        .outerjoin(NoteEditor, NoteEditor.id == Note.updated_by_id)
+    )
+
+
+def notes_page(client_id: int, before: str | None = None, limit: int = 10) -> Page:
+    """The Overview's notes: every pinned note, then the newest others keyset-paged
+    on (created_at, id); one query. With `before`, only the next page of others."""
+    others = select(Note.id).where(Note.client_id == client_id, Note.pinned.is_(False))
+    if before:
+        moment, note_id = decode_cursor(before)
+        others = others.where(tuple_(Note.created_at, Note.id) < tuple_(moment, note_id))
+    others = others.order_by(Note.created_at.desc(), Note.id.desc()).limit(limit + 1)
+    shown = Note.id.in_(others) if before else or_(Note.pinned.is_(True), Note.id.in_(others))
+    rows = db.session.execute(
+        _notes_select()
+        .where(Note.client_id == client_id, shown)
+        .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
+    ).all()
+    unpinned = [row for row in rows if not row.Note.pinned]
+    next_cursor = None
+    if len(unpinned) > limit:
+        last = unpinned[limit - 1].Note
+        next_cursor = encode_cursor(last.created_at, last.id)
+        rows.remove(unpinned[limit])
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+def note(client_id: int, note_id: int):
+    """One note of the client with its author's and editor's names, or None."""
+    return db.session.execute(
+        _notes_select().where(Note.id == note_id, Note.client_id == client_id)
+    ).first()
+
+
+def alert(client_id: int, alert_id: int) -> Alert | None:
+    return db.session.scalar(
+        select(Alert).where(Alert.id == alert_id, Alert.client_id == client_id)
+    )
 
 
 # --- timeline -------------------------------------------------------------------------
@@ -90,8 +280,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValueError("timeline cursor out of range") from error
 
 
-def timeline_page(client_id: int, before: str | None = None, limit: int = 25) -> Page:
-    """Events newest first, keyset-paged on (occurred_at, id): ties neither repeat nor vanish."""
+def timeline_page(
+    client_id: int, before: str | None = None, limit: int = 25, verbs: tuple[str, ...] = ()
+) -> Page:
+    """Events newest first, keyset-paged on (occurred_at, id): ties neither repeat nor vanish.
+
+    `verbs` keeps only those events (the Activity tab's filters)."""
     statement = (
         select(Activity, StaffMember.name.label("actor_name"))
         .outerjoin(
@@ -100,6 +294,8 @@ def timeline_page(client_id: int, before: str | None = None, limit: int = 25) ->
         )
         .where(Activity.client_id == client_id)
     )
+    if verbs:
+        statement = statement.where(Activity.verb.in_(verbs))
     if before:
         moment, activity_id = decode_cursor(before)
         # A row-value comparison lets the index seek straight to the cursor; the

@@ -3,14 +3,27 @@
 from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
+from app.activity import ACTIVITY_FILTERS
 from app.clients import bp, ops, queries
-from app.clients.forms import ClientForm
+from app.clients.completeness import missing_items
+from app.clients.forms import (
+    AlertForm,
+    BookingPolicyForm,
+    ClientForm,
+    EraseForm,
+    LockForm,
+    NoteForm,
+)
 from app.htmx import is_fragment_request, render_page
 from app.paths import MAX_ID
 from app.permissions import Permission, requires
 
 PROFILE_TABS = ("overview", "sessions", "activity")
+ACTIVITY_FILTER_NAMES = [("", "All")] + [
+    (kind, name) for kind, (name, _) in ACTIVITY_FILTERS.items()
+]
 MAX_QUERY_LENGTH = 100
+MAX_LABEL_FILTERS = 10
 
 
 def _after_id() -> int | None:
@@ -22,12 +35,25 @@ def _after_id() -> int | None:
     return int(after)
 
 
+def _list_filter() -> queries.ListFilter:
+    view = request.args.get("show", "active")
+    if view not in queries.LIST_VIEWS:
+        view = "active"
+    label_ids = []
+    for value in request.args.getlist("label")[:MAX_LABEL_FILTERS]:
+        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+            abort(400)
+        label_ids.append(int(value))
+    return queries.ListFilter(view=view, label_ids=tuple(sorted(set(label_ids))))
+
+
 @bp.get("")
 @requires(Permission.VIEW_CLIENTS)
 def index():
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     after_id = _after_id()
-    page = queries.client_page(query, after_id, current_app.config["PAGE_SIZE"])
+    list_filter = _list_filter()
+    page = queries.client_page(query, after_id, current_app.config["PAGE_SIZE"], list_filter)
     # The first page swaps the whole result table; later pages replace the sentinel row.
     block = "client_page" if after_id else "client_results"
     return render_page(
@@ -36,6 +62,10 @@ def index():
         q=query,
         page=page,
         after_id=after_id,
+        list_filter=list_filter,
+        list_views=queries.LIST_VIEWS,
+        # The filter's labels and counts sit outside the results an htmx request swaps.
+        labels=[] if is_fragment_request() else queries.label_counts(),
         max_query_length=MAX_QUERY_LENGTH,
     )
 
@@ -47,22 +77,79 @@ def _profile_or_404(client_id: int):
     return row
 
 
+# What the profile template expects; views pass the ones they have.
+_PROFILE_CONTEXT = (
+    "form",
+    "timeline",
+    "timeline_before",
+    "refresh_header",
+    "conflict",
+    "note_form",
+    "editing_note",
+    "note_conflict",
+    "alert_form",
+    "editing_alert",
+    "booking_form",
+    "label_picker",
+    "notes",
+    "lock_form",
+    "restore_error",
+)
+
+
 def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200, **context):
     if tab not in PROFILE_TABS:
         abort(404)
-    for name in ("form", "timeline", "timeline_before", "refresh_header", "conflict"):
+    for name in _PROFILE_CONTEXT:
         context.setdefault(name, None)
+    client = row.Client
+    if tab == "overview" and context["notes"] is None and not client.is_erased:
+        context["notes"] = queries.notes_page(
+            client.id, limit=current_app.config["NOTES_PAGE_SIZE"]
+        )
+    context.setdefault("activity_filter", "")
     return render_page(
         "clients/show.html",
         block,
         status=status,
-        client=row.Client,
-        client_id=row.Client.id,
+        client=client,
+        client_id=client.id,
         created_by=row.created_by,
         updated_by=row.updated_by,
+        locked_by=row.locked_by,
+        deleted_by=row.deleted_by,
+        labels=queries.profile_labels(row),
+        alerts=queries.open_alerts(client),
+        missing=missing_items(client),
+        may_edit=ops.may_change_details(current_user, client),
+        may_note=ops.may_add_notes(current_user, client),
+        activity_filters=ACTIVITY_FILTER_NAMES,
         tab=tab,
         **context,
     )
+
+
+def _profile_updated(client_id: int, **context):
+    """After a write: htmx gets the fresh Overview and header, a plain form a redirect."""
+    location = url_for("clients.show", client_id=client_id)
+    if not is_fragment_request():
+        return redirect(location, 303)
+    response = _render_profile(
+        _profile_or_404(client_id), "overview", refresh_header=True, **context
+    )
+    response.headers["HX-Push-Url"] = location
+    return response
+
+
+def _require_details(row) -> None:
+    """403 for everyone the lock (or the trash) keeps out of the profile's details."""
+    if not ops.may_change_details(current_user, row.Client):
+        abort(403)
+
+
+def _require_notes(row) -> None:
+    if not ops.may_add_notes(current_user, row.Client):
+        abort(403)
 
 
 @bp.get("/<id:client_id>")
@@ -77,21 +164,32 @@ def sessions(client_id: int):
     return _render_profile(_profile_or_404(client_id), "sessions")
 
 
+def _activity_filter() -> tuple[str, tuple[str, ...]]:
+    kind = request.args.get("kind", "")
+    if kind and kind not in ACTIVITY_FILTERS:
+        abort(404)
+    return kind, ACTIVITY_FILTERS[kind][1] if kind else ()
+
+
 @bp.get("/<id:client_id>/activity")
 @requires(Permission.VIEW_CLIENTS)
 def activity(client_id: int):
     # The panel holds a sentinel that loads the first page when it comes into view.
-    return _render_profile(_profile_or_404(client_id), "activity")
+    kind, _verbs = _activity_filter()
+    return _render_profile(_profile_or_404(client_id), "activity", activity_filter=kind)
 
 
 @bp.get("/<id:client_id>/activity/timeline")
 @requires(Permission.VIEW_CLIENTS)
 def timeline(client_id: int):
     before = request.args.get("before") or None
+    kind, verbs = _activity_filter()
     # A page of events for htmx needs no profile: one query fewer.
     row = None if is_fragment_request() else _profile_or_404(client_id)
     try:
-        page = queries.timeline_page(client_id, before, current_app.config["TIMELINE_PAGE_SIZE"])
+        page = queries.timeline_page(
+            client_id, before, current_app.config["TIMELINE_PAGE_SIZE"], verbs
+        )
     except ValueError:
         abort(400)
     if row is None:
@@ -103,8 +201,11 @@ def timeline(client_id: int):
             client_id=client_id,
             timeline=page,
             timeline_before=before,
+            activity_filter=kind,
         )
-    return _render_profile(row, "activity", timeline=page, timeline_before=before)
+    return _render_profile(
+        row, "activity", timeline=page, timeline_before=before, activity_filter=kind
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -127,6 +228,7 @@ def new():
 @requires(Permission.EDIT_CLIENTS)
 def edit(client_id: int):
     row = _profile_or_404(client_id)
+    _require_details(row)
     client = row.Client
     form = ClientForm()
     if request.method == "GET":
@@ -138,11 +240,7 @@ def edit(client_id: int):
             )
         except ops.EditConflict as conflict:
             return _edit_conflict(client_id, form, conflict)
-        if not is_fragment_request():
-            return redirect(url_for("clients.show", client_id=client_id), 303)
-        response = _render_profile(queries.profile(client_id), "overview", refresh_header=True)
-        response.headers["HX-Push-Url"] = url_for("clients.show", client_id=client_id)
-        return response
+        return _profile_updated(client_id)
     status = 422 if form.is_submitted() else 200
     return _render_profile(row, "overview", status=status, form=form)
 
@@ -174,3 +272,327 @@ def _redirect(location: str):
         response.headers["HX-Redirect"] = location
         return response
     return redirect(location, 303)
+
+
+@bp.errorhandler(PermissionError)
+def _refused(_error):
+    # An ops function refused (the profile was locked or deleted while the form was
+    # open): the same 403 the route would have answered.
+    abort(403)
+
+
+def _form_status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+# --- notes --------------------------------------------------------------------------
+
+
+@bp.get("/<id:client_id>/notes")
+@requires(Permission.VIEW_CLIENTS)
+def notes(client_id: int):
+    """Older notes: the next page for htmx, the Overview showing that page otherwise."""
+    before = request.args.get("before") or None
+    size = current_app.config["NOTES_PAGE_SIZE"]
+    try:
+        page = queries.notes_page(client_id, before, size)
+    except ValueError:
+        abort(400)
+    row = _profile_or_404(client_id)
+    if is_fragment_request() and before:
+        return render_page(
+            "clients/show.html",
+            "notes_page",
+            client=row.Client,
+            notes=page,
+            may_note=ops.may_add_notes(current_user, row.Client),
+            editing_note=None,
+            note_form=None,
+            note_conflict=None,
+        )
+    return _render_profile(row, "overview", notes=page)
+
+
+@bp.route("/<id:client_id>/notes/new", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def new_note(client_id: int):
+    row = _profile_or_404(client_id)
+    _require_notes(row)
+    form = NoteForm()
+    if form.validate_on_submit():
+        ops.add_note(row.Client, form.body.data, current_user, pinned=form.pinned.data)
+        return _profile_updated(client_id)
+    return _render_profile(row, "overview", status=_form_status(form), note_form=form)
+
+
+def _note_or_404(client_id: int, note_id: int):
+    found = queries.note(client_id, note_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/<id:client_id>/notes/<id:note_id>/edit", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def edit_note(client_id: int, note_id: int):
+    row = _profile_or_404(client_id)
+    _require_notes(row)
+    note = _note_or_404(client_id, note_id).Note
+    form = NoteForm(prefix=f"note-{note_id}")
+    if request.method == "GET":
+        form.body.data, form.version.data = note.body, str(note.version)
+    elif form.validate_on_submit():
+        try:
+            ops.edit_note(note, form.body.data, current_user, form.seen_version())
+        except ops.NoteConflict as conflict:
+            form.version.data = str(conflict.version)
+            return _render_profile(
+                row,
+                "overview",
+                status=409,
+                note_form=form,
+                editing_note=note_id,
+                note_conflict=conflict.saved_body,
+            )
+        return _profile_updated(client_id)
+    return _render_profile(
+        row, "overview", status=_form_status(form), note_form=form, editing_note=note_id
+    )
+
+
+@bp.post("/<id:client_id>/notes/<id:note_id>/pin")
+@requires(Permission.EDIT_CLIENTS)
+def pin_note(client_id: int, note_id: int):
+    row = _profile_or_404(client_id)
+    _require_notes(row)
+    note = _note_or_404(client_id, note_id).Note
+    ops.set_note_pinned(note, request.form.get("pinned") == "1", current_user)
+    return _profile_updated(client_id)
+
+
+@bp.route("/<id:client_id>/notes/<id:note_id>/delete", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def delete_note(client_id: int, note_id: int):
+    """GET asks for confirmation (without JavaScript); POST deletes."""
+    row = _profile_or_404(client_id)
+    _require_notes(row)
+    found = _note_or_404(client_id, note_id)
+    if request.method == "POST":
+        ops.delete_note(found.Note, current_user)
+        return _profile_updated(client_id)
+    return render_page(
+        "clients/confirm.html",
+        "confirm",
+        client=row.Client,
+        title="Delete this note?",
+        message=f"The note by {found.author or 'a former staff member'} will be deleted for good.",
+        action=url_for("clients.delete_note", client_id=client_id, note_id=note_id),
+        button="Delete note",
+        fields=None,
+    )
+
+
+# --- labels -------------------------------------------------------------------------
+
+
+@bp.route("/<id:client_id>/labels", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def labels(client_id: int):
+    """The label picker: every tick posts the whole set (htmx), or Save without JS."""
+    row = _profile_or_404(client_id)
+    _require_details(row)
+    if request.method == "POST":
+        ticked = set()
+        for value in request.form.getlist("label"):
+            if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+                abort(400)
+            ticked.add(int(value))
+        ops.set_client_labels(row.Client, ticked, current_user)
+        if not is_fragment_request():
+            return redirect(url_for("clients.show", client_id=client_id), 303)
+        row = _profile_or_404(client_id)
+    picker = queries.all_labels()
+    block = "label_picker" if is_fragment_request() and request.method == "POST" else "profile_tab"
+    return _render_profile(row, "overview", block=block, label_picker=picker, refresh_header=True)
+
+
+# --- alerts -------------------------------------------------------------------------
+
+
+@bp.route("/<id:client_id>/alerts/new", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def new_alert(client_id: int):
+    row = _profile_or_404(client_id)
+    _require_details(row)
+    form = AlertForm()
+    if form.validate_on_submit():
+        ops.add_alert(row.Client, form.severity.data, form.text.data, current_user)
+        return _profile_updated(client_id)
+    return _render_profile(row, "overview", status=_form_status(form), alert_form=form)
+
+
+def _alert_or_404(client_id: int, alert_id: int):
+    alert = queries.alert(client_id, alert_id)
+    if alert is None:
+        abort(404)
+    return alert
+
+
+@bp.route("/<id:client_id>/alerts/<id:alert_id>/edit", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def edit_alert(client_id: int, alert_id: int):
+    row = _profile_or_404(client_id)
+    _require_details(row)
+    alert = _alert_or_404(client_id, alert_id)
+    if alert.resolved_at is not None:
+        abort(404)
+    form = AlertForm(prefix=f"alert-{alert_id}")
+    if request.method == "GET":
+        form.severity.data, form.text.data = alert.severity, alert.text
+    elif form.validate_on_submit():
+        ops.edit_alert(alert, form.severity.data, form.text.data, current_user)
+        return _profile_updated(client_id)
+    return _render_profile(
+        row, "overview", status=_form_status(form), alert_form=form, editing_alert=alert_id
+    )
+
+
+@bp.post("/<id:client_id>/alerts/<id:alert_id>/resolve")
+@requires(Permission.EDIT_CLIENTS)
+def resolve_alert(client_id: int, alert_id: int):
+    row = _profile_or_404(client_id)
+    _require_details(row)
+    ops.resolve_alert(_alert_or_404(client_id, alert_id), current_user)
+    return _profile_updated(client_id)
+
+
+# --- booking policy, lock -------------------------------------------------------------
+
+
+@bp.route("/<id:client_id>/booking-policy", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def booking_policy(client_id: int):
+    row = _profile_or_404(client_id)
+    _require_details(row)
+    client = row.Client
+    form = BookingPolicyForm()
+    if request.method == "GET":
+        form.policy.data, form.reason.data = client.booking_policy, client.booking_policy_reason
+    elif form.validate_on_submit():
+        reason = form.reason.data or None
+        ops.set_booking_policy(client, form.policy.data, reason, current_user)
+        return _profile_updated(client_id)
+    return _render_profile(row, "overview", status=_form_status(form), booking_form=form)
+
+
+@bp.post("/<id:client_id>/lock")
+@requires(Permission.EDIT_LOCKED_PROFILES)
+def lock(client_id: int):
+    row = _profile_or_404(client_id)
+    form = LockForm()
+    if not form.validate_on_submit():
+        return _render_profile(row, "overview", status=422, lock_form=form)
+    ops.lock_client(row.Client, form.reason.data or None, current_user)
+    return _profile_updated(client_id)
+
+
+@bp.post("/<id:client_id>/unlock")
+@requires(Permission.EDIT_LOCKED_PROFILES)
+def unlock(client_id: int):
+    row = _profile_or_404(client_id)
+    ops.unlock_client(row.Client, current_user)
+    return _profile_updated(client_id)
+
+
+# --- trash, erasure, export -----------------------------------------------------------
+
+
+@bp.route("/<id:client_id>/delete", methods=["GET", "POST"])
+@requires(Permission.DELETE_CLIENTS)
+def delete(client_id: int):
+    """GET asks for confirmation; POST moves the client to the trash."""
+    row = _profile_or_404(client_id)
+    _require_details(row)
+    if request.method == "POST":
+        ops.delete_client(row.Client, current_user)
+        return _redirect(url_for("clients.index", show="deleted"))
+    return render_page(
+        "clients/confirm.html",
+        "confirm",
+        client=row.Client,
+        title=f"Delete {row.Client.full_name}?",
+        message=(
+            "The client moves to the trash: off the client list and search, with "
+            "everything kept. Anyone allowed to delete clients can restore them from "
+            "“Deleted clients”."
+        ),
+        action=url_for("clients.delete", client_id=client_id),
+        button="Delete client",
+        fields=None,
+    )
+
+
+@bp.post("/<id:client_id>/restore")
+@requires(Permission.DELETE_CLIENTS)
+def restore(client_id: int):
+    row = _profile_or_404(client_id)
+    if not row.Client.in_trash:
+        abort(404)
+    try:
+        ops.restore_client(row.Client, current_user)
+    except ops.ClientLimitReached as limit:
+        return _render_profile(row, "overview", status=422, restore_error=str(limit))
+    return _redirect(url_for("clients.show", client_id=client_id))
+
+
+@bp.route("/<id:client_id>/erase", methods=["GET", "POST"])
+@requires(Permission.ERASE_CLIENTS)
+def erase(client_id: int):
+    row = _profile_or_404(client_id)
+    client = row.Client
+    if client.is_erased:
+        abort(404)
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            ops.erase_client(client, form.confirmation.data, current_user)
+        except ops.ErasureNotConfirmed as error:
+            form.confirmation.errors = [str(error)]
+        else:
+            return _redirect(url_for("clients.show", client_id=client_id))
+    return render_page(
+        "clients/confirm.html",
+        "confirm",
+        status=_form_status(form),
+        client=client,
+        title=f"Erase {client.full_name}’s personal data?",
+        message=(
+            "This cannot be undone. Names, contact details, birth date, address, notes, "
+            "alerts, labels and the values quoted in the timeline are wiped for good. "
+            "Sessions and payments stay, under “Deleted Client”. The erasure log keeps "
+            "only the initials, who erased and when."
+        ),
+        action=url_for("clients.erase", client_id=client_id),
+        button="Erase personal data",
+        fields=form,
+    )
+
+
+@bp.post("/<id:client_id>/export")
+@requires(Permission.IMPORT_EXPORT)
+def export(client_id: int):
+    from app.data.export import client_export_csv, client_export_json, export_filename
+
+    row = _profile_or_404(client_id)
+    client = row.Client
+    export_format = request.form.get("format", "json")
+    if export_format not in ("json", "csv"):
+        abort(400)
+    ops.record_export(client, export_format, current_user)
+    body = client_export_json(client) if export_format == "json" else client_export_csv(client)
+    response = make_response(body)
+    response.mimetype = "application/json" if export_format == "json" else "text/csv"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(client, export_format)}"'
+    )
+    return response

@@ -32,6 +32,10 @@ LIST_COLUMNS = (
     Client.phone,
     Client.updated_at,
     Client.sort_name,
+    Client.alert_severity,
+    Client.booking_policy,
+    Client.locked_at,
+    Client.deleted_at,
 )
 
 
@@ -100,8 +104,13 @@ def _name_starts_with(prefix: str):
     return and_(Client.sort_name >= prefix, Client.sort_name < prefix + "\uffff")
 
 
-def search_page(query: str, after_id: int | None, size: int) -> list:
-    """Up to `size` matching rows after the client `after_id` (in result order)."""
+def search_page(query: str, after_id: int | None, size: int, scope=None) -> list:
+    """Up to `size` matching rows after the client `after_id` (in result order).
+
+    `scope` narrows the clients searched (the list's filters; by default those not in
+    the trash). It is checked on the rows, like the terms the index was not asked for."""
+    if scope is None:
+        scope = Client.deleted_at.is_(None)
     terms = search_terms(query)
     if not terms:
         return []
@@ -121,14 +130,14 @@ def search_page(query: str, after_id: int | None, size: int) -> list:
             return []
 
     # A name that starts with the key holds it already: only the others need checking.
-    first_group_matches = and_(first_group, *_holding(others))
+    first_group_matches = and_(first_group, scope, *_holding(others))
     if not indexed:
         # Only short terms ("al", "j"): names that start with the key, from the name index.
         return _in_name_order(first_group_matches, anchor, after_id, size)
 
     # The index finds whole terms exactly; what it was not asked for is checked on the rows.
     unchecked = [term for term in terms if term not in indexed or _window(term) != term]
-    all_matches = and_(index_match(indexed), *_holding(unchecked))
+    all_matches = and_(index_match(indexed), scope, *_holding(unchecked))
     if count_matches(indexed, FEW_MATCHES + 1) <= FEW_MATCHES:
         return _few_sorted(all_matches, first_group, anchor, after_id, size)
 

@@ -1,20 +1,44 @@
 """Tables only, one module per area. Importing this package registers them all."""
 
 from app.models.activity import Activity
+from app.models.alert import ALERT_MAX_LENGTH, ALERT_SEVERITIES, Alert
 from app.models.base import Base, UTCDateTime, utcnow
-from app.models.client import EDITABLE_FIELDS, FIELD_LABELS, Client
+from app.models.client import (
+    BOOKING_POLICIES,
+    EDITABLE_FIELDS,
+    ERASED_FIRST_NAME,
+    ERASED_LAST_NAME,
+    FIELD_LABELS,
+    Client,
+)
+from app.models.label import LABEL_COLOURS, LABEL_NAME_MAX_LENGTH, Label, client_labels
+from app.models.note import NOTE_MAX_LENGTH, Note
+from app.models.privacy import Erasure
 from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
 
 __all__ = [
+    "ALERT_MAX_LENGTH",
+    "ALERT_SEVERITIES",
     "Activity",
+    "Alert",
+    "BOOKING_POLICIES",
     "Base",
     "Client",
     "EDITABLE_FIELDS",
+    "ERASED_FIRST_NAME",
+    "ERASED_LAST_NAME",
+    "Erasure",
     "FIELD_LABELS",
+    "LABEL_COLOURS",
+    "LABEL_NAME_MAX_LENGTH",
+    "Label",
+    "NOTE_MAX_LENGTH",
+    "Note",
     "ROLES",
     "SignInThrottle",
     "StaffMember",
     "StaffSession",
     "UTCDateTime",
+    "client_labels",
     "utcnow",
 ]

@@ -2,9 +2,11 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy_utils import StringEncryptedType
+from sqlalchemy_utils.types.encrypted.encrypted_type import AesGcmEngine
 
 # Named constraints let Alembic's batch mode alter them on SQLite later.
 NAMING_CONVENTION = {
@@ -43,3 +45,18 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _data_key() -> str:
+    # Read at use, not at import: the key comes from the app's configuration.
+    from flask import current_app
+
+    return current_app.config["DATA_KEY"]
+
+
+def encrypted_text(length: int | None = None) -> StringEncryptedType:
+    """Free text that may be sensitive (notes, alerts): AES-GCM at rest, keyed by DATA_KEY.
+
+    Each value gets its own random nonce, so equal texts look different in the database
+    and the column cannot be searched; that is the point."""
+    return StringEncryptedType(Text(length), _data_key, AesGcmEngine)

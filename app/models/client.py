@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, event
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -25,6 +25,14 @@ FIELD_LABELS = {
     "country": "Country",
 }
 EDITABLE_FIELDS = tuple(FIELD_LABELS)
+
+# Online booking policy (bookings honour it): value -> what staff read.
+BOOKING_POLICIES = {
+    "allow": "Allow",
+    "approval": "Require approval",
+    "block": "Block",
+}
+ERASED_FIRST_NAME, ERASED_LAST_NAME = "Deleted", "Client"
 
 
 class Client(Base):
@@ -50,6 +58,23 @@ class Client(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Lock: only staff allowed to edit locked profiles change the details.
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    lock_reason: Mapped[str | None] = mapped_column(String(200))
+
+    booking_policy: Mapped[str] = mapped_column(String(10), default="allow", server_default="allow")
+    booking_policy_reason: Mapped[str | None] = mapped_column(String(200))
+
+    # The most severe unresolved alert, kept by the alert ops so the list can show it
+    # without reading alerts: None, "info", "warning" or "critical".
+    alert_severity: Mapped[str | None] = mapped_column(String(10))
+
+    # Trash (restorable) and erasure (anonymised for good; the row stays as a shell).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     # Derived on every write (see _refresh_derived): the list's sort key and the
     # folded text the search index covers.
     # Compared byte by byte on PostgreSQL too (collation "C"): the value is already
@@ -63,6 +88,14 @@ class Client(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_clients_sort_name_id", "sort_name", "id"),
+        # The "Deleted clients" list walks only the trash, in name order.
+        Index(
+            "ix_clients_trash_sort_name_id",
+            "sort_name",
+            "id",
+            sqlite_where=text("deleted_at IS NOT NULL AND erased_at IS NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL AND erased_at IS NULL"),
+        ),
         # pg_trgm index for substring search; SQLite uses the FTS5 table built by the
         # migration instead (the index is created only on PostgreSQL).
         Index(
@@ -76,6 +109,18 @@ class Client(Base):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None and self.erased_at is None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     def refresh_derived(self) -> None:
         self.sort_name = derive_sort_name(self.first_name, self.last_name)

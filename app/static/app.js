@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // Lets CSS hide what only matters without JavaScript (e.g. "Save labels").
+  document.documentElement.classList.add("js");
+
   function toast(message) {
     var box = document.getElementById("toast");
     if (!box) return;

@@ -1,0 +1,169 @@
+"""Everything held about one client, for a data-subject request.
+
+One document, built from sections: each area registers a function that returns what
+it holds about the client (a later area adds its own with @export_section). A section
+returns JSON-ready values; personal text is decrypted, as the person is entitled to it.
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    EDITABLE_FIELDS,
+    FIELD_LABELS,
+    Activity,
+    Alert,
+    Client,
+    Label,
+    Note,
+    StaffMember,
+    client_labels,
+)
+
+EXPORT_VERSION = 1
+_SECTIONS: dict[str, Callable[[Client], object]] = {}
+
+
+def export_section(name: str):
+    def register(function):
+        _SECTIONS[name] = function
+        return function
+
+    return register
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _staff_names() -> dict[int, str]:
+    return dict(db.session.execute(select(StaffMember.id, StaffMember.name)).all())
+
+
+@export_section("profile")
+def _profile(client: Client) -> dict:
+    profile = {field: getattr(client, field) for field in EDITABLE_FIELDS}
+    profile["birth_date"] = _iso(client.birth_date)
+    profile.update(
+        id=client.id,
+        created_at=_iso(client.created_at),
+        updated_at=_iso(client.updated_at),
+        online_booking=client.booking_policy,
+        online_booking_reason=client.booking_policy_reason,
+        locked_at=_iso(client.locked_at),
+        lock_reason=client.lock_reason,
+        deleted_at=_iso(client.deleted_at),
+    )
+    return profile
+
+
+@export_section("labels")
+def _labels(client: Client) -> list[str]:
+    return db.session.scalars(
+        select(Label.name)
+        .join(client_labels, client_labels.c.label_id == Label.id)
+        .where(client_labels.c.client_id == client.id)
+        .order_by(Label.name_key)
+    ).all()
+
+
+@export_section("notes")
+def _notes(client: Client) -> list[dict]:
+    names = _staff_names()
+    notes = db.session.scalars(
+        select(Note).where(Note.client_id == client.id).order_by(Note.created_at, Note.id)
+    )
+    return [
+        {
+            "text": note.body,
+            "pinned": note.pinned,
+            "author": names.get(note.author_id),
+            "created_at": _iso(note.created_at),
+            "updated_at": _iso(note.updated_at),
+        }
+        for note in notes
+    ]
+
+
+@export_section("alerts")
+def _alerts(client: Client) -> list[dict]:
+    alerts = db.session.scalars(
+        select(Alert).where(Alert.client_id == client.id).order_by(Alert.created_at, Alert.id)
+    )
+    return [
+        {
+            "severity": alert.severity,
+            "text": alert.text,
+            "created_at": _iso(alert.created_at),
+            "resolved_at": _iso(alert.resolved_at),
+        }
+        for alert in alerts
+    ]
+
+
+@export_section("timeline")
+def _timeline(client: Client) -> list[dict]:
+    from app.activity import VERB_LABELS
+
+    names = _staff_names()
+    events = db.session.scalars(
+        select(Activity)
+        .where(Activity.client_id == client.id)
+        .order_by(Activity.occurred_at, Activity.id)
+        .execution_options(yield_per=1000)  # a long history is streamed, not loaded at once
+    )
+    return [
+        {
+            "occurred_at": _iso(event.occurred_at),
+            "event": VERB_LABELS.get(event.verb, event.verb),
+            "by": names.get(event.actor_id) if event.actor_type == "staff" else event.actor_type,
+            "changes": event.changes,
+        }
+        for event in events
+    ]
+
+
+def client_export(client: Client) -> dict:
+    return {
+        "export_version": EXPORT_VERSION,
+        **{name: section(client) for name, section in _SECTIONS.items()},
+    }
+
+
+def client_export_json(client: Client) -> str:
+    return json.dumps(client_export(client), ensure_ascii=False, indent=2)
+
+
+def client_export_csv(client: Client) -> str:
+    """The profile as one CSV row under a header of field names (spreadsheets open it)."""
+    profile = _profile(client)
+    columns = ["id", *EDITABLE_FIELDS, "online_booking", "created_at", "updated_at"]
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(
+        [FIELD_LABELS.get(column, column.replace("_", " ").capitalize()) for column in columns]
+    )
+    writer.writerow([_spreadsheet_safe(profile.get(column)) for column in columns])
+    return output.getvalue()
+
+
+_PHONE = re.compile(r"^\+\d{4,15}$")
+
+
+def _spreadsheet_safe(value) -> str:
+    # A cell starting with = + - @ runs as a formula in spreadsheets: quote it (a bare
+    # E.164 phone number is only a number there, and stays as it is).
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PHONE.match(text):
+        return "'" + text
+    return text
+
+
+def export_filename(client: Client, export_format: str) -> str:
+    return f"client-{client.id}.{export_format}"
