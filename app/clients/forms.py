@@ -186,7 +186,7 @@ class NoteForm(FlaskForm):
 class AlertForm(FlaskForm):
     severity = SelectField(
         "Severity",
-        choices=list(ALERT_SEVERITIES.items()),
+        choices=dict(ALERT_SEVERITIES),
         default="warning",
     )
     text = _text("Alert", ALERT_MAX_LENGTH, DataRequired("Say what staff must know."))
@@ -197,7 +197,7 @@ class LockForm(FlaskForm):
 
 
 class BookingPolicyForm(FlaskForm):
-    policy = SelectField("Online booking", choices=list(BOOKING_POLICIES.items()))
+    policy = SelectField("Online booking", choices=dict(BOOKING_POLICIES))
     reason = _text("Reason", 200)
 
     def validate_reason(self, field):
@@ -215,4 +215,4 @@ class EraseForm(FlaskForm):
 
 class LabelForm(FlaskForm):
     name = _text("Name", LABEL_NAME_MAX_LENGTH, DataRequired("Give the label a name."))
-    colour = RadioField("Colour", choices=list(LABEL_COLOURS.items()), default="teal")
+    colour = RadioField("Colour", choices=dict(LABEL_COLOURS), default="teal")
