@@ -246,7 +246,9 @@ def test_front_desk_sees_a_locked_profile_read_only_but_can_add_notes(
 ):
     client_id = live_server.make_client(first_name="Perpetua", last_name="Sealey")
     on_client(
-        live_server, client_id, lambda client: ops.lock_client(client, "Legal hold", live_server.staff)
+        live_server,
+        client_id,
+        lambda client: ops.lock_client(client, "Legal hold", live_server.staff),
     )
     live_server.make_staff("desk.depth@example.com", "Dora Desk", role="front_desk")
     page = sign_in("desk.depth@example.com")
@@ -355,9 +357,7 @@ def test_erasing_needs_the_exact_name_and_leaves_only_initials(staff_page, live_
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     page.get_by_role("navigation", name="Settings").get_by_role("link", name="Erasure log").click()
     log = page.get_by_role("region", name="Erasure log")
-    entry = log.get_by_role("row").filter(
-        has=page.locator(f'a[href$="/clients/{client_id}"]')
-    )
+    entry = log.get_by_role("row").filter(has=page.locator(f'a[href$="/clients/{client_id}"]'))
     expect(entry).to_have_count(1)
     expect(entry.get_by_role("link")).to_have_text("Q*** Z***")
     expect(entry).to_contain_text(STAFF_NAME)

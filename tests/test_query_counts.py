@@ -4,6 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.clients import ops
+from app.extensions import db
+from app.models import Client
+
 from tests.test_timeline import add_events
 
 
@@ -17,21 +21,44 @@ def measure(count_queries, browser, url, hx=False):
 @pytest.mark.parametrize(
     "url,hx,budget",
     [
-        ("/clients", False, 2),  # session + staff (one query), the page of clients
-        ("/clients?q=ada", True, 3),  # session, the index's hits, the page of clients
-        ("/clients/{id}", False, 2),  # session, the client with its authors' names
-        ("/clients/{id}/activity", True, 2),
+        # session + staff (one query), label counts, the page of clients, their labels
+        ("/clients", False, 4),
+        ("/clients?q=ada", True, 4),  # session, the index's hits, the page, its labels
+        ("/clients?label={label}&show=incomplete", True, 3),
+        # session, the client with its labels and staff names, its alerts, its notes
+        ("/clients/{id}", False, 4),
+        ("/clients/{id}/activity", True, 3),  # session, client, alerts
         ("/clients/{id}/activity/timeline", True, 2),  # session, one page of events
+        ("/clients/{id}/activity/timeline?kind=notes", True, 2),
     ],
 )
 def test_query_count_is_fixed_whatever_the_data_size(
     app, owner, client_factory, count_queries, url, hx, budget
 ):
     client_id = client_factory(first_name="Ada")
-    url = url.format(id=client_id)
+    owner.post(f"/clients/{client_id}/alerts/new", {"severity": "info", "text": "First"})
+    with app.app_context():
+        actor = owner.staff
+        label = ops.create_label("Label 0", "teal", actor)
+        label_id = label.id
+        client = db.session.get(Client, client_id)
+        ops.set_client_labels(client, {label_id}, actor)
+        ops.add_note(client, "The first note", actor)
+    url = url.format(id=client_id, label=label_id)
     small = measure(count_queries, owner, url, hx)
+
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        labels = [ops.create_label(f"Label {n}", "blue", actor).id for n in range(1, 8)]
+        ops.set_client_labels(client, {label_id, *labels}, actor)
+        for number in range(25):
+            ops.add_note(client, f"Note {number}", actor, pinned=number % 5 == 0)
+        for number in range(6):
+            ops.add_alert(client, "warning", f"Alert {number}", actor)
     for index in range(60):
-        client_factory(first_name="Ada", last_name=f"Other {index}")
+        other = client_factory(first_name="Ada", last_name=f"Other {index}")
+        with app.app_context():
+            ops.set_client_labels(db.session.get(Client, other), set(labels[:3]), actor)
     base = datetime(2025, 1, 1, tzinfo=UTC)
     add_events(app, client_id, [base + timedelta(hours=index) for index in range(120)])
     large = measure(count_queries, owner, url, hx)

@@ -542,10 +542,10 @@ def erase_client(client: Client, typed_name: str, actor) -> Erasure:
         db.session.execute(delete(client_labels).where(client_labels.c.client_id == client.id))
         # The timeline keeps what happened and when, not the values it quoted.
         for activity_id, changes in db.session.execute(
-            select(Activity.id, Activity.changes).where(
-                Activity.client_id == client.id, Activity.changes.is_not(None)
-            )
+            select(Activity.id, Activity.changes).where(Activity.client_id == client.id)
         ).all():
+            if not changes:  # JSON null: nothing quoted
+                continue
             db.session.execute(
                 update(Activity)
                 .where(Activity.id == activity_id)
