@@ -87,5 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
         try:
             check_data_key()
         except WrongDataKey as error:
+            db.session.remove()
+            db.engine.dispose()  # this app never serves: close its connections now
             raise ConfigurationError(str(error)) from error
     return app

@@ -157,7 +157,6 @@ def test_a_new_label_is_ticked_on_a_profile_and_filters_the_client_list(
     expect(badge).to_be_visible()
     expect(badge).to_have_class(re.compile(r"badge--purple"))
     expect(listed.get_by_role("link", name="0 clients").first).to_be_visible()
-    expect(field(page, "Name")).to_have_value("")
 
     page.goto(f"/clients/{tagged_id}")
     expect(header(page).get_by_role("list", name="Labels")).to_have_count(0)
@@ -199,6 +198,18 @@ def test_a_new_label_is_ticked_on_a_profile_and_filters_the_client_list(
     expect(results.get_by_role("row")).not_to_have_count(1)
 
 
+def test_adding_a_label_empties_the_form_for_the_next_one(staff_page, console):
+    page = staff_page
+    page.goto("/settings/labels")
+    field(page, "Name").fill("Depth Newsletter")
+    page.get_by_role("radio", name="Green").check()
+    page.get_by_role("button", name="Add label").click()
+    listed = page.get_by_role("region", name="Labels")
+    expect(listed.get_by_text("Depth Newsletter", exact=True)).to_be_visible()
+    expect(field(page, "Name")).to_have_value("")
+    expect(page.get_by_role("radio", name="Teal")).to_be_checked()  # back to the default
+
+
 # --- the lock --------------------------------------------------------------------------
 
 
@@ -211,14 +222,14 @@ def test_an_owner_locks_a_profile_and_can_still_edit_it(staff_page, live_server,
     expect(privacy).to_contain_text("Not locked")
 
     privacy.get_by_label("Lock reason (optional)").fill(reason)
-    privacy.get_by_role("button", name="Lock profile").click()
+    privacy.get_by_role("button", name="Lock profile", exact=True).click()
 
     banner = header(page).get_by_role("status").filter(has_text="Locked")
     expect(banner).to_contain_text(f"Locked by {STAFF_NAME}")
     expect(banner).to_contain_text(reason)
     expect(banner).not_to_contain_text("Only an owner or a manager")
     expect(privacy.get_by_role("button", name="Unlock profile")).to_be_visible()
-    expect(privacy.get_by_role("button", name="Lock profile")).to_have_count(0)
+    expect(privacy.get_by_role("button", name="Lock profile", exact=True)).to_have_count(0)
     expect(privacy).to_contain_text("Locked: only an owner or a manager")
     edit = header(page).get_by_role("link", name="Edit", exact=True)
     expect(edit).to_be_visible()
@@ -237,7 +248,7 @@ def test_an_owner_locks_a_profile_and_can_still_edit_it(staff_page, live_server,
 
     page.goto(f"/clients/{client_id}")
     page.get_by_role("button", name="Unlock profile").click()
-    expect(page.get_by_role("button", name="Lock profile")).to_be_visible()
+    expect(page.get_by_role("button", name="Lock profile", exact=True)).to_be_visible()
     expect(header(page).get_by_role("status").filter(has_text="Locked")).to_have_count(0)
 
 
@@ -261,7 +272,8 @@ def test_front_desk_sees_a_locked_profile_read_only_but_can_add_notes(
     expect(header(page).get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Manage labels")).to_have_count(0)
     expect(page.get_by_role("link", name="Add alert")).to_have_count(0)
-    expect(page.get_by_role("button", name="Lock profile")).to_have_count(0)
+    expect(header(page).get_by_role("link", name="Delete", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Lock profile", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Unlock profile")).to_have_count(0)
     expect(page.get_by_role("link", name="Complete the profile")).to_have_count(0)
 

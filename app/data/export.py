@@ -116,7 +116,6 @@ def _timeline(client: Client) -> list[dict]:
         select(Activity)
         .where(Activity.client_id == client.id)
         .order_by(Activity.occurred_at, Activity.id)
-        .execution_options(yield_per=1000)  # a long history is streamed, not loaded at once
     )
     return [
         {
