@@ -11,9 +11,10 @@ from faker import Faker
 from sqlalchemy import func, select
 
 from app.auth.ops import add_staff
+from app.clients import ops
 from app.clients.ops import create_client, update_client
 from app.extensions import db
-from app.models import EDITABLE_FIELDS, Client, StaffMember
+from app.models import EDITABLE_FIELDS, Client, Label, StaffMember
 from app.sessions import SignedInStaff
 from app.text import fold
 
@@ -37,6 +38,31 @@ ORIGINS = [
     ("nl_NL", "NL", "nl", "NL"),
     ("sv_SE", "SE", "sv", "SE"),
     ("tr_TR", "TR", "tr", "TR"),
+]
+
+DEMO_LABELS = [
+    ("VIP", "purple"),
+    ("Regular", "teal"),
+    ("New client", "green"),
+    ("Newsletter", "blue"),
+    ("Prefers mornings", "yellow"),
+    ("Corporate plan", "grey"),
+]
+DEMO_NOTES = [
+    "Prefers a firm pressure; avoid the lower back.",
+    "Likes the quiet room and no music.",
+    "Usually books with a friend; ask if she wants a joint slot.",
+    "Asked about the loyalty programme, call back in the spring.",
+    "Sensitive skin: patch test before any new product.",
+    "Training for a half marathon in June.",
+    "Pays by bank transfer; send the invoice by email.",
+    "Runs late on Mondays (school run).",
+]
+DEMO_ALERTS = [
+    ("critical", "Severe nut allergy: no almond or walnut oils."),
+    ("warning", "Pregnant: no hot stones, no deep tissue."),
+    ("warning", "Latex allergy: use nitrile gloves."),
+    ("info", "Hard of hearing: speak facing the client."),
 ]
 
 DEMO_STAFF = [
@@ -173,5 +199,44 @@ def seed(client_count: int, instance_path: str, now: datetime | None = None) -> 
                 client, _later_change(rng, fakers, client), rng.choice(staff), at=moment
             )
             events += bool(changed)
+    events += _profile_depth(rng, staff, now, existing)
     report.append(f"Added {client_count - existing} demo clients with {events} timeline events.")
     return report
+
+
+def _profile_depth(rng: random.Random, staff: list, now: datetime, skip: int) -> int:
+    """Labels, notes, alerts, locks, booking policies and a small trash for the new clients."""
+    owner = next(member for member in staff if member.role == "owner")
+    deciders = [member for member in staff if member.role in ("owner", "manager")]
+    if not db.session.scalar(select(Label.id).limit(1)):
+        for name, colour in DEMO_LABELS:
+            ops.create_label(name, colour, owner)
+    labels = db.session.scalars(select(Label.id).order_by(Label.id)).all()
+    clients = db.session.scalars(select(Client).order_by(Client.id).offset(skip)).all()
+    events = 0
+    for client in clients:
+        if rng.random() < 0.45:
+            chosen = set(rng.sample(labels, rng.choice([1, 1, 2, 3])))
+            events += bool(ops.set_client_labels(client, chosen, rng.choice(staff)))
+        for _ in range(rng.choice([0, 0, 0, 1, 1, 2, 3])):
+            moment = client.created_at + (now - client.created_at) * rng.uniform(0.05, 0.95)
+            pinned = rng.random() < 0.15
+            ops.add_note(client, rng.choice(DEMO_NOTES), rng.choice(staff), pinned, at=moment)
+            events += 1
+        if rng.random() < 0.06:
+            severity, text = rng.choice(DEMO_ALERTS)
+            ops.add_alert(client, severity, text, rng.choice(staff), at=client.created_at)
+            events += 1
+        if rng.random() < 0.04:
+            policy = rng.choice(["approval", "block"])
+            reason = "Two no-shows in a row." if policy == "block" else "Books long treatments."
+            ops.set_booking_policy(client, policy, reason, rng.choice(deciders), at=now)
+            events += 1
+        if rng.random() < 0.03:
+            ops.lock_client(client, "Identity and details checked.", rng.choice(deciders), at=now)
+            events += 1
+    for client in rng.sample(clients, min(3, len(clients))):
+        if not client.is_locked:
+            ops.delete_client(client, owner, at=now)
+            events += 1
+    return events
