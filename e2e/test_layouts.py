@@ -2,6 +2,7 @@
 targets, no serious accessibility violations, no console errors. Screenshots of each
 screen at each width land in e2e/screenshots/ for a human to look at."""
 
+import re
 from datetime import date
 
 import pytest
@@ -26,7 +27,9 @@ SMALL_TARGETS_JS = """
 ({selector, touch}) => {
   const small = [];
   for (const el of document.querySelectorAll(selector)) {
-    const box = el.getBoundingClientRect();
+    // A tick box or radio inside its label is pressed anywhere on the label.
+    const wrapped = el.matches('input[type="checkbox"], input[type="radio"]') && el.closest("label");
+    const box = (wrapped || el).getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
     if (el.closest(".visually-hidden")) continue;
@@ -97,6 +100,17 @@ def showcase_client(live_server):
             client = db.session.get(Client, client_id)
             values = {name: getattr(client, name) for name in EDITABLE_FIELDS}
             client_ops.update_client(client, values | changes, live_server.staff)
+        # What makes a profile long and busy: labels, an alert, pinned and plain notes, a lock.
+        client = db.session.get(Client, client_id)
+        labels = {
+            client_ops.create_label(name, colour, live_server.staff).id
+            for name, colour in [("VIP", "purple"), ("Prefers mornings", "yellow")]
+        }
+        client_ops.set_client_labels(client, labels, live_server.staff)
+        client_ops.add_alert(client, "critical", "Severe nut allergy", live_server.staff)
+        client_ops.add_note(client, "Likes the quiet room.", live_server.staff, pinned=True)
+        client_ops.add_note(client, "Asked about gift vouchers.\nCall back.", live_server.staff)
+        client_ops.lock_client(client, "Details verified", live_server.staff)
     return client_id
 
 
@@ -149,8 +163,26 @@ def test_screens_fit_and_are_accessible(
 
     page.get_by_role("tab", name="Activity").click()
     timeline = page.get_by_role("list", name="Activity timeline")
-    expect(timeline.locator("li.event")).to_have_count(5)
+    timeline.scroll_into_view_if_needed()  # the first page loads when it comes into view
+    expect(timeline.locator("li.event")).to_have_count(10)
     screen("profile-activity")
+
+    page.get_by_role("tab", name="Overview").click()
+    page.get_by_role("link", name="Manage labels").click()
+    expect(page.get_by_role("group", name=re.compile("^Labels for"))).to_be_visible()
+    screen("profile-labels")
+
+    page.goto("/clients?show=deleted")
+    expect(page.get_by_role("radio", name="Deleted clients")).to_be_checked()
+    screen("client-trash")
+
+    page.goto("/settings/labels")
+    expect(page.get_by_role("heading", name="New label")).to_be_visible()
+    screen("settings-labels")
+
+    page.goto(f"/clients/{showcase_client}/erase")
+    expect(page.get_by_role("button", name="Erase personal data")).to_be_visible()
+    screen("client-erase")
 
     page.goto("/clients/new")
     expect(field(page, "First name")).to_be_visible()

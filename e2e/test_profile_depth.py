@@ -56,6 +56,7 @@ def open_activity(page: Page):
 def search_clients(page: Page, text: str):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Clients")
+    page.wait_for_load_state()  # the search box answers once its script is running
     page.get_by_role("searchbox", name="Search clients").fill(text)
     expect(page).to_have_url(re.compile(rf"[?&]q={re.escape(text)}"))
     return page.locator("#client-results")
@@ -84,7 +85,7 @@ def test_notes_are_added_edited_pinned_and_deleted_and_the_timeline_keeps_no_tex
     expect(page.get_by_role("region", name="Notes")).not_to_contain_text("No notes yet.")
 
     edited_text = "Prefers the quiet room at the back; allergic to lavender and tea tree oil."
-    first.get_by_role("link", name=re.compile(r"^Edit note of ")).click()
+    first.get_by_role("link", name=re.compile(r"^Edit note: ")).click()
     editor = notes_list(page).get_by_role("textbox", name="Note")
     expect(editor).to_have_value(first_text)
     editor.fill(edited_text)
@@ -299,6 +300,7 @@ def test_a_deleted_client_waits_in_the_trash_until_restored(staff_page, live_ser
     page.get_by_role("button", name="Delete client").click()
 
     expect(page).to_have_url(re.compile(r"/clients\?show=deleted$"))
+    page.wait_for_load_state()
     expect(page.get_by_role("radio", name="Deleted clients")).to_be_checked()
     results = page.locator("#client-results")
     expect(results.get_by_role("link", name="Quentin Aabelund")).to_be_visible()

@@ -21,7 +21,8 @@ def _labels_page(status=200, new_form=None, edit_form=None, editing=None, error=
         "label_settings",
         status=status,
         labels=queries.label_counts(),
-        new_form=new_form or LabelForm(prefix="new"),
+        # Not filled from the request: after an add, the form starts empty again.
+        new_form=new_form or LabelForm(prefix="new", formdata=None),
         edit_form=edit_form,
         editing=editing,
         error=error,
