@@ -28,7 +28,8 @@ SMALL_TARGETS_JS = """
   const small = [];
   for (const el of document.querySelectorAll(selector)) {
     // A tick box or radio inside its label is pressed anywhere on the label.
-    const wrapped = el.matches('input[type="checkbox"], input[type="radio"]') && el.closest("label");
+    const tick = el.matches('input[type="checkbox"], input[type="radio"]');
+    const wrapped = tick && el.closest("label");
     const box = (wrapped || el).getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;

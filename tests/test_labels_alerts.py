@@ -16,7 +16,8 @@ def make_label(owner, name, colour="teal"):
 
 def label_id(owner, name):
     page = owner.get("/settings/labels").text
-    match = re.search(r'id="label-(\d+)">\s*<span class="badge badge--\w+">' + re.escape(name), page)
+    badge = r'id="label-(\d+)">\s*<span class="badge badge--\w+">'
+    match = re.search(badge + re.escape(name), page)
     return int(match.group(1))
 
 
@@ -27,7 +28,8 @@ def test_settings_create_rename_recolour_delete_labels(app, owner, client_factor
     assert 'value=" vip "' in duplicate.text or 'value="vip"' in duplicate.text
 
     renamed = owner.post(
-        f"/settings/labels/{vip}/edit", {f"label-{vip}-name": "Gold", f"label-{vip}-colour": "yellow"}
+        f"/settings/labels/{vip}/edit",
+        {f"label-{vip}-name": "Gold", f"label-{vip}-colour": "yellow"},
     )
     assert renamed.status_code == 303
     with app.app_context():
@@ -96,8 +98,8 @@ def test_list_filters_by_labels_with_counts(owner, client_factory):
     owner.post(f"/clients/{only_vip}/labels", {"label": [str(vip)]})
 
     listing = owner.get("/clients").text
-    assert "VIP <span class=\"count\">(2)</span>" in listing
-    assert "Newsletter <span class=\"count\">(1)</span>" in listing
+    assert 'VIP <span class="count">(2)</span>' in listing
+    assert 'Newsletter <span class="count">(1)</span>' in listing
     vip_only = owner.get(f"/clients?label={vip}", hx=True).text
     assert "Both" in vip_only and "Onlyvip" in vip_only and "Neither" not in vip_only
     both_labels = owner.get(f"/clients?label={vip}&label={news}", hx=True).text

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import MetaData, Table, inspect, select, text
 
 from app.clients import ops
 from app.extensions import db
@@ -184,8 +184,9 @@ def _database_text() -> str:
     """Every value of every table, as text (SQLite's search index included)."""
     connection = db.session.connection()
     parts = []
-    for table in inspect(connection).get_table_names():
-        for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+    for name in inspect(connection).get_table_names():
+        table = Table(name, MetaData(), autoload_with=connection)
+        for row in connection.execute(select(table)):
             parts.append(repr(tuple(row)))
     return "\n".join(parts)
 

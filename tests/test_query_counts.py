@@ -7,7 +7,6 @@ import pytest
 from app.clients import ops
 from app.extensions import db
 from app.models import Client
-
 from tests.test_timeline import add_events
 
 
