@@ -6,6 +6,8 @@ only if the change it describes was committed with it.
 
 from datetime import date, datetime
 
+from sqlalchemy import insert
+
 from app.extensions import db
 from app.models import Activity, Client, utcnow
 
@@ -87,6 +89,12 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
+def _actor_columns(actor) -> tuple[str, int | None]:
+    if actor is not None and getattr(actor, "is_authenticated", True):
+        return "staff", actor.id
+    return "system", None
+
+
 def record(
     client: Client, verb: str, actor=None, *, subject=None, changes=None, at=None
 ) -> Activity:
@@ -96,9 +104,7 @@ def record(
     """
     if verb not in VERB_LABELS:
         raise ValueError(f"unknown activity verb {verb!r}")
-    actor_type, actor_id = ("system", None)
-    if actor is not None and getattr(actor, "is_authenticated", True):
-        actor_type, actor_id = ("staff", actor.id)
+    actor_type, actor_id = _actor_columns(actor)
     entry = Activity(
         occurred_at=at or utcnow(),
         actor_type=actor_type,
@@ -113,3 +119,28 @@ def record(
     entry.client_id = client.id
     db.session.add(entry)
     return entry
+
+
+def record_for_many(client_ids, verb: str, actor, *, changes=None) -> None:
+    """The same event for many clients at once (a label deleted from all who had it), in
+    one INSERT of the caller's transaction."""
+    if verb not in VERB_LABELS:
+        raise ValueError(f"unknown activity verb {verb!r}")
+    if not client_ids:
+        return
+    actor_type, actor_id = _actor_columns(actor)
+    now = utcnow()
+    db.session.execute(
+        insert(Activity),
+        [
+            {
+                "client_id": client_id,
+                "occurred_at": now,
+                "actor_type": actor_type,
+                "actor_id": actor_id,
+                "verb": verb,
+                "changes": changes,
+            }
+            for client_id in client_ids
+        ],
+    )

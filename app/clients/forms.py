@@ -38,6 +38,12 @@ def no_control_characters(_form, field):
         raise ValidationError("Remove the invisible control characters from this field.")
 
 
+def version_seen(field) -> int | None:
+    """The record version a form was filled from, from its hidden field (None if not sent)."""
+    value = (field.data or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 def _clean(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -147,8 +153,7 @@ class ClientForm(FlaskForm):
 
     def seen_version(self) -> int | None:
         """The version of the client the form was filled from (None if not sent)."""
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return version_seen(self.version)
 
     def values(self) -> dict:
         """The cleaned values, ready to store: empty strings become None."""
@@ -179,8 +184,7 @@ class NoteForm(FlaskForm):
     version = HiddenField()
 
     def seen_version(self) -> int | None:
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return version_seen(self.version)
 
 
 class AlertForm(FlaskForm):

@@ -7,7 +7,7 @@ routes and templates ask the same functions, so the UI, the routes and the write
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
-from app.activity import diff, record
+from app.activity import diff, record, record_for_many
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
@@ -81,6 +81,14 @@ def _lock_row(client: Client) -> None:
     # Re-read under a row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE holds one already)
     # so the checks below see what concurrent writers committed.
     db.session.refresh(client, with_for_update=True)
+
+
+def _lock_client_of(record) -> Client:
+    """Lock the client a note or alert belongs to (writers to one client queue behind each
+    other) and re-read the record as it is now."""
+    client = db.session.get(Client, record.client_id, with_for_update=True)
+    db.session.refresh(record)
+    return client
 
 
 def _active_clients() -> int:
@@ -268,8 +276,7 @@ def add_note(client: Client, body: str, actor, pinned: bool = False, at=None) ->
 
 def edit_note(note: Note, body: str, actor, expected_version: int | None = None) -> bool:
     with write_transaction():
-        client = db.session.get(Client, note.client_id, with_for_update=True)
-        db.session.refresh(note)
+        client = _lock_client_of(note)
         _require_notes_allowed(actor, client)
         if expected_version is not None and note.version != expected_version:
             raise NoteConflict(note)
@@ -285,8 +292,7 @@ def edit_note(note: Note, body: str, actor, expected_version: int | None = None)
 
 def set_note_pinned(note: Note, pinned: bool, actor) -> None:
     with write_transaction():
-        client = db.session.get(Client, note.client_id, with_for_update=True)
-        db.session.refresh(note)
+        client = _lock_client_of(note)
         _require_notes_allowed(actor, client)
         if note.pinned == pinned:
             return
@@ -296,7 +302,7 @@ def set_note_pinned(note: Note, pinned: bool, actor) -> None:
 
 def delete_note(note: Note, actor) -> None:
     with write_transaction():
-        client = db.session.get(Client, note.client_id, with_for_update=True)
+        client = _lock_client_of(note)
         _require_notes_allowed(actor, client)
         record(client, "note.deleted", actor, subject=note)
         db.session.execute(delete(Note).where(Note.id == note.id))
@@ -344,22 +350,9 @@ def delete_label(label: Label, actor) -> int:
         holders = db.session.scalars(
             select(client_labels.c.client_id).where(client_labels.c.label_id == label.id)
         ).all()
-        now = utcnow()
-        if holders:
-            db.session.execute(
-                insert(Activity),
-                [
-                    {
-                        "client_id": client_id,
-                        "occurred_at": now,
-                        "actor_type": "staff",
-                        "actor_id": actor.id,
-                        "verb": "client.labels_changed",
-                        "changes": {"labels": [[label.name], []]},
-                    }
-                    for client_id in holders
-                ],
-            )
+        record_for_many(
+            holders, "client.labels_changed", actor, changes={"labels": [[label.name], []]}
+        )
         db.session.execute(delete(client_labels).where(client_labels.c.label_id == label.id))
         db.session.delete(label)
     return len(holders)
@@ -457,8 +450,7 @@ def add_alert(client: Client, severity: str, text: str, actor, at=None) -> Alert
 
 def edit_alert(alert: Alert, severity: str, text: str, actor) -> bool:
     with write_transaction():
-        client = db.session.get(Client, alert.client_id, with_for_update=True)
-        db.session.refresh(alert)
+        client = _lock_client_of(alert)
         _require_details_allowed(actor, client)
         if alert.resolved_at is not None:
             raise ProfileReadOnly("a resolved alert cannot be edited")
@@ -474,8 +466,7 @@ def edit_alert(alert: Alert, severity: str, text: str, actor) -> bool:
 
 def resolve_alert(alert: Alert, actor) -> None:
     with write_transaction():
-        client = db.session.get(Client, alert.client_id, with_for_update=True)
-        db.session.refresh(alert)
+        client = _lock_client_of(alert)
         _require_details_allowed(actor, client)
         if alert.resolved_at is not None:
             return

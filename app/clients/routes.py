@@ -39,12 +39,15 @@ def _list_filter() -> queries.ListFilter:
     view = request.args.get("show", "active")
     if view not in queries.LIST_VIEWS:
         view = "active"
-    label_ids = []
-    for value in request.args.getlist("label")[:MAX_LABEL_FILTERS]:
-        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
-            abort(400)
-        label_ids.append(int(value))
-    return queries.ListFilter(view=view, label_ids=tuple(sorted(set(label_ids))))
+    label_ids = _ids(request.args.getlist("label")[:MAX_LABEL_FILTERS])
+    return queries.ListFilter(view=view, label_ids=tuple(sorted(label_ids)))
+
+
+def _ids(values: list[str]) -> set[int]:
+    """Record ids sent as a list (label filters, ticked labels); 400 for anything else."""
+    if not all(value.isdigit() and 0 < int(value) <= MAX_ID for value in values):
+        abort(400)
+    return {int(value) for value in values}
 
 
 @bp.get("")
@@ -402,12 +405,7 @@ def labels(client_id: int):
     row = _profile_or_404(client_id)
     _require_details(row)
     if request.method == "POST":
-        ticked = set()
-        for value in request.form.getlist("label"):
-            if not value.isdigit() or not 0 < int(value) <= MAX_ID:
-                abort(400)
-            ticked.add(int(value))
-        ops.set_client_labels(row.Client, ticked, current_user)
+        ops.set_client_labels(row.Client, _ids(request.form.getlist("label")), current_user)
         if not is_fragment_request():
             return redirect(url_for("clients.show", client_id=client_id), 303)
         row = _profile_or_404(client_id)
