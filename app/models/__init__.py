@@ -11,7 +11,13 @@ from app.models.client import (
     FIELD_LABELS,
     Client,
 )
-from app.models.label import LABEL_COLOURS, LABEL_NAME_MAX_LENGTH, Label, client_labels
+from app.models.label import (
+    LABEL_COLOURS,
+    LABEL_KEY_MAX_LENGTH,
+    LABEL_NAME_MAX_LENGTH,
+    Label,
+    client_labels,
+)
 from app.models.note import NOTE_MAX_LENGTH, Note
 from app.models.privacy import Erasure
 from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
@@ -30,6 +36,7 @@ __all__ = [
     "Erasure",
     "FIELD_LABELS",
     "LABEL_COLOURS",
+    "LABEL_KEY_MAX_LENGTH",
     "LABEL_NAME_MAX_LENGTH",
     "Label",
     "NOTE_MAX_LENGTH",

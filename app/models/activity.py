@@ -20,5 +20,8 @@ class Activity(Base):
     subject_type: Mapped[str | None] = mapped_column(String(30))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     changes: Mapped[dict | None] = mapped_column(JSON)
+    # The client's version right after a field edit (client.updated): a stale form saved
+    # from version N merges with the edits of versions after N, field by field.
+    client_version: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_activities_client_timeline", "client_id", "occurred_at", "id"),)

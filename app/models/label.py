@@ -20,6 +20,8 @@ LABEL_COLOURS = {
     "grey": "Grey",
 }
 LABEL_NAME_MAX_LENGTH = 40
+# Case folding can make a name longer ("ß" -> "ss", "ﬃ" -> "ffi": at most three times).
+LABEL_KEY_MAX_LENGTH = 3 * LABEL_NAME_MAX_LENGTH
 
 client_labels = Table(
     "client_labels",
@@ -37,6 +39,6 @@ class Label(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(LABEL_NAME_MAX_LENGTH))
     # Case-folded name: "VIP" and "vip" are the same label.
-    name_key: Mapped[str] = mapped_column(String(LABEL_NAME_MAX_LENGTH), unique=True)
+    name_key: Mapped[str] = mapped_column(String(LABEL_KEY_MAX_LENGTH), unique=True)
     colour: Mapped[str] = mapped_column(String(10), default="teal")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
