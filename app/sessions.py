@@ -7,7 +7,10 @@ costs one query for both (see SignedInStaff).
 
 Before sign-in there is nothing to protect but the sign-in form's CSRF token, so an
 anonymous visitor's session is a signed cookie: a bot hammering /login writes nothing
-to the database.
+to the database. That cookie never carries identity: only the keys in ANONYMOUS_KEYS
+are read from it or written to it, and only the sign-in view, after a checked password,
+starts a server-side session (ServerSession.regenerate). A forged cookie, even one
+signed with a guessed SECRET_KEY, opens nothing.
 """
 
 import hashlib
@@ -55,6 +58,16 @@ def _digest(token: str) -> str:
 
 
 ANONYMOUS_PREFIX = "anon."
+# All an anonymous cookie may hold. Flask-Login's _user_id, _fresh, _id, _remember and
+# anything else are dropped, whether read from the cookie or set during the request
+# (a forged remember-me cookie makes Flask-Login set _user_id).
+ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
+
+
+def _anonymous_data(data) -> dict:
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if key in ANONYMOUS_KEYS}
 
 
 class ServerSession(CallbackDict, SessionMixin):
@@ -73,7 +86,10 @@ class ServerSession(CallbackDict, SessionMixin):
         self.destroy = False
 
     def regenerate(self) -> None:
-        """Give this session a new token (at sign-in), dropping the old one."""
+        """Give this session a new token (at sign-in), dropping the old one.
+
+        The only way a server-side session starts: call it after the password is checked.
+        """
         self.rotate = True
         self.modified = True
 
@@ -117,7 +133,7 @@ class DatabaseSessionInterface(SessionInterface):
                 )
             except BadSignature:
                 return ServerSession()
-            return ServerSession(data if isinstance(data, dict) else {})
+            return ServerSession(_anonymous_data(data))
         if len(token) > 100:
             return ServerSession()
         # The request's own transaction: the page's queries reuse this connection.
@@ -154,9 +170,12 @@ class DatabaseSessionInterface(SessionInterface):
                 self._delete(session.token)
             response.delete_cookie(name, domain=domain, path=path)
             return
+        if session.token is None and not session.rotate:
+            signed_in = False  # only the sign-in view starts a server-side session
         if not signed_in:
             if session.modified and session:
-                value = ANONYMOUS_PREFIX + self._anonymous_serializer(app).dumps(dict(session))
+                data = _anonymous_data(dict(session))
+                value = ANONYMOUS_PREFIX + self._anonymous_serializer(app).dumps(data)
                 response.set_cookie(name, value, **self._cookie_options(app))
             return
         if session.token is None or session.rotate:

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from flask_login.utils import encode_cookie
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from app.auth.ops import deactivate_staff
@@ -266,6 +268,50 @@ def test_a_forged_anonymous_cookie_is_ignored(client):
         "/login", data={"email": "a@example.com", "password": "x" * 12, "csrf_token": "x"}
     )
     assert response.status_code == 400  # the forged token is not this session's
+
+
+def _staff_session_rows(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(StaffSession.id)).all())
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"_user_id": "{id}", "_fresh": True, "_id": "forged"},
+        {"_user_id": "{id}", "csrf_token": "x"},
+    ],
+)
+def test_an_anonymous_cookie_signed_with_the_secret_carries_no_identity(
+    app, client, staff_factory, identity
+):
+    owner = staff_factory(role="owner")
+    data = {key: str(value).format(id=owner.id) for key, value in identity.items()}
+    serializer = URLSafeTimedSerializer(app.secret_key, salt="clientele-anonymous-session")
+    client.set_cookie("clientele_session", "anon." + serializer.dumps(data))
+    page = client.get("/login")
+    assert page.status_code == 200 and 'name="password"' in page.text  # not signed in
+    assert client.get("/clients").status_code == 302
+    assert client.get("/login").status_code == 200
+    assert _staff_session_rows(app) == 0
+
+
+def test_a_remember_me_cookie_signed_with_the_secret_starts_no_session(app, client, staff_factory):
+    owner = staff_factory(role="owner")
+    with app.test_request_context():
+        forged = encode_cookie(str(owner.id))  # signed with the app's SECRET_KEY
+    client.set_cookie("remember_token", forged)
+    client.get("/login")
+    assert client.get("/clients").status_code == 302
+    assert client.get("/login").status_code == 200
+    assert _staff_session_rows(app) == 0
+
+
+def test_signing_in_still_starts_a_server_side_session(app, client, staff_factory):
+    staff = staff_factory(role="owner")
+    assert sign_in(client, staff.email).status_code == 303
+    assert client.get("/clients").status_code == 200
+    assert _staff_session_rows(app) == 1
 
 
 def test_control_characters_in_the_sign_in_email_are_a_plain_refusal(client, staff_factory):
