@@ -51,7 +51,7 @@ test-e2e: install
 # Production-style: gunicorn, no debug, secrets and DATABASE_URL from the environment.
 serve: install
 	CLIENTELE_ENV=production $(FLASK) db upgrade
-	CLIENTELE_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py --workers $${WORKERS:-2} --bind $(HOST):$${SERVE_PORT:-8000} wsgi:app
+	CLIENTELE_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py --workers $${WORKERS:-2} --bind $(HOST):$${SERVE_PORT:-8000} --access-logfile - wsgi:app
 
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scale 0.05 --only sqlite".
 bench: install

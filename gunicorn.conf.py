@@ -9,6 +9,17 @@ from the error log as well, so a changed format stays clean.
 
 wsgi_app = "wsgi:app"
 logger_class = "app.logs.GunicornLogger"
-accesslog = "-"
-errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def on_starting(server):
+    """Build the app once in the master, before any worker: a refused start (a weak key in
+    production, a DATA_KEY that cannot decrypt the data) then ends gunicorn with the
+    one-line message and status 1, not a traceback from every worker it keeps restarting.
+    """
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()  # raises ConfigurationError, a RuntimeError gunicorn prints plainly
+    with app.app_context():
+        db.engine.dispose()  # no connection of the master's is inherited by a worker

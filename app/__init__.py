@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from app.config import load_settings
+from app.config import ConfigurationError, check_keys, load_settings
 from app.database import configure_engine
 from app.extensions import csrf, db, login_manager, migrate
 from app.paths import IdConverter
@@ -15,9 +15,7 @@ from app.sessions import DatabaseSessionInterface
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
-
-class ConfigurationError(RuntimeError):
-    pass
+__all__ = ["ConfigurationError", "create_app"]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,13 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_settings(app.instance_path))
     if config:
         app.config.update(config)
-    for key in ("SECRET_KEY", "DATA_KEY"):
-        if not app.config.get(key):
-            raise ConfigurationError(
-                f"{key} is not set. In production, pass it in the environment "
-                f"(for example: export {key}=$(python -c 'import secrets; "
-                f"print(secrets.token_urlsafe(48))'))."
-            )
+    check_keys(app.config)
 
     if not app.config["PRODUCTION"]:
         app.jinja_env.undefined = StrictUndefined  # a fragment that lost a variable fails loudly

@@ -1,9 +1,90 @@
 """Settings from the environment (12-factor), with safe development defaults."""
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+
+import click
+
+
+class ConfigurationError(click.ClickException, RuntimeError):
+    """A setting that stops the app from starting; the message says what to do.
+
+    Both bases are there so the message is all anyone sees: the Flask CLI shows a
+    ClickException as "Error: …" (status 1), and gunicorn's master shows a RuntimeError
+    the same way (status 1), neither with a traceback.
+    """
+
+
+# Production keys: at least this long, and not a value from a tutorial or our README.
+MIN_KEY_LENGTH = 32
+WELL_KNOWN_KEYS = frozenset(
+    {
+        "changeme",
+        "changeit",
+        "secret",
+        "secretkey",
+        "datakey",
+        "password",
+        "dev",
+        "development",
+        "test",
+        "testing",
+        "production",
+        "default",
+        "example",
+        "key",
+        "mysecret",
+        "yoursecretkey",
+        "supersecret",
+        "supersecretkey",
+        "letmein",
+        "admin",
+        "clientele",
+    }
+)
+# Words that mark a placeholder however long the value around them is.
+PLACEHOLDER_WORDS = ("changeme", "changethis", "replaceme", "placeholder", "example", "yoursecret")
+GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def key_problem(name: str, value: str) -> str | None:
+    """Why a production SECRET_KEY or DATA_KEY is refused, or None when it will do."""
+    folded = re.sub(r"[^a-z0-9]", "", value.lower())  # "Change-Me!" is "changeme"
+    placeholder = (
+        len(set(folded)) < 8  # "...", "xxxxxxxx…", "abababab…"
+        or any(folded == word * (len(folded) // len(word)) for word in WELL_KNOWN_KEYS)
+        or any(word in folded for word in PLACEHOLDER_WORDS)
+    )
+    if placeholder:
+        return f"{name} is a well-known or placeholder value"
+    if len(value) < MIN_KEY_LENGTH:
+        return f"{name} is too short ({len(value)} characters; at least {MIN_KEY_LENGTH} needed)"
+    return None
+
+
+def check_keys(config: dict) -> None:
+    """Refuse to start without keys, and in production with weak ones."""
+    for name in ("SECRET_KEY", "DATA_KEY"):
+        value = config.get(name)
+        if not value:
+            raise ConfigurationError(
+                f"{name} is not set. In production, pass it in the environment "
+                f"(for example: export {name}=$({GENERATE_KEY}))."
+            )
+        problem = config.get("PRODUCTION") and key_problem(name, str(value))
+        if problem:
+            raise ConfigurationError(
+                f"{problem}. Production refuses to start with it: set {name} to a long "
+                f"random value, for example: export {name}=$({GENERATE_KEY})"
+            )
+    if config.get("PRODUCTION") and config["SECRET_KEY"] == config["DATA_KEY"]:
+        raise ConfigurationError(
+            "SECRET_KEY and DATA_KEY are the same. Production refuses to start with one key "
+            "for both: a leaked cookie key would open the data encrypted at rest."
+        )
 
 
 def _env_bool(name: str, default: bool) -> bool:
