@@ -1,4 +1,4 @@
-"""Flask CLI: `flask --app app staff add|deactivate`, `flask --app app seed-demo`."""
+"""Flask CLI: `flask --app app staff add|deactivate`, `seed-demo`, `backup`, `restore`, `scrub`."""
 
 import sys
 
@@ -57,3 +57,54 @@ def register_cli(app) -> None:
         report = seed(client_count, current_app.instance_path)
         for line in report:
             click.echo(line)
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Write a consistent copy of the live database to PATH (a new file)."""
+        from app.data.backup import BackupError, backup
+
+        try:
+            counts = backup(path)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Backed up to {path}:")
+        _echo_counts(counts)
+        click.echo("DATA_KEY and the erasure ledger are not in the backup: keep them too.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def restore_command(path):
+        """Load the backup at PATH into an empty database, then re-apply the erasure ledger."""
+        from app.data.backup import BackupError, restore
+        from app.data.ledger import ledger_path
+
+        try:
+            report = restore(path)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Restored {path}:")
+        _echo_counts(report.counts)
+        click.echo(
+            f"Erasures re-applied from {ledger_path()}: {report.reapplied}"
+            + (
+                f" (skipped, the id now names another client: {len(report.skipped)})"
+                if report.skipped
+                else ""
+            )
+        )
+
+    @app.cli.command("scrub")
+    def scrub_command():
+        """Remove erased and deleted data from the database files (erasures do this
+        themselves; run it when one logged that it could not)."""
+        from app.database import scrub_database
+
+        if not scrub_database():
+            raise click.ClickException("Not everything could be scrubbed; see the log, try again.")
+        click.echo("Scrubbed.")
+
+
+def _echo_counts(counts: dict) -> None:
+    for name, count in counts.items():
+        click.echo(f"  {name}: {count}")

@@ -66,11 +66,20 @@ def database_url(database_template, tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     apps = []
+    # Each test its own erasure ledger (on PostgreSQL it would default to instance/).
+    ledger = str(tmp_path / "erasure-ledger.jsonl")
 
     def factory(**overrides):
-        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        app = create_app(
+            {
+                **BASE_CONFIG,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "ERASURE_LEDGER": ledger,
+                **overrides,
+            }
+        )
         apps.append(app)
         return app
 

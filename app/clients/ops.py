@@ -7,8 +7,9 @@ routes and templates ask the same functions, so the UI, the routes and the write
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
-from app.activity import diff, record, record_for_many
-from app.database import write_transaction
+from app.activity import diff, jsonable, record, record_for_many
+from app.data import ledger
+from app.database import scrub_after_commit, write_transaction
 from app.extensions import db
 from app.models import (
     ALERT_SEVERITIES,
@@ -63,6 +64,15 @@ def may_change_details(actor, client: Client) -> bool:
     if not may_add_notes(actor, client):
         return False
     return not client.is_locked or can(actor, Permission.EDIT_LOCKED_PROFILES)
+
+
+def may_restore(actor, client) -> bool:
+    """Out of the trash: whoever may delete clients, but a locked profile only for
+    staff allowed to edit locked profiles (the lock covers the way back too). `client`
+    may be a list row."""
+    if not can(actor, Permission.DELETE_CLIENTS):
+        return False
+    return client.locked_at is None or can(actor, Permission.EDIT_LOCKED_PROFILES)
 
 
 def _require_notes_allowed(actor, client: Client) -> None:
@@ -125,12 +135,58 @@ def create_client(values: dict, actor, at=None) -> Client:
 
 
 class EditConflict(Exception):
-    """Someone saved the client after the editor loaded it; nothing was written."""
+    """A field the editor changed was also changed by someone else since the editor's
+    version; nothing was written.
 
-    def __init__(self, client: Client):
-        super().__init__("the client changed since the form was loaded")
+    `fields` are the fields both changed (to show side by side); `merged` is what the
+    form should hold now: the editor's changes over everything saved since, so saving
+    it again applies the editor's choice without undoing anyone else's fields."""
+
+    def __init__(self, client: Client, fields: list[str], merged: dict):
+        super().__init__("a field changed since the form was loaded")
         self.saved = {field: getattr(client, field) for field in EDITABLE_FIELDS}
         self.version = client.version
+        self.fields = fields
+        self.merged = merged
+
+
+def _fields_edited_since(client: Client, version: int) -> dict:
+    """field -> its value (as the timeline quotes it) at `version`, for every field a
+    detail edit changed after that version. Other writes (labels, alerts, lock, booking
+    policy) move the version too but change no field, so they never appear here."""
+    value_at_version = {}
+    for changes in db.session.scalars(
+        select(Activity.changes)
+        .where(
+            Activity.client_id == client.id,
+            Activity.verb == "client.updated",
+            Activity.client_version > version,
+        )
+        .order_by(Activity.client_version.desc())
+    ):
+        # Newest first: the oldest change after `version` writes last, with the value
+        # the field had at `version`.
+        for field, (old, _new) in (changes or {}).items():
+            value_at_version[field] = old
+    return value_at_version
+
+
+def _merge_stale_edit(client: Client, values: dict, version: int) -> dict:
+    """The part of a form saved from an old `version` that its editor changed, when
+    nobody else changed those fields since; EditConflict for the fields both changed."""
+    edited_since = _fields_edited_since(client, version)
+    mine, clashes = {}, []
+    for field, typed in values.items():
+        seen = edited_since.get(field, jsonable(getattr(client, field)))
+        if jsonable(typed) == seen:
+            continue  # the editor left it as they saw it: whatever is saved stays
+        mine[field] = typed
+        if field in edited_since and jsonable(typed) != jsonable(getattr(client, field)):
+            clashes.append(field)
+    if clashes:
+        saved = {field: getattr(client, field) for field in EDITABLE_FIELDS}
+        raise EditConflict(client, clashes, saved | mine)
+    return mine
 
 
 def update_client(
@@ -138,24 +194,26 @@ def update_client(
 ) -> dict:
     """Apply the changed fields; returns field -> [old, new] (empty when nothing changed).
 
-    `expected_version` is the version the editor saw: if the client was saved since,
-    EditConflict is raised rather than overwriting that save. `at` back-dates the
-    change (demo history, imports); default now."""
+    `expected_version` is the version the editor saw. If the client was saved since,
+    only the fields the editor changed are applied, and only when nobody else changed
+    them meanwhile; otherwise EditConflict is raised and nothing is written. `at`
+    back-dates the change (demo history, imports); default now."""
     _require(actor, Permission.EDIT_CLIENTS)
     with write_transaction():
         _lock_row(client)
         _require_details_allowed(actor, client)
+        given = {field: values[field] for field in EDITABLE_FIELDS if field in values}
         if expected_version is not None and client.version != expected_version:
-            raise EditConflict(client)
-        given = [field for field in EDITABLE_FIELDS if field in values]  # others stay as they are
-        before = {field: getattr(client, field) for field in given}
-        changes = diff(before, {field: values[field] for field in given})
+            given = _merge_stale_edit(client, given, expected_version)
+        changes = diff({field: getattr(client, field) for field in given}, given)
         if not changes:
             return {}
         for field in changes:
-            setattr(client, field, values.get(field))
+            setattr(client, field, given[field])
         _touch(client, actor, at)
-        record(client, "client.updated", actor, changes=changes, at=client.updated_at)
+        event = record(client, "client.updated", actor, changes=changes, at=client.updated_at)
+        db.session.flush()  # the new version, which the event is stamped with
+        event.client_version = client.version
     return changes
 
 
@@ -237,6 +295,8 @@ def restore_client(client: Client, actor, at=None) -> None:
         _lock_row(client)
         if not client.in_trash:
             raise ProfileReadOnly("only a client in the trash can be restored")
+        if not may_restore(actor, client):
+            raise ProfileLocked("this profile is locked")
         _check_client_limit()
         client.deleted_at = client.deleted_by_id = None
         record(client, "client.restored", actor, at=at)
@@ -306,6 +366,7 @@ def delete_note(note: Note, actor) -> None:
         _require_notes_allowed(actor, client)
         record(client, "note.deleted", actor, subject=note)
         db.session.execute(delete(Note).where(Note.id == note.id))
+        scrub_after_commit("notes")
 
 
 # --- labels -------------------------------------------------------------------------
@@ -358,10 +419,21 @@ def delete_label(label: Label, actor) -> int:
     return len(holders)
 
 
-def set_client_labels(client: Client, label_ids: set[int], actor) -> dict:
-    """Tick exactly `label_ids` on the client; returns the change (empty when none).
+def change_client_labels(client: Client, actor, *, add=frozenset(), remove=frozenset()) -> dict:
+    """Tick the labels in `add` and untick those in `remove`, leaving every other label
+    as it is now: a colleague ticking another label at the same moment keeps theirs.
+    Returns the change (empty when none). Unknown ids are ignored (a label deleted
+    while the picker was open)."""
+    return _change_labels(client, actor, lambda _current: (set(add), set(remove)))
 
-    Unknown ids are ignored (a label deleted while the form was open)."""
+
+def set_client_labels(client: Client, label_ids: set[int], actor) -> dict:
+    """Tick exactly `label_ids` (demo data and tests; staff change one label at a time)."""
+    wanted = set(label_ids)
+    return _change_labels(client, actor, lambda current: (wanted - current, current - wanted))
+
+
+def _change_labels(client: Client, actor, delta) -> dict:
     with write_transaction():
         _lock_row(client)
         _require_details_allowed(actor, client)
@@ -372,16 +444,14 @@ def set_client_labels(client: Client, label_ids: set[int], actor) -> dict:
                 .where(client_labels.c.client_id == client.id)
             ).all()
         )
-        wanted = (
-            dict(
-                db.session.execute(
-                    select(Label.id, Label.name).where(Label.id.in_(label_ids))
-                ).all()
-            )
-            if label_ids
+        add, remove = delta(set(current))
+        known = (
+            dict(db.session.execute(select(Label.id, Label.name).where(Label.id.in_(add))).all())
+            if add
             else {}
         )
-        added, removed = wanted.keys() - current.keys(), current.keys() - wanted.keys()
+        added = known.keys() - current.keys()
+        removed = (remove & current.keys()) - added
         if not added and not removed:
             return {}
         if removed:
@@ -395,10 +465,13 @@ def set_client_labels(client: Client, label_ids: set[int], actor) -> dict:
                 insert(client_labels),
                 [{"client_id": client.id, "label_id": label_id} for label_id in added],
             )
+        after = {
+            label_id: name for label_id, name in (current | known).items() if label_id not in removed
+        }
         changes = {
             "labels": [
                 sorted(current.values(), key=str.casefold),
-                sorted(wanted.values(), key=str.casefold),
+                sorted(after.values(), key=str.casefold),
             ]
         }
         record(client, "client.labels_changed", actor, changes=changes)
@@ -514,33 +587,50 @@ def erase_client(client: Client, typed_name: str, actor) -> Erasure:
             raise ProfileReadOnly("this client is already erased")
         if " ".join(typed_name.split()).casefold() != client.full_name.casefold():
             raise ErasureNotConfirmed("Type the client's full name exactly as shown.")
-        erasure = Erasure(
-            client_id=client.id, masked_name=masked_name(client), erased_by_id=actor.id
+        erasure = _wipe_client(client, actor)
+        ledger.erased_after_commit(client)  # the erasure ledger, then the database files
+    return erasure
+
+
+def reapply_erasure(client: Client) -> Erasure | None:
+    """Erase again, as the system, a client whom a restored backup brought back although
+    the erasure ledger says they were erased. The caller scrubs the files once after all
+    of them (see app/data/backup.py)."""
+    with write_transaction():
+        _lock_row(client)
+        if client.is_erased:
+            return None
+        return _wipe_client(client, None)
+
+
+def _wipe_client(client: Client, actor) -> Erasure:
+    """The erasure itself, in the caller's transaction; `actor` None is the system."""
+    actor_id = getattr(actor, "id", None)
+    erasure = Erasure(client_id=client.id, masked_name=masked_name(client), erased_by_id=actor_id)
+    db.session.add(erasure)
+    for field in EDITABLE_FIELDS:
+        setattr(client, field, None)
+    client.first_name, client.last_name = ERASED_FIRST_NAME, ERASED_LAST_NAME
+    client.lock_reason = client.booking_policy_reason = None
+    client.alert_severity = None
+    now = utcnow()
+    client.erased_at = now
+    client.deleted_at = client.deleted_at or now
+    client.deleted_by_id = client.deleted_by_id or actor_id
+    client.updated_at, client.updated_by_id = now, actor_id
+    db.session.execute(delete(Note).where(Note.client_id == client.id))
+    db.session.execute(delete(Alert).where(Alert.client_id == client.id))
+    db.session.execute(delete(client_labels).where(client_labels.c.client_id == client.id))
+    # The timeline keeps what happened and when, not the values it quoted.
+    for activity_id, changes in db.session.execute(
+        select(Activity.id, Activity.changes).where(Activity.client_id == client.id)
+    ).all():
+        if not changes:  # JSON null: nothing quoted
+            continue
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == activity_id)
+            .values(changes={field: None for field in changes})
         )
-        db.session.add(erasure)
-        for field in EDITABLE_FIELDS:
-            setattr(client, field, None)
-        client.first_name, client.last_name = ERASED_FIRST_NAME, ERASED_LAST_NAME
-        client.lock_reason = client.booking_policy_reason = None
-        client.alert_severity = None
-        now = utcnow()
-        client.erased_at = now
-        client.deleted_at = client.deleted_at or now
-        client.deleted_by_id = client.deleted_by_id or actor.id
-        _touch(client, actor, now)
-        db.session.execute(delete(Note).where(Note.client_id == client.id))
-        db.session.execute(delete(Alert).where(Alert.client_id == client.id))
-        db.session.execute(delete(client_labels).where(client_labels.c.client_id == client.id))
-        # The timeline keeps what happened and when, not the values it quoted.
-        for activity_id, changes in db.session.execute(
-            select(Activity.id, Activity.changes).where(Activity.client_id == client.id)
-        ).all():
-            if not changes:  # JSON null: nothing quoted
-                continue
-            db.session.execute(
-                update(Activity)
-                .where(Activity.id == activity_id)
-                .values(changes={field: None for field in changes})
-            )
-        record(client, "client.erased", actor, at=now)
+    record(client, "client.erased", actor, at=now)
     return erasure
