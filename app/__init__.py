@@ -1,5 +1,6 @@
 """Clientele: the client database and client profile of a service business."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from jinja2 import StrictUndefined
 from app.config import ConfigurationError, check_keys, load_settings
 from app.database import configure_engine
 from app.extensions import csrf, db, login_manager, migrate
+from app.logs import install_query_filter
 from app.paths import IdConverter
 from app.security import add_security_headers, register_error_handlers
 from app.sessions import DatabaseSessionInterface
@@ -25,6 +27,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_keys(app.config)
+    # The development server's request lines and the app's own log: paths, no queries.
+    install_query_filter(logging.getLogger("werkzeug"), app.logger)
 
     if not app.config["PRODUCTION"]:
         app.jinja_env.undefined = StrictUndefined  # a fragment that lost a variable fails loudly

@@ -147,7 +147,14 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": _env_bool("DATABASE_PRE_PING", False),
             "pool_recycle": 1800,
+            # A failed statement's error names its SQL, not the values (a client's email
+            # in a logged IntegrityError would be beyond the reach of erasure).
+            "hide_parameters": True,
         },
+        # PostgreSQL: rewrite (VACUUM FULL) the tables an erasure touched right after it;
+        # off leaves the rewrite to `flask scrub` (see README, "What an erasure removes").
+        "SCRUB_VACUUM_FULL": _env_bool("SCRUB_VACUUM_FULL", True),
+        "ERASURE_LEDGER": os.environ.get("ERASURE_LEDGER") or None,
         "PAGE_SIZE": 50,
         "TIMELINE_PAGE_SIZE": 25,
         "NOTES_PAGE_SIZE": 10,
