@@ -100,7 +100,7 @@ def register_cli(app) -> None:
         themselves; run it when one logged that it could not)."""
         from app.database import scrub_database
 
-        if not scrub_database():
+        if not scrub_database(full=True):
             raise click.ClickException("Not everything could be scrubbed; see the log, try again.")
         click.echo("Scrubbed.")
 

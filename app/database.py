@@ -3,6 +3,7 @@
 import logging
 from contextlib import contextmanager
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
@@ -86,9 +87,10 @@ PERSONAL_TABLES = ["clients", "activities", "notes", "alerts"]
 FTS_MERGE_PAGES = 64
 CHECKPOINT_ATTEMPTS = 3
 CHECKPOINT_WAIT_MS = 2000
-# VACUUM FULL takes an exclusive lock; it waits this long for running readers and
-# writers before falling back to a plain VACUUM (logged).
-VACUUM_LOCK_TIMEOUT = "10s"
+# VACUUM FULL takes an exclusive lock, and every query on the table queues behind it
+# while it waits for running ones: it waits this long at most, then falls back to a
+# plain VACUUM (logged; `flask scrub` finishes the job).
+VACUUM_LOCK_TIMEOUT = "3s"
 
 
 def after_commit(callback) -> None:
@@ -116,22 +118,25 @@ def _run_after_commit(session) -> None:
             log.exception("after-commit step %s failed", getattr(callback, "__name__", ""))
 
 
-def scrub_database(tables=None) -> bool:
+def scrub_database(tables=None, full: bool | None = None) -> bool:
     """Remove deleted data from the database's files; True when nothing is left behind.
 
     SQLite: merge the search index (dropping deleted entries), then checkpoint the
     write-ahead log into the database and truncate it (secure_delete=ON has already
     overwritten the freed space). PostgreSQL: VACUUM FULL the tables, which rewrites
     them and their indexes; a plain VACUUM leaves dead tuples' bytes in the pages'
-    free space (see README, "What an erasure removes").
+    free space (see README, "What an erasure removes"). `full` False (the setting
+    SCRUB_VACUUM_FULL off) leaves the rewrite to `flask scrub` in a quiet hour.
     """
     tables = list(tables or PERSONAL_TABLES)
+    if full is None:
+        full = current_app.config.get("SCRUB_VACUUM_FULL", True)
     engine = db.engine
     try:
         if engine.dialect.name == "sqlite":
             return _scrub_sqlite(engine, merge_index="clients" in tables)
         if engine.dialect.name == "postgresql":
-            return _scrub_postgresql(engine, tables)
+            return _scrub_postgresql(engine, tables, full)
     except Exception:
         log.exception("scrubbing the database files failed; run `flask scrub` to retry")
         return False
@@ -143,7 +148,10 @@ def _scrub_sqlite(engine, merge_index: bool) -> bool:
     try:
         sqlite = raw.driver_connection  # autocommit: each statement is its own transaction
         if merge_index:
-            while True:
+            # One complete merge takes about the index's size in pages; new writes
+            # meanwhile would start another, so stop after twice that.
+            pages = sqlite.execute("SELECT count(*) FROM client_search_data").fetchone()[0]
+            for _step in range(2 * pages // FTS_MERGE_PAGES + 2):
                 before = sqlite.total_changes
                 sqlite.execute(
                     "INSERT INTO client_search(client_search, rank) VALUES('merge', ?)",
@@ -151,6 +159,8 @@ def _scrub_sqlite(engine, merge_index: bool) -> bool:
                 )
                 if sqlite.total_changes - before < 2:  # FTS5's sign that the merge is done
                     break
+            else:
+                log.warning("the search index merge did not finish; run `flask scrub`")
         sqlite.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
         try:
             for _attempt in range(CHECKPOINT_ATTEMPTS):
@@ -172,24 +182,29 @@ def _scrub_sqlite(engine, merge_index: bool) -> bool:
         raw.close()
 
 
-def _scrub_postgresql(engine, tables) -> bool:
-    complete = True
+def _scrub_postgresql(engine, tables, full: bool) -> bool:
+    complete = full
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT}'")
-        for table in tables:
-            name = connection.dialect.identifier_preparer.quote(table)
-            try:
-                # ANALYZE too: the planner's statistics keep sample values (a histogram
-                # of sort_name holds names); a new sample no longer has the erased ones.
-                connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {name}")
-            except OperationalError:
-                # Busy for too long: reclaim what a plain VACUUM can now, retry later.
-                log.warning(
-                    "VACUUM FULL %s timed out waiting for its lock; run `flask scrub`", table
-                )
+        try:
+            for table in tables:
+                name = connection.dialect.identifier_preparer.quote(table)
+                try:
+                    # ANALYZE too: the planner's statistics keep sample values (a
+                    # histogram of sort_name holds names); a new sample has no erased ones.
+                    if full:
+                        connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {name}")
+                        continue
+                except OperationalError:
+                    # Busy for too long: reclaim what a plain VACUUM can now, retry later.
+                    log.warning(
+                        "VACUUM FULL %s timed out waiting for its lock; run `flask scrub`", table
+                    )
+                    complete = False
                 connection.exec_driver_sql(f"VACUUM (ANALYZE) {name}")
-                complete = False
-        # The statistics' old rows (the old samples) are dead tuples of pg_statistic; the
-        # database owner may rewrite it (PostgreSQL warns and skips it for anyone else).
-        connection.exec_driver_sql("VACUUM (FULL) pg_statistic")
+            # The statistics' old rows (the old samples) are dead tuples of pg_statistic;
+            # the database owner may rewrite it (PostgreSQL warns and skips it otherwise).
+            connection.exec_driver_sql("VACUUM (FULL) pg_statistic")
+        finally:
+            connection.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
     return complete
