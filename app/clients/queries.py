@@ -217,20 +217,38 @@ def _notes_select():
     )
 
 
+def _notes_statement(after_cursor: bool):
+    others = select(Note.id).where(Note.client_id == bindparam("client_id"), Note.pinned.is_(False))
+    if after_cursor:
+        others = others.where(
+            tuple_(Note.created_at, Note.id)
+            < tuple_(bindparam("moment", type_=Note.created_at.type), bindparam("note_id"))
+        )
+    others = others.order_by(Note.created_at.desc(), Note.id.desc()).limit(bindparam("limit"))
+    shown = Note.id.in_(others)
+    if not after_cursor:
+        shown = or_(Note.pinned.is_(True), shown)
+    return (
+        _notes_select()
+        .where(Note.client_id == bindparam("client_id"), shown)
+        .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
+    )
+
+
+# Built once, like _PROFILE: building this statement cost more than running it.
+_NOTES_FIRST_PAGE = _notes_statement(after_cursor=False)
+_NOTES_AFTER_CURSOR = _notes_statement(after_cursor=True)
+
+
 def notes_page(client_id: int, before: str | None = None, limit: int = 10) -> Page:
     """The Overview's notes: every pinned note, then the newest others keyset-paged
     on (created_at, id); one query. With `before`, only the next page of others."""
-    others = select(Note.id).where(Note.client_id == client_id, Note.pinned.is_(False))
+    parameters = {"client_id": client_id, "limit": limit + 1}
+    statement = _NOTES_FIRST_PAGE
     if before:
-        moment, note_id = decode_cursor(before)
-        others = others.where(tuple_(Note.created_at, Note.id) < tuple_(moment, note_id))
-    others = others.order_by(Note.created_at.desc(), Note.id.desc()).limit(limit + 1)
-    shown = Note.id.in_(others) if before else or_(Note.pinned.is_(True), Note.id.in_(others))
-    rows = db.session.execute(
-        _notes_select()
-        .where(Note.client_id == client_id, shown)
-        .order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
-    ).all()
+        parameters["moment"], parameters["note_id"] = decode_cursor(before)
+        statement = _NOTES_AFTER_CURSOR
+    rows = db.session.execute(statement, parameters).all()
     unpinned = [row for row in rows if not row.Note.pinned]
     next_cursor = None
     if len(unpinned) > limit:
