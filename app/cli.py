@@ -78,6 +78,7 @@ def register_cli(app) -> None:
         """Load the backup at PATH into an empty database, then re-apply the erasure ledger."""
         from app.data.backup import BackupError, restore
         from app.data.ledger import ledger_path
+        from app.encryption import WrongDataKey, check_data_key
 
         try:
             report = restore(path)
@@ -85,6 +86,10 @@ def register_cli(app) -> None:
             raise click.ClickException(str(error)) from error
         click.echo(f"Restored {path}:")
         _echo_counts(report.counts)
+        try:
+            check_data_key()
+        except WrongDataKey as error:  # restored all the same: the key can still be fixed
+            click.echo(f"Warning: {error}", err=True)
         click.echo(
             f"Erasures re-applied from {ledger_path()}: {report.reapplied}"
             + (
