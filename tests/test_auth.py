@@ -11,7 +11,7 @@ from app.auth.ops import deactivate_staff
 from app.extensions import db
 from app.models import SignInThrottle, StaffMember, StaffSession, utcnow
 from app.paths import safe_next_path
-from tests.conftest import PASSWORD, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
 
 
 def test_every_page_but_login_needs_sign_in(client):
@@ -126,6 +126,59 @@ def test_sign_out_ends_the_session_on_the_server(app, owner):
             ).first()
             is None
         )
+
+
+def _signed_in_browser(app, email):
+    browser = app.test_client()
+    assert sign_in(browser, email).status_code == 303
+    page = browser.get("/clients")
+    assert page.status_code == 200
+    return Browserless(browser, csrf_token_from(page.text))
+
+
+def _sessions_of(app, staff_id) -> int:
+    with app.app_context():
+        return len(
+            db.session.scalars(
+                select(StaffSession.id).where(StaffSession.staff_id == staff_id)
+            ).all()
+        )
+
+
+def test_sign_out_everywhere_ends_every_session_of_that_staff_member(app, staff_factory):
+    staff = staff_factory(role="front_desk", email="everywhere@example.com")
+    colleague = staff_factory(role="front_desk", email="colleague@example.com")
+    desk, phone = (_signed_in_browser(app, staff.email) for _ in range(2))
+    other = _signed_in_browser(app, colleague.email)
+    assert _sessions_of(app, staff.id) == 2
+    page = desk.get("/clients")
+    assert ">Sign out everywhere</button>" in page.text
+    assert 'action="/logout/everywhere"' in page.text
+
+    response = desk.post("/logout/everywhere")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert desk.get("/clients").status_code == 302
+    assert phone.get("/clients").status_code == 302  # the other browser too
+    assert _sessions_of(app, staff.id) == 0
+    assert other.get("/clients").status_code == 200  # a colleague's session is untouched
+    assert sign_in(app.test_client(), staff.email).status_code == 303  # may sign in again
+
+
+def test_sign_out_ends_this_browser_only(app, staff_factory):
+    staff = staff_factory(role="front_desk", email="onlyhere@example.com")
+    desk, phone = (_signed_in_browser(app, staff.email) for _ in range(2))
+    assert desk.post("/logout").status_code == 303
+    assert desk.get("/clients").status_code == 302
+    assert phone.get("/clients").status_code == 200
+    assert _sessions_of(app, staff.id) == 1
+
+
+def test_sign_out_everywhere_needs_csrf(app, staff_factory):
+    staff = staff_factory(role="front_desk", email="forged@example.com")
+    desk, phone = (_signed_in_browser(app, staff.email) for _ in range(2))
+    assert desk.client.post("/logout/everywhere", data={}).status_code == 400
+    assert desk.get("/clients").status_code == 200
+    assert phone.get("/clients").status_code == 200
 
 
 def test_sign_out_needs_csrf(owner):

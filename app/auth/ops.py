@@ -109,6 +109,13 @@ def add_staff(email: str, name: str, role: str, password: str) -> StaffMember:
     return staff
 
 
+def sign_out_everywhere(staff_id: int) -> None:
+    """End every session of this staff member, in every browser and on every device
+    (a lost phone, a shared computer left signed in)."""
+    with write_transaction():
+        end_sessions_of(staff_id)
+
+
 def deactivate_staff(email: str) -> StaffMember:
     staff = db.session.scalar(
         select(StaffMember).where(StaffMember.email == normalise_email(email))

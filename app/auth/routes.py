@@ -4,7 +4,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import SignInForm
-from app.auth.ops import authenticate, blocked_until
+from app.auth.ops import authenticate, blocked_until, sign_out_everywhere
 from app.models import utcnow
 from app.paths import safe_next_path
 from app.sessions import SignedInStaff
@@ -42,6 +42,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out in this browser only."""
+    logout_user()
+    session.end()
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere():
+    """Sign out in every browser this staff member is signed in to, this one included."""
+    sign_out_everywhere(current_user.id)
     logout_user()
     session.end()
     return redirect(url_for("auth.login"), 303)
