@@ -15,7 +15,6 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from app.database import after_commit, scrub_after_commit
 from app.extensions import db
@@ -25,13 +24,12 @@ LEDGER_FILENAME = "erasure-ledger.jsonl"
 
 
 def ledger_path() -> Path:
-    """ERASURE_LEDGER, else beside the SQLite database file, else under instance/."""
+    """ERASURE_LEDGER, else instance/erasure-ledger.jsonl (beside the default SQLite
+    database). Not beside whatever file DATABASE_URL names: a restore drill into a
+    scratch database must read the live ledger."""
     configured = current_app.config.get("ERASURE_LEDGER")
     if configured:
         return Path(configured)
-    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).resolve().parent / LEDGER_FILENAME
     return Path(current_app.instance_path) / LEDGER_FILENAME
 
 
