@@ -47,6 +47,7 @@ WELL_KNOWN_KEYS = frozenset(
 )
 # Words that mark a placeholder however long the value around them is.
 PLACEHOLDER_WORDS = ("changeme", "changethis", "replaceme", "placeholder", "example", "yoursecret")
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 GENERATE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
@@ -119,6 +120,7 @@ def instance_secret(instance_path: str, filename: str) -> str:
 
 def load_settings(instance_path: str) -> dict:
     production = os.environ.get("CLIENTELE_ENV", "development") == "production"
+    max_request_bytes = _env_int("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)
     database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + str(
         Path(instance_path) / "clientele.db"
     )
@@ -140,6 +142,9 @@ def load_settings(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest request body (413 beyond it); form fields may use all of it.
+        "MAX_CONTENT_LENGTH": max_request_bytes,
+        "MAX_FORM_MEMORY_SIZE": max_request_bytes,
         # A ping before every checkout costs a round trip per request (about a tenth of
         # a profile page on PostgreSQL). Without it, after a database restart one request
         # per worker fails and the pool is renewed; set DATABASE_PRE_PING=1 to trade the

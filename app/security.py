@@ -35,6 +35,14 @@ def add_security_headers(response):
     return response
 
 
+def describe_size(size: int) -> str:
+    """1048576 -> "1 MB", 524288 -> "512 KB": how people speak of sizes."""
+    for unit, bytes_per_unit in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= bytes_per_unit:
+            return f"{round(size / bytes_per_unit, 1):g} {unit}"
+    return f"{size} bytes"
+
+
 def register_error_handlers(app) -> None:
     from app.core import send_to_sign_in
 
@@ -69,6 +77,14 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(405)
     def method_not_allowed(_error):
         return error_page(405, "Not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        most = f" Clientele accepts at most {describe_size(limit)} at a time." if limit else ""
+        return error_page(
+            413, "Too large", f"What was sent is too large.{most} Shorten it and try again."
+        )
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -71,6 +71,7 @@
       400: "That request was not understood. Reload the page and try again.",
       403: "Your role does not allow this.",
       404: "That record no longer exists.",
+      413: "That is too large to send. Shorten it and try again.",
       429: "Too many attempts. Wait a moment and try again.",
     };
     toast(messages[status] || "Something went wrong. Please try again.");
