@@ -72,9 +72,13 @@ log = logging.getLogger(__name__)
 _AFTER_COMMIT = "after_commit"
 _SCRUB_TABLES = "scrub_tables"
 
-# Tables whose rows may hold a client's plaintext (or their encrypted notes and alerts):
-# what an erasure scrubs on PostgreSQL. A later area adds its tables here.
+# Tables whose rows hold a client's personal data: what an erasure scrubs. A later area
+# adds its tables here (and to ENCRYPTED_TABLES when it stores only ciphertext).
 PERSONAL_TABLES = ["clients", "activities", "notes", "alerts"]
+# Their rows are AES-GCM ciphertext, unreadable without DATA_KEY: on PostgreSQL a plain
+# VACUUM (the space is reused) is enough; a rewrite on every deleted note would lock the
+# notes table for seconds on a large database.
+ENCRYPTED_TABLES = {"notes", "alerts"}
 
 # FTS5 (SQLite 3.40 has no 'secure-delete' option) leaves a deleted row's trigrams in
 # the old index segments until they are merged into one. 'optimize' does that in one
@@ -123,10 +127,10 @@ def scrub_database(tables=None, full: bool | None = None) -> bool:
 
     SQLite: merge the search index (dropping deleted entries), then checkpoint the
     write-ahead log into the database and truncate it (secure_delete=ON has already
-    overwritten the freed space). PostgreSQL: VACUUM FULL the tables, which rewrites
-    them and their indexes; a plain VACUUM leaves dead tuples' bytes in the pages'
-    free space (see README, "What an erasure removes"). `full` False (the setting
-    SCRUB_VACUUM_FULL off) leaves the rewrite to `flask scrub` in a quiet hour.
+    overwritten the freed space). PostgreSQL: VACUUM FULL the tables of plaintext,
+    which rewrites them and their indexes (a plain VACUUM leaves dead tuples' bytes in
+    the pages' free space, see README, "What an erasure removes"); VACUUM the others.
+    `full` False (setting SCRUB_VACUUM_FULL off) leaves the rewrite to `flask scrub`.
     """
     tables = list(tables or PERSONAL_TABLES)
     if full is None:
@@ -192,7 +196,7 @@ def _scrub_postgresql(engine, tables, full: bool) -> bool:
                 try:
                     # ANALYZE too: the planner's statistics keep sample values (a
                     # histogram of sort_name holds names); a new sample has no erased ones.
-                    if full:
+                    if full and table not in ENCRYPTED_TABLES:
                         connection.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {name}")
                         continue
                 except OperationalError:
