@@ -74,7 +74,8 @@ ACTIVITY_FILTERS = {
 }
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A value as the timeline's JSON keeps it (dates as ISO text)."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
@@ -83,7 +84,7 @@ def _jsonable(value):
 def diff(before: dict, after: dict) -> dict:
     """field -> [old, new] for every field whose value changed."""
     return {
-        field: [_jsonable(before.get(field)), _jsonable(after.get(field))]
+        field: [jsonable(before.get(field)), jsonable(after.get(field))]
         for field in after
         if before.get(field) != after.get(field)
     }

@@ -244,7 +244,7 @@ def test_a_stale_edit_shows_both_versions_and_keeps_what_was_typed(
     mine.goto(f"/clients/{client_id}/edit")
     expect(field(mine, "City")).to_have_value("Porto")
 
-    # A colleague, in another browser, saves a new phone number meanwhile.
+    # A colleague, in another browser, saves a new phone number and city meanwhile.
     live_server.make_staff("colleague@example.com", "Colin Colleague", "manager")
     other_context = browser.new_context(base_url=base_url)
     try:
@@ -255,6 +255,7 @@ def test_a_stale_edit_shows_both_versions_and_keeps_what_was_typed(
         theirs.get_by_role("button", name="Sign in").click()
         theirs.goto(f"/clients/{client_id}/edit")
         field(theirs, "Phone").fill("020 7946 0000")
+        field(theirs, "City").fill("Braga")
         theirs.get_by_role("button", name="Save").click()
         expect(theirs.get_by_role("link", name=re.compile("020 7946 0000")).first).to_be_visible()
     finally:
@@ -264,16 +265,17 @@ def test_a_stale_edit_shows_both_versions_and_keeps_what_was_typed(
     field(mine, "City").fill("Lisbon")
     mine.get_by_role("button", name="Save").click()
     conflict = mine.get_by_role("alert").filter(
-        has_text="saved this profile while you were editing"
+        has_text="changed the same field while you were editing"
     )
     expect(conflict).to_contain_text("Colin Colleague")
-    expect(conflict).to_contain_text("020 7946 0000")
+    expect(conflict).to_contain_text("Braga")
     expect(conflict).to_contain_text("Lisbon")
+    expect(conflict).not_to_contain_text("020 7946 0000")  # the phone was theirs alone
     expect(field(mine, "City")).to_have_value("Lisbon")  # nothing typed is lost
+    expect(field(mine, "Phone")).to_have_value("020 7946 0000")  # their change, kept
     mine.screenshot(path=screenshots / "edit-conflict-desk.png", full_page=True, caret="initial")
 
-    # Their phone is now in the form's base; saving again applies my city on top of it.
-    field(mine, "Phone").fill("020 7946 0000")
+    # Saving again applies my city on top of their phone.
     mine.get_by_role("button", name="Save").click()
     expect(mine.get_by_role("heading", name="Contact information")).to_be_visible()
     expect(mine.locator("#profile-panel")).to_contain_text("Lisbon")

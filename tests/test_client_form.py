@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.clients import ops
 from app.extensions import db
 from app.models import Activity, Client
 
@@ -130,6 +131,11 @@ def test_client_limit_stops_creation_with_a_clear_message(make_app, login):
         assert db.session.scalar(select(func.count()).select_from(Client)) == 1
 
 
+def form_version(html: str) -> str:
+    """The version the edit form was filled from (its hidden field)."""
+    return html.split('name="version" type="hidden" value="')[1].split('"')[0]
+
+
 def test_edit_shows_stored_values_and_saves_changes_with_an_audit(app, owner, client_factory):
     client_id = client_factory(first_name="Lena", last_name="Berg", phone="+442079460958")
     form = owner.get(f"/clients/{client_id}/edit").text
@@ -141,6 +147,7 @@ def test_edit_shows_stored_values_and_saves_changes_with_an_audit(app, owner, cl
             "last_name": "Berg-Olsen",
             "phone": "020 7946 0958",
             "city": "Oslo",
+            "version": form_version(form),
         },
     )
     assert response.status_code == 303
@@ -159,7 +166,10 @@ def test_edit_shows_stored_values_and_saves_changes_with_an_audit(app, owner, cl
 
 def test_saving_without_changes_records_nothing(app, owner, client_factory):
     client_id = client_factory(first_name="Same", last_name="As Before")
-    owner.post(f"/clients/{client_id}/edit", data={"first_name": "Same", "last_name": "As Before"})
+    owner.post(
+        f"/clients/{client_id}/edit",
+        data={"first_name": "Same", "last_name": "As Before", "version": "1"},
+    )
     with app.app_context():
         verbs = db.session.scalars(
             select(Activity.verb).where(Activity.client_id == client_id)
@@ -170,7 +180,9 @@ def test_saving_without_changes_records_nothing(app, owner, client_factory):
 def test_htmx_edit_returns_the_overview_and_refreshes_the_header(owner, client_factory):
     client_id = client_factory(first_name="Rui", last_name="Costa")
     response = owner.post(
-        f"/clients/{client_id}/edit", data={"first_name": "Rui", "last_name": "Costa Lima"}, hx=True
+        f"/clients/{client_id}/edit",
+        data={"first_name": "Rui", "last_name": "Costa Lima", "version": "1"},
+        hx=True,
     )
     assert response.status_code == 200
     assert "<html" not in response.text
@@ -182,7 +194,9 @@ def test_htmx_edit_returns_the_overview_and_refreshes_the_header(owner, client_f
 def test_htmx_edit_error_returns_the_form_with_422(owner, client_factory):
     client_id = client_factory(first_name="Kim")
     response = owner.post(
-        f"/clients/{client_id}/edit", data={"first_name": "", "email": "kim@"}, hx=True
+        f"/clients/{client_id}/edit",
+        data={"first_name": "", "email": "kim@", "version": "1"},
+        hx=True,
     )
     assert response.status_code == 422
     assert "Enter a first name." in response.text
@@ -221,8 +235,6 @@ def test_overlong_and_odd_text_never_reaches_the_database_as_an_error(owner):
 
 
 def test_update_leaves_fields_it_was_not_given(app, client_factory, staff_factory):
-    from app.clients import ops
-
     client_id = client_factory(first_name="Keep", email="keep@example.com", city="Leeds")
     editor = staff_factory()
     with app.app_context():
@@ -232,50 +244,118 @@ def test_update_leaves_fields_it_was_not_given(app, client_factory, staff_factor
     assert (client.first_name, client.email, client.city) == ("Keep", "keep@example.com", "York")
 
 
-def test_a_stale_save_answers_409_with_both_versions_and_loses_nothing(app, login, client_factory):
+def test_a_save_without_its_version_is_refused_and_changes_nothing(app, owner, client_factory):
+    client_id = client_factory(first_name="Ada", city="Leeds")
+    response = owner.post(f"/clients/{client_id}/edit", data={"first_name": "Ada"}, hx=True)
+    assert response.status_code == 400
+    assert stored(app, client_id).city == "Leeds"  # the missing field did not blank it
+
+
+def test_a_stale_save_of_other_fields_applies_only_what_its_editor_changed(
+    app, login, client_factory
+):
+    client_id = client_factory(
+        first_name="Ines", last_name="Duarte", phone="+442079460958", city="Porto"
+    )
+    desk = login("front_desk")
+    manager = login("manager")
+    version = form_version(desk.get(f"/clients/{client_id}/edit").text)
+    base = {"first_name": "Ines", "last_name": "Duarte", "phone": "020 7946 0958"}
+    saved = manager.post(
+        f"/clients/{client_id}/edit",
+        data={**base, "phone": "020 7946 0000", "city": "Porto", "version": version},
+    )
+    assert saved.status_code == 303
+    # The desk, still on the old form (old phone in it), changes the city only.
+    stale = desk.post(
+        f"/clients/{client_id}/edit", data={**base, "city": "Lisbon", "version": version}
+    )
+    assert stale.status_code == 303
+    client = stored(app, client_id)
+    assert (client.phone, client.city) == ("+442079460000", "Lisbon")  # both changes kept
+    with app.app_context():
+        changes = db.session.scalars(
+            select(Activity.changes)
+            .where(Activity.client_id == client_id, Activity.verb == "client.updated")
+            .order_by(Activity.id)
+        ).all()
+    assert changes == [
+        {"phone": ["+442079460958", "+442079460000"]},
+        {"city": ["Porto", "Lisbon"]},  # the desk's save quotes only its own field
+    ]
+
+
+def test_changes_that_are_not_field_edits_never_conflict_with_an_edit(
+    app, owner, login, client_factory
+):
+    client_id = client_factory(first_name="Noor", city="Leeds")
+    desk = login("front_desk")
+    version = form_version(desk.get(f"/clients/{client_id}/edit").text)
+    with app.app_context():
+        vip = ops.create_label("VIP", "teal", owner.staff).id
+    owner.post(f"/clients/{client_id}/labels", data={"label": [str(vip)]})
+    owner.post(f"/clients/{client_id}/alerts/new", data={"severity": "info", "text": "Tea"})
+    owner.post(
+        f"/clients/{client_id}/booking-policy", data={"policy": "approval", "reason": "Late"}
+    )
+    assert stored(app, client_id).version > int(version)
+    saved = desk.post(
+        f"/clients/{client_id}/edit",
+        data={"first_name": "Noor", "city": "York", "version": version},
+    )
+    assert saved.status_code == 303
+    assert stored(app, client_id).city == "York"
+
+
+def test_a_field_changed_by_both_answers_409_with_both_values_and_loses_nothing(
+    app, login, client_factory
+):
     client_id = client_factory(
         first_name="Ines", last_name="Duarte", phone="+442079460958", city="Porto"
     )
     desk = login("front_desk", name="Desk Person")
     manager = login("manager", name="Maria Manager")
-    seen_by_desk = desk.get(f"/clients/{client_id}/edit").text
-    version = seen_by_desk.split('name="version" type="hidden" value="')[1].split('"')[0]
-    # The manager saves first: a new phone.
-    base = {"first_name": "Ines", "last_name": "Duarte", "city": "Porto"}
-    manager_version = (
-        manager.get(f"/clients/{client_id}/edit")
-        .text.split('name="version" type="hidden" value="')[1]
-        .split('"')[0]
+    version = form_version(desk.get(f"/clients/{client_id}/edit").text)
+    base = {"first_name": "Ines", "phone": "020 7946 0958", "city": "Porto", "version": version}
+    # The manager changes the city and the last name.
+    saved = manager.post(
+        f"/clients/{client_id}/edit", data={**base, "last_name": "Duarte Reis", "city": "Braga"}
     )
-    assert (
-        manager.post(
-            f"/clients/{client_id}/edit",
-            data={**base, "phone": "020 7946 0000", "version": manager_version},
-        ).status_code
-        == 303
-    )
-    # The desk, still on the old form, changes the city only.
+    assert saved.status_code == 303
+    # The desk, on the old form, changes the city too, and the phone.
     stale = desk.post(
         f"/clients/{client_id}/edit",
-        data={**base, "phone": "020 7946 0958", "city": "Lisbon", "version": version},
+        data={**base, "last_name": "Duarte", "phone": "020 7946 0000", "city": "Lisbon"},
         hx=True,
     )
     assert stale.status_code == 409
     html = stale.text
-    assert "Maria Manager saved this profile while you were editing" in html
+    assert "Maria Manager changed the same field while you were editing" in html
     conflict = html[html.index('id="edit-conflict"') : html.index("</table>")]
-    assert "020 7946 0000" in conflict and "020 7946 0958" in conflict  # theirs and yours
-    assert "Porto" in conflict and "Lisbon" in conflict
-    assert 'value="Lisbon"' in html  # what was typed is still in the form
+    assert "Braga" in conflict and "Lisbon" in conflict  # theirs and yours
+    assert "Phone" not in conflict and "Last name" not in conflict  # only the clash
+    assert 'value="Lisbon"' in html and 'value="020 7946 0000"' in html  # typed, kept
+    assert 'value="Duarte Reis"' in html  # the manager's other change, now in the form
     client = stored(app, client_id)
-    assert (client.phone, client.city) == ("+442079460000", "Porto")  # nothing overwritten
-    # Saving again from the conflict form applies the typed values on top of the new version.
-    new_version = html.split('name="version" type="hidden" value="')[1].split('"')[0]
+    assert (client.phone, client.city) == ("+442079460958", "Braga")  # nothing written
+    # Saving the form as it came back applies the desk's choices on the new version and
+    # keeps the manager's last name.
+    new_version = form_version(html)
     assert int(new_version) == client.version
     again = desk.post(
         f"/clients/{client_id}/edit",
-        data={**base, "phone": "020 7946 0000", "city": "Lisbon", "version": new_version},
+        data={
+            "first_name": "Ines",
+            "last_name": "Duarte Reis",
+            "phone": "020 7946 0000",
+            "city": "Lisbon",
+            "version": new_version,
+        },
     )
     assert again.status_code == 303
     client = stored(app, client_id)
-    assert (client.phone, client.city) == ("+442079460000", "Lisbon")
+    assert (client.last_name, client.phone, client.city) == (
+        "Duarte Reis",
+        "+442079460000",
+        "Lisbon",
+    )

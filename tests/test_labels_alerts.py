@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, Client, Label
+from app.models import Activity, Client, Label, client_labels
 
 
 def make_label(owner, name, colour="teal"):
@@ -73,7 +73,12 @@ def test_manage_labels_ticks_in_place_and_badges_show(app, owner, client_factory
     assert 'hx-swap-oob="true"' in ticked.text  # the header's badges follow
     assert ticked.text.count("checked") == 2
 
-    owner.post(f"/clients/{client_id}/labels", {"label": [str(news)]}, hx=True)
+    # Unticking VIP: the picker says what was ticked when it was drawn.
+    owner.post(
+        f"/clients/{client_id}/labels",
+        {"label": [str(news)], "was": [str(vip), str(news)]},
+        hx=True,
+    )
     profile = owner.get(f"/clients/{client_id}").text
     assert '<li class="badge badge--blue">Newsletter</li>' in profile
     assert '<li class="badge badge--teal">VIP</li>' not in profile
@@ -87,6 +92,32 @@ def test_manage_labels_ticks_in_place_and_badges_show(app, owner, client_factory
         {"labels": [[], ["Newsletter", "VIP"]]},
         {"labels": [["Newsletter", "VIP"], ["Newsletter"]]},
     ]
+
+
+def test_a_tick_changes_only_its_own_label_whatever_colleagues_did_meanwhile(
+    app, owner, login, client_factory
+):
+    vip, news, late = (make_label(owner, name) for name in ("VIP", "Newsletter", "Late"))
+    client_id = client_factory()
+    owner.post(f"/clients/{client_id}/labels", {"label": [str(late)]})
+    desk, manager = login("front_desk"), login("manager")
+    # Both opened the picker when only "Late" was ticked.
+    picker = desk.get(f"/clients/{client_id}/labels", hx=True).text
+    assert f'name="was" value="{late}"' in picker
+    drawn = {"was": [str(late)]}
+    manager.post(f"/clients/{client_id}/labels", {**drawn, "label": [str(late), str(vip)]}, hx=True)
+    # The desk's stale picker ticks Newsletter and, a moment later, unticks Late.
+    desk.post(f"/clients/{client_id}/labels", {**drawn, "label": [str(late), str(news)]}, hx=True)
+    answer = desk.post(f"/clients/{client_id}/labels", {**drawn, "label": [str(news)]}, hx=True)
+    assert answer.status_code == 200
+    assert f'name="was" value="{vip}"' in answer.text  # the redrawn picker knows VIP now
+    with app.app_context():
+        held = set(
+            db.session.scalars(
+                select(client_labels.c.label_id).where(client_labels.c.client_id == client_id)
+            )
+        )
+    assert held == {vip, news}  # the manager's VIP survived both of the desk's posts
 
 
 def test_list_filters_by_labels_with_counts(owner, client_factory):

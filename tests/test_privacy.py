@@ -65,6 +65,20 @@ def test_owner_edits_a_locked_profile_and_unlocks_it(owner, locked):
     assert "Lock profile" in page and "Locked</strong>" not in page
 
 
+def test_the_lock_covers_the_way_back_from_the_trash(app, owner, login, locked):
+    assert owner.post(f"/clients/{locked}/delete").status_code == 303
+    desk = login("front_desk")
+    assert "Restore" not in desk.get(f"/clients/{locked}").text
+    assert "Restore Lockie" not in desk.get("/clients?show=deleted").text
+    assert desk.post(f"/clients/{locked}/restore").status_code == 403
+    with app.app_context():
+        client = db.session.get(Client, locked)
+        assert client.in_trash
+        with pytest.raises(ops.ProfileLocked):
+            ops.restore_client(client, desk.staff)
+    assert owner.post(f"/clients/{locked}/restore").status_code == 303
+
+
 def test_delete_moves_to_trash_and_restore_brings_back(app, login, client_factory):
     desk = login("front_desk")
     client_id = client_factory(first_name="Trashy", last_name="Person")

@@ -102,7 +102,8 @@ def test_search_index_follows_every_write(app, owner, client_factory):
     with app.app_context():
         assert names(client_page("kowalska")) == ["Marta Kowalska"]
     response = owner.post(
-        f"/clients/{client_id}/edit", data={"first_name": "Marta", "last_name": "Nowak"}
+        f"/clients/{client_id}/edit",
+        data={"first_name": "Marta", "last_name": "Nowak", "version": "1"},
     )
     assert response.status_code == 303
     with app.app_context():

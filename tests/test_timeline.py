@@ -31,7 +31,12 @@ def test_create_and_update_are_recorded_by_whom(app, owner, client_factory):
     client_id = int(response.headers["Location"].rsplit("/", 1)[1])
     owner.post(
         f"/clients/{client_id}/edit",
-        data={"first_name": "Noor", "last_name": "Haddad", "email": "noor@example.com"},
+        data={
+            "first_name": "Noor",
+            "last_name": "Haddad",
+            "email": "noor@example.com",
+            "version": "1",
+        },
     )
     html = owner.get(f"/clients/{client_id}/activity/timeline", hx=True).text
     assert html.index("Profile updated") < html.index("Profile created")  # newest first

@@ -5,7 +5,6 @@ from datetime import date
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.forms import Form
 from app.models import (
     ALERT_MAX_LENGTH,
     ALERT_SEVERITIES,
@@ -27,6 +27,7 @@ from app.models import (
     LABEL_NAME_MAX_LENGTH,
     NOTE_MAX_LENGTH,
 )
+from app.paths import parse_id
 from app.templating import business_today, country_names, language_names, phone_display
 from app.text import has_control_chars
 
@@ -39,9 +40,9 @@ def no_control_characters(_form, field):
 
 
 def version_seen(field) -> int | None:
-    """The record version a form was filled from, from its hidden field (None if not sent)."""
-    value = (field.data or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    """The record version a form was filled from, from its hidden field (None if not sent
+    or not a version: versions count up from 1 like ids)."""
+    return parse_id((field.data or "").strip())
 
 
 def _clean(value):
@@ -96,7 +97,7 @@ class FriendlyDateField(DateField):
             raise ValueError("Enter a real date, for example 1990-04-12.") from error
 
 
-class ClientForm(FlaskForm):
+class ClientForm(Form):
     first_name = _text(FIELD_LABELS["first_name"], 100, DataRequired("Enter a first name."))
     last_name = _text(FIELD_LABELS["last_name"], 100)
     email = _text(FIELD_LABELS["email"], 254)
@@ -142,10 +143,16 @@ class ClientForm(FlaskForm):
         if field.data < EARLIEST_BIRTH_DATE:
             raise ValidationError("Birth date must be after 1900.")
 
-    def fill_from(self, client) -> None:
-        """Show a stored client in the form (phones formatted the way people read them)."""
+    def fill_from(self, client, values: dict | None = None, keep=()) -> None:
+        """Show a stored client in the form (phones formatted the way people read them).
+
+        `values` overrides what is shown (a merged edit conflict); fields in `keep` stay
+        as the editor typed them."""
+        values = values or {}
         for name in EDITABLE_FIELDS:
-            value = getattr(client, name)
+            if name in keep:
+                continue
+            value = values.get(name, getattr(client, name))
             if name in ("phone", "whatsapp"):
                 value = phone_display(value)
             getattr(self, name).data = value or ("" if name != "birth_date" else None)
@@ -178,7 +185,7 @@ def _long_text(label, max_length, *validators):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = _long_text("Note", NOTE_MAX_LENGTH, DataRequired("Write something in the note."))
     pinned = BooleanField("Pin to the top of the profile")
     version = HiddenField()
@@ -187,7 +194,7 @@ class NoteForm(FlaskForm):
         return version_seen(self.version)
 
 
-class AlertForm(FlaskForm):
+class AlertForm(Form):
     severity = SelectField(
         "Severity",
         choices=dict(ALERT_SEVERITIES),
@@ -196,11 +203,11 @@ class AlertForm(FlaskForm):
     text = _text("Alert", ALERT_MAX_LENGTH, DataRequired("Say what staff must know."))
 
 
-class LockForm(FlaskForm):
+class LockForm(Form):
     reason = _text("Reason (optional)", 200)
 
 
-class BookingPolicyForm(FlaskForm):
+class BookingPolicyForm(Form):
     policy = SelectField("Online booking", choices=dict(BOOKING_POLICIES))
     reason = _text("Reason", 200)
 
@@ -209,7 +216,7 @@ class BookingPolicyForm(FlaskForm):
             raise ValidationError("Say why, so the next person at the desk knows.")
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     confirmation = _text(
         "Type the client's full name to confirm",
         210,
@@ -217,6 +224,6 @@ class EraseForm(FlaskForm):
     )
 
 
-class LabelForm(FlaskForm):
+class LabelForm(Form):
     name = _text("Name", LABEL_NAME_MAX_LENGTH, DataRequired("Give the label a name."))
     colour = RadioField("Colour", choices=dict(LABEL_COLOURS), default="teal")

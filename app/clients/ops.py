@@ -16,6 +16,8 @@ from app.models import (
     EDITABLE_FIELDS,
     ERASED_FIRST_NAME,
     ERASED_LAST_NAME,
+    LABEL_KEY_MAX_LENGTH,
+    LABEL_NAME_MAX_LENGTH,
     Activity,
     Alert,
     Client,
@@ -372,7 +374,11 @@ def delete_note(note: Note, actor) -> None:
 # --- labels -------------------------------------------------------------------------
 
 
-class LabelNameTaken(Exception):
+class LabelNameRefused(ValueError):
+    """A label name that cannot be stored; the message says why, beside the field."""
+
+
+class LabelNameTaken(LabelNameRefused):
     pass
 
 
@@ -380,19 +386,30 @@ def label_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _check_label_name(name: str, label_id: int | None = None) -> None:
-    clash = select(Label.id).where(Label.name_key == label_key(name))
+def _check_label_name(name: str, label_id: int | None = None) -> str:
+    """The key to store for `name`, once the name is known to fit and to be free.
+
+    The lengths checked are those of what is stored: case folding makes the key
+    longer than the name ("ß" -> "ss", "ﬃ" -> "ffi"), and a column that is too short
+    is an error on PostgreSQL where SQLite would store it anyway."""
+    key = label_key(name)
+    if not key:
+        raise LabelNameRefused("Give the label a name.")
+    if len(name) > LABEL_NAME_MAX_LENGTH or len(key) > LABEL_KEY_MAX_LENGTH:
+        raise LabelNameRefused(f"Use at most {LABEL_NAME_MAX_LENGTH} characters.")
+    clash = select(Label.id).where(Label.name_key == key)
     if label_id is not None:
         clash = clash.where(Label.id != label_id)
     if db.session.scalar(clash) is not None:
         raise LabelNameTaken(f"There is already a label called “{name}”.")
+    return key
 
 
 def create_label(name: str, colour: str, actor) -> Label:
     _require(actor, Permission.MANAGE_SETTINGS)
     with write_transaction():
-        _check_label_name(name)
-        label = Label(name=name, name_key=label_key(name), colour=colour)
+        key = _check_label_name(name)
+        label = Label(name=name, name_key=key, colour=colour)
         db.session.add(label)
     return label
 
@@ -400,8 +417,8 @@ def create_label(name: str, colour: str, actor) -> Label:
 def update_label(label: Label, name: str, colour: str, actor) -> None:
     _require(actor, Permission.MANAGE_SETTINGS)
     with write_transaction():
-        _check_label_name(name, label.id)
-        label.name, label.name_key, label.colour = name, label_key(name), colour
+        key = _check_label_name(name, label.id)
+        label.name, label.name_key, label.colour = name, key, colour
 
 
 def delete_label(label: Label, actor) -> int:
@@ -466,7 +483,9 @@ def _change_labels(client: Client, actor, delta) -> dict:
                 [{"client_id": client.id, "label_id": label_id} for label_id in added],
             )
         after = {
-            label_id: name for label_id, name in (current | known).items() if label_id not in removed
+            label_id: name
+            for label_id, name in (current | known).items()
+            if label_id not in removed
         }
         changes = {
             "labels": [

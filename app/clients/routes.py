@@ -15,7 +15,7 @@ from app.clients.forms import (
     NoteForm,
 )
 from app.htmx import is_fragment_request, render_page
-from app.paths import MAX_ID
+from app.paths import parse_id
 from app.permissions import Permission, requires
 
 PROFILE_TABS = ("overview", "sessions", "activity")
@@ -30,9 +30,10 @@ def _after_id() -> int | None:
     after = request.args.get("after", "")
     if not after:
         return None
-    if not after.isdigit() or not 0 < int(after) <= MAX_ID:
+    after_id = parse_id(after)
+    if after_id is None:
         abort(400)
-    return int(after)
+    return after_id
 
 
 def _list_filter() -> queries.ListFilter:
@@ -45,9 +46,10 @@ def _list_filter() -> queries.ListFilter:
 
 def _ids(values: list[str]) -> set[int]:
     """Record ids sent as a list (label filters, ticked labels); 400 for anything else."""
-    if not all(value.isdigit() and 0 < int(value) <= MAX_ID for value in values):
+    ids = {parse_id(value) for value in values}
+    if None in ids:
         abort(400)
-    return {int(value) for value in values}
+    return ids
 
 
 @bp.get("")
@@ -236,6 +238,10 @@ def edit(client_id: int):
     form = ClientForm()
     if request.method == "GET":
         form.fill_from(client)
+    elif form.seen_version() is None:
+        # The version is the form's whole claim about what its editor saw; without it a
+        # save would overwrite every field, so it is refused like a malformed request.
+        abort(400)
     elif form.validate_on_submit():
         try:
             ops.update_client(
@@ -249,17 +255,15 @@ def edit(client_id: int):
 
 
 def _edit_conflict(client_id: int, form: ClientForm, conflict):
-    """409: the form keeps what was typed, beside what the other person saved; saving
-    again (the form now carries the current version) applies the typed values."""
+    """409: the fields both people changed, theirs beside yours. The form now holds
+    your changes over everything saved since (other fields show the colleague's
+    values), and the current version, so saving again applies your choice."""
     typed = form.values()
-    differences = [
-        (field, conflict.saved[field], typed[field])
-        for field in typed
-        if conflict.saved[field] != typed[field]
-    ]
-    form.version.data = str(conflict.version)
+    differences = [(field, conflict.saved[field], typed[field]) for field in conflict.fields]
+    row = queries.profile(client_id)
+    form.fill_from(row.Client, values=conflict.merged, keep=set(conflict.fields))
     return _render_profile(
-        queries.profile(client_id),
+        row,
         "overview",
         status=409,
         form=form,
@@ -275,13 +279,6 @@ def _redirect(location: str):
         response.headers["HX-Redirect"] = location
         return response
     return redirect(location, 303)
-
-
-@bp.errorhandler(PermissionError)
-def _refused(_error):
-    # An ops function refused (the profile was locked or deleted while the form was
-    # open): the same 403 the route would have answered.
-    abort(403)
 
 
 def _form_status(form) -> int:
@@ -344,6 +341,8 @@ def edit_note(client_id: int, note_id: int):
     form = NoteForm(prefix=f"note-{note_id}")
     if request.method == "GET":
         form.body.data, form.version.data = note.body, str(note.version)
+    elif form.seen_version() is None:
+        abort(400)  # without the version it was loaded at, a save would overwrite blindly
     elif form.validate_on_submit():
         try:
             ops.edit_note(note, form.body.data, current_user, form.seen_version())
@@ -401,11 +400,19 @@ def delete_note(client_id: int, note_id: int):
 @bp.route("/<id:client_id>/labels", methods=["GET", "POST"])
 @requires(Permission.EDIT_CLIENTS)
 def labels(client_id: int):
-    """The label picker: every tick posts the whole set (htmx), or Save without JS."""
+    """The label picker: each tick posts (htmx), or Save without JavaScript.
+
+    The picker also sends which labels were ticked when it was drawn ("was"), so only
+    what this person changed is applied: a label a colleague ticked or unticked
+    meanwhile is left as they set it."""
     row = _profile_or_404(client_id)
     _require_details(row)
     if request.method == "POST":
-        ops.set_client_labels(row.Client, _ids(request.form.getlist("label")), current_user)
+        ticked = _ids(request.form.getlist("label"))
+        was_ticked = _ids(request.form.getlist("was"))
+        ops.change_client_labels(
+            row.Client, current_user, add=ticked - was_ticked, remove=was_ticked - ticked
+        )
         if not is_fragment_request():
             return redirect(url_for("clients.show", client_id=client_id), 303)
         row = _profile_or_404(client_id)
@@ -483,10 +490,19 @@ def booking_policy(client_id: int):
     return _render_profile(row, "overview", status=_form_status(form), booking_form=form)
 
 
+def _lockable_or_404(client_id: int):
+    """A client in the trash (or erased) is read-only and shows no lock to change: like
+    restoring a client that is not in the trash, there is nothing here to act on."""
+    row = _profile_or_404(client_id)
+    if row.Client.deleted_at is not None:
+        abort(404)
+    return row
+
+
 @bp.post("/<id:client_id>/lock")
 @requires(Permission.EDIT_LOCKED_PROFILES)
 def lock(client_id: int):
-    row = _profile_or_404(client_id)
+    row = _lockable_or_404(client_id)
     form = LockForm()
     if not form.validate_on_submit():
         return _render_profile(row, "overview", status=422, lock_form=form)
@@ -497,7 +513,7 @@ def lock(client_id: int):
 @bp.post("/<id:client_id>/unlock")
 @requires(Permission.EDIT_LOCKED_PROFILES)
 def unlock(client_id: int):
-    row = _profile_or_404(client_id)
+    row = _lockable_or_404(client_id)
     ops.unlock_client(row.Client, current_user)
     return _profile_updated(client_id)
 
@@ -536,6 +552,8 @@ def restore(client_id: int):
     row = _profile_or_404(client_id)
     if not row.Client.in_trash:
         abort(404)
+    if not ops.may_restore(current_user, row.Client):
+        abort(403)
     try:
         ops.restore_client(row.Client, current_user)
     except ops.ClientLimitReached as limit:
