@@ -640,16 +640,17 @@ def _wipe_client(client: Client, actor) -> Erasure:
     db.session.execute(delete(Note).where(Note.client_id == client.id))
     db.session.execute(delete(Alert).where(Alert.client_id == client.id))
     db.session.execute(delete(client_labels).where(client_labels.c.client_id == client.id))
-    # The timeline keeps what happened and when, not the values it quoted.
-    for activity_id, changes in db.session.execute(
-        select(Activity.id, Activity.changes).where(Activity.client_id == client.id)
-    ).all():
-        if not changes:  # JSON null: nothing quoted
-            continue
-        db.session.execute(
-            update(Activity)
-            .where(Activity.id == activity_id)
-            .values(changes={field: None for field in changes})
+    # The timeline keeps what happened and when, not the values it quoted. One UPDATE
+    # by primary key for all of them (executemany): a client with 50,000 events
+    # otherwise holds the write lock for half a minute.
+    quoted = [
+        {"id": activity_id, "changes": {field: None for field in changes}}
+        for activity_id, changes in db.session.execute(
+            select(Activity.id, Activity.changes).where(Activity.client_id == client.id)
         )
+        if changes  # JSON null: nothing quoted
+    ]
+    if quoted:
+        db.session.execute(update(Activity), quoted)
     record(client, "client.erased", actor, at=now)
     return erasure
