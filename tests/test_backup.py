@@ -196,3 +196,19 @@ def test_backup_adds_erasures_missing_from_the_ledger(app, owner, client_factory
     with open(ledger, encoding="utf-8") as file:
         entries = [json.loads(line) for line in file]
     assert [entry["client_id"] for entry in entries] == [client_id]
+
+
+def test_restore_into_a_migrated_empty_database(
+    app, make_app, client_factory, fresh_database, tmp_path
+):
+    client_factory(first_name="Migrated")
+    path = tmp_path / "m.backup"
+    backed_up = _cli(app, "backup", str(path))
+    assert backed_up.exit_code == 0, backed_up.output
+    restored_app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database())
+    assert _cli(restored_app, "db", "upgrade").exit_code == 0  # schema, no rows: empty
+    restored = _cli(restored_app, "restore", str(path))
+    assert restored.exit_code == 0, restored.output
+    assert _counts(restored.output) == _counts(backed_up.output)
+    with restored_app.app_context():
+        assert db.session.scalar(select(Client.first_name)) == "Migrated"
