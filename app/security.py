@@ -70,6 +70,16 @@ def register_error_handlers(app) -> None:
     def forbidden(_error):
         return error_page(403, "Not allowed", "Your role does not allow this.")
 
+    @app.errorhandler(PermissionError)
+    def refused(_error):
+        # An ops function refused what the route let through (the profile was locked
+        # or moved to the trash while the form was open): the route's own 403. The
+        # page is returned, not abort(403)ed: an error raised inside an error handler
+        # is a 500.
+        return error_page(
+            403, "Not allowed", "This change is not allowed now. Reload the page to see why."
+        )
+
     @app.errorhandler(404)
     def not_found(_error):
         return error_page(404, "Not found", "There is nothing at this address.")

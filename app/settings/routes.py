@@ -42,8 +42,8 @@ def labels():
     if form.validate_on_submit():
         try:
             ops.create_label(form.name.data, form.colour.data, current_user)
-        except ops.LabelNameTaken as taken:
-            form.name.errors = [str(taken)]
+        except ops.LabelNameRefused as refused:
+            form.name.errors = [str(refused)]
         else:
             return _done()
     return _labels_page(status=422 if form.is_submitted() else 200, new_form=form)
@@ -66,8 +66,8 @@ def edit_label(label_id: int):
     elif form.validate_on_submit():
         try:
             ops.update_label(label, form.name.data, form.colour.data, current_user)
-        except ops.LabelNameTaken as taken:
-            form.name.errors = [str(taken)]
+        except ops.LabelNameRefused as refused:
+            form.name.errors = [str(refused)]
         else:
             return _done()
     status = 422 if form.is_submitted() else 200
