@@ -72,7 +72,13 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app(
+        {
+            **CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "ERASURE_LEDGER": str(path.parent / "erasure-ledger.jsonl"),  # not instance/
+        }
+    )
     with app.app_context():
         upgrade()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request

@@ -135,7 +135,11 @@ def gunicorn_server(
         process = subprocess.Popen(  # noqa: S603  (fixed command, no shell)
             command,
             cwd=ROOT,
-            env=_server_env(database_url, env),
+            # Erasures append to a ledger; keep it in the scratch folder, not instance/.
+            env=_server_env(
+                database_url,
+                {"ERASURE_LEDGER": str(scratch / "erasure-ledger.jsonl")} | (env or {}),
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -61,6 +61,11 @@ def backup(path) -> dict[str, int]:
     """Write a backup of the configured database to `path` (a new file, mode 0600) and
     return the rows per table it holds. Also brings the erasure ledger up to date."""
     path = Path(path)
+    with db.engine.connect() as connection:
+        if "clients" not in inspect(connection).get_table_names():
+            raise BackupError(
+                "The database has no Clientele tables to back up (is DATABASE_URL right?)."
+            )
     ledger.sync_from_database()
     _create_private(path)
     try:
@@ -72,21 +77,28 @@ def backup(path) -> dict[str, int]:
         raise
 
 
-def _sqlite_file() -> str:
+def _sqlite_file(must_exist: bool = False) -> str:
     database = db.engine.url.database
     if not database or database == ":memory:":
         raise BackupError("The configured SQLite database is not a file.")
+    if must_exist and not Path(database).is_file():
+        raise BackupError(f"There is no database at {database}.")
     return database
+
+
+def _read_only(path) -> sqlite3.Connection:
+    # A URI (percent-encoded, so any file name works) that never creates a missing file.
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
 
 
 def _backup_sqlite(path: Path) -> dict[str, int]:
     with (
-        closing(sqlite3.connect(_sqlite_file(), timeout=10)) as source,
+        closing(_read_only(_sqlite_file(must_exist=True))) as source,
         closing(sqlite3.connect(path)) as target,
     ):
         source.backup(target)  # all pages in one step: one read transaction, one snapshot
         target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as copy:
+    with closing(_read_only(path)) as copy:
         return _sqlite_counts(copy)
 
 
@@ -192,7 +204,7 @@ def restore(path) -> RestoreReport:
 
 def _restore_sqlite(path: Path) -> None:
     try:
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        source = _read_only(path)
         tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{path} is not an SQLite backup: {error}") from error
