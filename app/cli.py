@@ -80,6 +80,13 @@ def register_cli(app) -> None:
         from app.data.ledger import ledger_path
         from app.encryption import WrongDataKey, check_data_key
 
+        if not ledger_path().exists():
+            click.echo(
+                f"Warning: there is no erasure ledger at {ledger_path()}, so no erasure made "
+                "after this backup can be re-applied. On a new machine, copy the ledger there "
+                "(or set ERASURE_LEDGER) before restoring.",
+                err=True,
+            )
         try:
             report = restore(path)
         except BackupError as error:

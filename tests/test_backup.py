@@ -210,5 +210,6 @@ def test_restore_into_a_migrated_empty_database(
     restored = _cli(restored_app, "restore", str(path))
     assert restored.exit_code == 0, restored.output
     assert _counts(restored.output) == _counts(backed_up.output)
+    assert "there is no erasure ledger" in restored.output  # nobody was erased yet: said
     with restored_app.app_context():
         assert db.session.scalar(select(Client.first_name)) == "Migrated"
