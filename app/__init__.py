@@ -12,6 +12,7 @@ from app.database import configure_engine
 from app.extensions import csrf, db, login_manager, migrate
 from app.logs import install_query_filter
 from app.paths import IdConverter
+from app.request_body import guard_request_body
 from app.security import add_security_headers, register_error_handlers
 from app.sessions import DatabaseSessionInterface
 
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_template_helpers(app)
     app.after_request(add_security_headers)
+    app.wsgi_app = guard_request_body(app.wsgi_app)
     register_error_handlers(app)
 
     from app.cli import register_cli
