@@ -2,6 +2,7 @@
 compare; a client erased after the backup stays erased in the restored database."""
 
 import json
+import logging
 import os
 import re
 import threading
@@ -199,7 +200,7 @@ def test_backup_adds_erasures_missing_from_the_ledger(app, owner, client_factory
 
 
 def test_restore_into_a_migrated_empty_database(
-    app, make_app, client_factory, fresh_database, tmp_path
+    app, make_app, client_factory, fresh_database, tmp_path, monkeypatch
 ):
     client_factory(first_name="Migrated")
     path = tmp_path / "m.backup"
@@ -207,8 +208,11 @@ def test_restore_into_a_migrated_empty_database(
     assert backed_up.exit_code == 0, backed_up.output
     restored_app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database())
     assert _cli(restored_app, "db", "upgrade").exit_code == 0  # schema, no rows: empty
+    scrub_log = logging.getLogger("app.database")
+    monkeypatch.setattr(scrub_log, "disabled", False)
     restored = _cli(restored_app, "restore", str(path))
     assert restored.exit_code == 0, restored.output
+    assert not scrub_log.disabled  # the migration inside restore left the app's logging alone
     assert _counts(restored.output) == _counts(backed_up.output)
     assert "there is no erasure ledger" in restored.output  # nobody was erased yet: said
     with restored_app.app_context():

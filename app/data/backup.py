@@ -8,6 +8,7 @@ pg_restore, found on PATH or in PG_BIN.
 """
 
 import glob
+import logging
 import os
 import shutil
 import sqlite3
@@ -192,14 +193,28 @@ def restore(path) -> RestoreReport:
         _restore_postgresql(path)
     db.engine.dispose()
 
-    from flask_migrate import upgrade
-
-    upgrade()  # a backup from an older release gets today's schema
+    _upgrade()  # a backup from an older release gets today's schema
     report = reapply_ledger()
     scrub_database()
     with db.engine.connect() as connection:
         report.counts = row_counts(connection)
     return report
+
+
+def _upgrade() -> None:
+    """Migrate, keeping the app's loggers: Alembic's logging set-up disables every logger
+    that exists (the scrub's warnings after the restore would go unsaid)."""
+    from flask_migrate import upgrade
+
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = [logger.disabled for logger in loggers]
+    upgrade()
+    for logger, was_disabled in zip(loggers, disabled, strict=True):
+        logger.disabled = was_disabled
 
 
 def _restore_sqlite(path: Path) -> None:
