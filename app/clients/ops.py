@@ -5,7 +5,7 @@ routes and templates ask the same functions, so the UI, the routes and the write
 """
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, inspect, select, update
 
 from app.activity import diff, jsonable, record, record_for_many
 from app.data import ledger
@@ -95,11 +95,31 @@ def _lock_row(client: Client) -> None:
     db.session.refresh(client, with_for_update=True)
 
 
+class DeletedMeanwhile(LookupError):
+    """The note (or alert) was deleted after the page that shows it was loaded: by a
+    colleague, or with the client's erasure. Nothing was written."""
+
+    def __init__(self, record):
+        self.kind = type(record).__name__.lower()  # "note", "alert"
+        super().__init__(f"this {self.kind} was deleted meanwhile")
+
+
 def _lock_client_of(record) -> Client:
     """Lock the client a note or alert belongs to (writers to one client queue behind each
-    other) and re-read the record as it is now."""
-    client = db.session.get(Client, record.client_id, with_for_update=True)
-    db.session.refresh(record)
+    other) and re-read the record as it is now; DeletedMeanwhile when it is gone."""
+    model, (record_id,) = type(record), inspect(record).identity
+
+    def reread():
+        # The same object, refreshed (populate_existing), or None once the row is gone.
+        found = db.session.scalar(
+            select(model).where(model.id == record_id).execution_options(populate_existing=True)
+        )
+        if found is None:
+            raise DeletedMeanwhile(record)
+        return found
+
+    client = db.session.get(Client, reread().client_id, with_for_update=True)
+    reread()  # a writer we queued behind may have deleted it
     return client
 
 

@@ -265,6 +265,18 @@ def note(client_id: int, note_id: int):
     ).first()
 
 
+def note_was_deleted(client_id: int, note_id: int) -> bool:
+    """Whether the client's timeline records deleting this note: a request naming it
+    comes from a page loaded before that (asked only when the note is not found)."""
+    deleted = select(Activity.id).where(
+        Activity.client_id == client_id,
+        Activity.verb == "note.deleted",
+        Activity.subject_type == "Note",
+        Activity.subject_id == note_id,
+    )
+    return db.session.scalar(deleted.limit(1)) is not None
+
+
 def alert(client_id: int, alert_id: int) -> Alert | None:
     return db.session.scalar(
         select(Alert).where(Alert.id == alert_id, Alert.client_id == client_id)

@@ -2,6 +2,7 @@
 
 from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from app.activity import ACTIVITY_FILTERS
 from app.clients import bp, ops, queries
@@ -99,6 +100,7 @@ _PROFILE_CONTEXT = (
     "notes",
     "lock_form",
     "restore_error",
+    "deleted_meanwhile",
 )
 
 
@@ -328,8 +330,26 @@ def new_note(client_id: int):
 def _note_or_404(client_id: int, note_id: int):
     found = queries.note(client_id, note_id)
     if found is None:
+        if queries.note_was_deleted(client_id, note_id):
+            abort(_deleted_meanwhile(client_id, "note"))  # the page showing it is stale
         abort(404)
     return found
+
+
+@bp.errorhandler(ops.DeletedMeanwhile)
+def _gone_under_the_write(error):
+    # Deleted after the route found it, while the write waited for the client's lock.
+    return _deleted_meanwhile(request.view_args["client_id"], error.kind)
+
+
+def _deleted_meanwhile(client_id: int, kind: str):
+    """The profile as it is now, saying that the note (or alert) is gone. 409, not 404:
+    the layout's htmx config swaps a 409 (like a 422) into the page, and the person
+    should see the notes as they are now rather than a toast over a stale list."""
+    row = queries.profile(client_id)
+    if row is None:  # clients are never deleted (erasure keeps the row), but to be sure
+        return current_app.handle_user_exception(NotFound())
+    return _render_profile(row, "overview", status=409, deleted_meanwhile=kind)
 
 
 @bp.route("/<id:client_id>/notes/<id:note_id>/edit", methods=["GET", "POST"])
