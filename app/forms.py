@@ -2,7 +2,10 @@
 
 from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import FileField
+
+_POSTED = object()  # "read the request", as FlaskForm does when no formdata is given
 
 
 class Form(FlaskForm):
@@ -14,11 +17,14 @@ class Form(FlaskForm):
     Here a file reaches only a form that has a file field, and JSON never does: the
     field is simply missing and validates as such."""
 
-    class Meta(FlaskForm.Meta):
-        def wrap_formdata(self, form, formdata):
-            wrapped = super().wrap_formdata(form, formdata)
-            if wrapped is formdata or wrapped is None:  # given by the caller, or not posted
-                return wrapped
-            if request.files and any(isinstance(field, FileField) for field in form):
-                return wrapped
-            return request.form or None
+    def __init__(self, formdata=_POSTED, **kwargs):
+        if formdata is _POSTED:
+            formdata = self._posted() if self.is_submitted() else None
+        super().__init__(formdata=formdata, **kwargs)
+
+    def _posted(self):
+        if request.files and any(
+            issubclass(unbound.field_class, FileField) for _, unbound in self._unbound_fields
+        ):
+            return CombinedMultiDict((request.files, request.form))
+        return request.form or None

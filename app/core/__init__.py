@@ -39,7 +39,10 @@ def send_to_sign_in():
     A plain redirect would be followed by htmx and the sign-in page swapped into the
     middle of the page that asked (after an idle timeout, say).
     """
-    came_from = urlsplit(request.headers.get("HX-Current-URL", ""))
+    try:
+        came_from = urlsplit(request.headers.get("HX-Current-URL", ""))
+    except ValueError:  # "http://[": not a URL; the sign-in page then leads to the list
+        came_from = urlsplit("")
     here = came_from.path + (f"?{came_from.query}" if came_from.query else "")
     response = make_response("", 204)
     response.headers["HX-Redirect"] = url_for("auth.login", next=safe_next_path(here))
