@@ -14,6 +14,7 @@ from sqlalchemy import select
 from wtforms import FileField, StringField
 
 from app.clients import ops, routes
+from app.clients.queries import decode_cursor
 from app.extensions import db
 from app.forms import Form
 from app.models import LABEL_NAME_MAX_LENGTH, Client, Label, Note
@@ -327,6 +328,17 @@ def test_list_cursor_and_label_filter_with_odd_digits_are_400(owner, client_fact
         assert owner.get("/clients", query_string={"after": value}).status_code == 400
         response = owner.get("/clients", query_string={"label": value}, hx=True)
         assert response.status_code == 400
+
+
+def test_page_cursors_are_ascii_digits(owner, client_factory):
+    client_id = client_factory()
+    for cursor in ["٣-٣", "１-1", "1-1\n", "1-0", f"1-{MAX_ID + 1}"]:
+        with pytest.raises(ValueError):
+            decode_cursor(cursor)
+        for page in ("activity/timeline", "notes"):
+            url = f"/clients/{client_id}/{page}"
+            assert owner.get(url, query_string={"before": cursor}, hx=True).status_code == 400
+    assert decode_cursor("0-1")[1] == 1
 
 
 def test_label_picker_refuses_odd_label_ids(app, owner, client_factory):

@@ -12,7 +12,7 @@ from app.clients.completeness import incomplete_condition
 from app.clients.search import LIST_COLUMNS, search_page
 from app.extensions import db
 from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels
-from app.paths import MAX_ID
+from app.paths import parse_id
 
 
 @dataclass
@@ -294,18 +294,19 @@ def encode_cursor(occurred_at: datetime, activity_id: int) -> str:
     return f"{(occurred_at - EPOCH) // MICROSECOND}-{activity_id}"
 
 
-_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,10})$")
+_CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,10})")  # ASCII digits, as encode_cursor writes
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Raises ValueError for anything that is not a cursor we made."""
-    match = _CURSOR.match(cursor)
+    match = _CURSOR.fullmatch(cursor)
     if not match:
         raise ValueError("not a timeline cursor")
-    if int(match[2]) > MAX_ID:
+    row_id = parse_id(match[2])
+    if row_id is None:
         raise ValueError("timeline cursor out of range")
     try:
-        return EPOCH + int(match[1]) * MICROSECOND, int(match[2])
+        return EPOCH + int(match[1]) * MICROSECOND, row_id
     except OverflowError as error:
         raise ValueError("timeline cursor out of range") from error
 
