@@ -96,11 +96,11 @@ def _lock_row(client: Client) -> None:
 
 
 class DeletedMeanwhile(LookupError):
-    """The note (or alert) was deleted after the page that shows it was loaded: by a
-    colleague, or with the client's erasure. Nothing was written."""
+    """The note, alert or label was deleted after the page that shows it was loaded: by
+    a colleague, or with the client's erasure. Nothing was written."""
 
     def __init__(self, record):
-        self.kind = type(record).__name__.lower()  # "note", "alert"
+        self.kind = type(record).__name__.lower()  # "note", "alert", "label"
         super().__init__(f"this {self.kind} was deleted meanwhile")
 
 
@@ -434,9 +434,19 @@ def create_label(name: str, colour: str, actor) -> Label:
     return label
 
 
+def _lock_label(label: Label) -> None:
+    """Re-read the label under a row lock (a rename and a delete queue behind each
+    other); DeletedMeanwhile when a colleague deleted it since the page was loaded."""
+    (label_id,) = inspect(label).identity
+    current = select(Label).where(Label.id == label_id).with_for_update()
+    if db.session.scalar(current.execution_options(populate_existing=True)) is None:
+        raise DeletedMeanwhile(label)
+
+
 def update_label(label: Label, name: str, colour: str, actor) -> None:
     _require(actor, Permission.MANAGE_SETTINGS)
     with write_transaction():
+        _lock_label(label)
         key = _check_label_name(name, label.id)
         label.name, label.name_key, label.colour = name, key, colour
 
@@ -445,6 +455,7 @@ def delete_label(label: Label, actor) -> int:
     """Remove the label from every client (each timeline says so); returns how many."""
     _require(actor, Permission.MANAGE_SETTINGS)
     with write_transaction():
+        _lock_label(label)
         holders = db.session.scalars(
             select(client_labels.c.client_id).where(client_labels.c.label_id == label.id)
         ).all()

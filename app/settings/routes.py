@@ -49,6 +49,12 @@ def labels():
     return _labels_page(status=422 if form.is_submitted() else 200, new_form=form)
 
 
+@bp.errorhandler(ops.DeletedMeanwhile)
+def _deleted_meanwhile(_error):
+    # 409: the layout's htmx config swaps it, so the list shows the labels as they are now.
+    return _labels_page(status=409, error="This label was deleted by someone else meanwhile.")
+
+
 def _label_or_404(label_id: int) -> Label:
     label = db.session.get(Label, label_id)
     if label is None:

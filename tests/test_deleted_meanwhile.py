@@ -1,6 +1,7 @@
 """Editing, pinning or deleting a note a colleague has just deleted: the profile as it is
 now, saying so (409, which htmx swaps), never a 500 — whether the note was gone before
-the request came in or went while the write waited for the client's lock."""
+the request came in or went while the write waited for the client's lock. Labels
+renamed or deleted at the moment a colleague deletes them: the same."""
 
 import random
 import threading
@@ -10,7 +11,8 @@ from sqlalchemy import delete, func, select
 
 from app.clients import ops, queries
 from app.extensions import db
-from app.models import Activity, Client, Note
+from app.models import Activity, Client, Label, Note
+from app.settings import routes as settings_routes
 from tests.live_server import gunicorn_server, sign_in_over_http
 
 MESSAGE = "This note was deleted by someone else meanwhile."
@@ -99,6 +101,31 @@ def test_ops_raise_deleted_meanwhile(app, owner, client_factory):
                 other_connection.execute(delete(Note).where(Note.id == note_id))
             with pytest.raises(ops.DeletedMeanwhile, match="note was deleted meanwhile"):
                 write(note)
+
+
+@pytest.mark.parametrize("what", ["edit", "delete"])
+def test_label_deleted_while_the_write_waits(app, owner, monkeypatch, what):
+    with app.app_context():
+        label_id = ops.create_label("Newsletter", "teal", owner.staff).id
+        kept_id = ops.create_label("VIP", "red", owner.staff).id
+    found_label = settings_routes._label_or_404
+
+    def label_then_deleted(label_id):
+        found = found_label(label_id)
+        with db.engine.begin() as other_connection:
+            other_connection.execute(delete(Label).where(Label.id == label_id))
+        return found
+
+    monkeypatch.setattr(settings_routes, "_label_or_404", label_then_deleted)
+    data = {f"label-{label_id}-name": "Renamed", f"label-{label_id}-colour": "blue"}
+    response = owner.post(
+        f"/settings/labels/{label_id}/{what}", data if what == "edit" else {}, hx=True
+    )
+    assert response.status_code == 409
+    assert "This label was deleted by someone else meanwhile." in response.text
+    assert "VIP" in response.text and "Renamed" not in response.text
+    with app.app_context():
+        assert db.session.scalars(select(Label.id)).all() == [kept_id]
 
 
 NOTES = 6
