@@ -5,23 +5,28 @@ Joneses before "Bob Jonesworth"; "maria garcia" the Garcias called Maria), then 
 other match; each group in name order (last name, first name). That is what a
 receptionist expects, and it keeps every page cheap on a large database:
 
-- The index (SQLite FTS5 trigram, PostgreSQL pg_trgm) first says which clients match.
-  When few do (FEW_MATCHES), those rows are fetched and sorted.
-- When many do ("mar", "jones"), the first group comes straight from the name index
-  (a range scan that stops when the page is full); the second only when the first
-  does not fill the page.
+- A one-term search first reads the first group straight from the name index (a range
+  scan that stops when the page is full): "jones" or "smit" need nothing else.
+- Otherwise the index (SQLite FTS5 trigram, PostgreSQL pg_trgm) says which clients
+  match; when few do (FEW_MATCHES), those rows are read once, counted and sorted in one
+  query.
+- When many do ("mar"), each group is walked in name order, which soon meets enough.
+
+FEW_MATCHES balances the two: reading 5,000 found rows costs about what walking the
+name order past 10,000 names does, and a term found more often is met sooner.
 """
 
 import re
 
-from sqlalchemy import and_, case, func, literal_column, not_, select, text, tuple_
+from sqlalchemy import and_, case, func, literal_column, not_, select, text, true, tuple_
+from sqlalchemy.sql.util import ClauseAdapter
 
 from app.extensions import db
 from app.models import Client
 from app.text import CONTROL_CHARS, fold, phone_query_digits
 
 MIN_INDEXED_TERM = 3  # trigram indexes match terms of three characters or more
-FEW_MATCHES = 2000
+FEW_MATCHES = 5000
 
 # What a row of the client list shows (and sorts by).
 LIST_COLUMNS = (
@@ -72,8 +77,10 @@ def index_window(term: str, splits_words: bool = True) -> str:
         return local if len(local) >= MIN_INDEXED_TERM else term
     if not splits_words:
         return term if len(term) >= MIN_INDEXED_TERM else ""
-    word = _longest_word(term)
-    return word if len(word) >= MIN_INDEXED_TERM else ""
+    # The whole term, punctuation included: pg_trgm then also asks for the word edges
+    # it shows ("iam.d": a word ending in "iam", one starting with "d"), 200 rows where
+    # "iam" alone finds 13,000. It needs one word of three letters to be worth asking.
+    return term if len(_longest_word(term)) >= MIN_INDEXED_TERM else ""
 
 
 def _window(term: str) -> str:
@@ -137,14 +144,26 @@ def search_page(query: str, after_id: int | None, size: int, scope=None) -> list
 
     # The index finds whole terms exactly; what it was not asked for is checked on the rows.
     unchecked = [term for term in terms if term not in indexed or _window(term) != term]
-    all_matches = and_(index_match(indexed), scope, *_holding(unchecked))
-    if count_matches(indexed, FEW_MATCHES + 1) <= FEW_MATCHES:
-        return _few_sorted(all_matches, first_group, anchor, after_id, size)
-
+    all_matches = and_(scope, *_holding(unchecked))
     rows = []
-    if anchor is None or anchor.in_first_group:
+    first_group_done = anchor is not None and not anchor.in_first_group
+    if not others and not first_group_done:
+        # One term: the first group is a plain range of the name index and comes first;
+        # when it fills the page ("anderson", "smit"), nobody else needs looking at.
         rows = _in_name_order(first_group_matches, anchor, after_id, size)
-        anchor = None  # the second group starts from its beginning
+        if len(rows) == size:
+            return rows
+        anchor, first_group_done = None, True  # the second group starts from its beginning
+        all_matches = and_(not_(first_group), all_matches)
+    found = _few_sorted(indexed, all_matches, first_group, anchor, after_id, size - len(rows))
+    if found is not None:
+        return rows + found
+
+    # Many found ("mar"): each group in name order, which soon meets enough of them.
+    all_matches = and_(index_match(indexed), all_matches)
+    if not first_group_done:
+        rows = _in_name_order(first_group_matches, anchor, after_id, size)
+        anchor = None
     if len(rows) < size:
         rows += _in_name_order(
             and_(not_(first_group), all_matches), anchor, after_id, size - len(rows)
@@ -169,16 +188,33 @@ def _in_name_order(condition, anchor, after_id, size) -> list:
     return db.session.execute(statement.order_by(Client.sort_name, Client.id).limit(size)).all()
 
 
-def _few_sorted(condition, first_group, anchor, after_id, size) -> list:
-    """The few matching rows in result order, in one query."""
-    group = case((first_group, 0), else_=1)
-    statement = select(*LIST_COLUMNS).where(condition)
+def _few_sorted(indexed, condition, first_group, anchor, after_id, size) -> list | None:
+    """The rows that the index finds and `condition` keeps, in result order, when the
+    index finds few clients (FEW_MATCHES); None when it finds more.
+
+    One query reads each row found once: up to FEW_MATCHES + 1 of them, how many that
+    is, and the page of those that pass. Counting first and fetching after read every
+    row twice (the second time through the primary key, dearer than the first)."""
+    found = select(Client.__table__).where(index_match(indexed)).limit(FEW_MATCHES + 1)
+    found = found.cte("found")
+    on_found = ClauseAdapter(found).traverse  # the same expressions, on the rows found
+    group = on_found(case((first_group, 0), else_=1))
+    passed = select(*[found.c[column.key] for column in LIST_COLUMNS], group.label("group"))
+    passed = passed.where(on_found(condition))
     if anchor is not None:
         anchor_group = 0 if anchor.in_first_group else 1
-        statement = statement.where(
-            tuple_(group, Client.sort_name, Client.id)
+        passed = passed.where(
+            tuple_(group, found.c.sort_name, found.c.id)
             > tuple_(anchor_group, anchor.sort_name, after_id)
         )
-    return db.session.execute(
-        statement.order_by(group, Client.sort_name, Client.id).limit(size)
+    passed = passed.order_by(group, found.c.sort_name, found.c.id).limit(size).subquery()
+    counted = select(func.count().label("found")).select_from(found).subquery()
+    # An outer join, so the count comes back even when no row passes.
+    rows = db.session.execute(
+        select(counted.c.found, *passed.c)
+        .select_from(counted.outerjoin(passed, true()))
+        .order_by(passed.c.group, passed.c.sort_name, passed.c.id)
     ).all()
+    if rows[0].found > FEW_MATCHES:
+        return None
+    return [row for row in rows if row.id is not None]
