@@ -35,6 +35,9 @@ PROFILE_SAMPLE = 200  # distinct clients the profile and Activity tab loads rota
 WEB_SEARCH_TERMS = 50
 SEARCH_TERMS = 200
 JS_BUDGET = 20_000  # bytes gzipped
+# The profile's share of the /healthz ceiling: a margin for the parts still to come.
+PROFILE_SHARE = 0.25
+SEARCH_MAX_MS = 30  # the slowest of the SEARCH_TERMS
 
 ENDPOINTS = (
     # key, label (the paths and headers of each are in measure_web)
@@ -182,7 +185,15 @@ def measure_search(database: Database, args, result: EngineResult) -> None:
             app,
             picked,
             page_size,
-            ("last name", "name prefix", "two letters", "phone last 6-8 digits", "no match"),
+            ("last name", "first name", "name prefix", "two letters", "email fragment"),
+        )
+        # And the slowest terms of this run, whatever their kind.
+        slowest = [
+            (f"slowest: {kind}", term)
+            for _, kind, term, _ in sorted(result.search["timings"], reverse=True)[:2]
+        ]
+        result.explained += search.explain_terms(
+            app, slowest, page_size, tuple(kind for kind, _ in slowest)
         )
     with app.app_context():
         db.engine.dispose()
@@ -235,7 +246,7 @@ def targets(result: EngineResult) -> list[tuple[str, str]]:
             return (f"{value:.2f}x", _verdict(value <= limit))
         return (f"{value:.1%}", _verdict(value >= limit))
 
-    out.append(ratio_row("profile", "healthz", 0.15))
+    out.append(ratio_row("profile", "healthz", PROFILE_SHARE))
     if "profile" in loads:
         p99 = loads["profile"].p99_ms
         out.append((f"{p99:.1f} ms", _verdict(p99 <= 25)))
@@ -244,10 +255,11 @@ def targets(result: EngineResult) -> list[tuple[str, str]]:
     out.append(ratio_row("profile", "profile_heavy", 1.5, inverse=True))
     out.append(ratio_row("timeline_1", "timeline_n", 1.2, inverse=True))
     if result.search:
-        p95 = result.search["p95_ms"]
+        p95, worst = result.search["p95_ms"], result.search["max_ms"]
         out.append((f"{p95:.1f} ms", _verdict(p95 <= 15)))
+        out.append((f"{worst:.1f} ms", _verdict(worst < SEARCH_MAX_MS)))
     else:
-        out.append(("not measured", "—"))
+        out += [("not measured", "—")] * 2
     return out
 
 
@@ -283,15 +295,20 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
     cells = ""
     for engine in engines:
         found = results[engine].search if results[engine] else None
-        cells += f"{'':>10}{found['median_ms']:>10.2f}{found['p95_ms']:>10.2f}" if found else error
-    label = f"search in-process, {SEARCH_TERMS} terms (median, p95)"
+        cells += (
+            f"{found['median_ms']:>10.2f}{found['p95_ms']:>10.2f}{found['max_ms']:>10.2f}"
+            if found
+            else error
+        )
+    label = f"search in-process, {SEARCH_TERMS} terms (median, p95, max ms)"
     lines.append(f"{label:<{width}}{cells}")
     target_labels = [
-        "profile req/s >= 15% of /healthz req/s",
+        f"profile req/s >= {PROFILE_SHARE:.0%} of /healthz req/s",
         "profile p99 <= 25 ms",
         f"{heavy:,}-event client's profile cost <= 1.5x average",
         f"timeline page {page:,} cost <= 1.2x page 1",
         f"search p95 <= 15 ms at {sizes.search_clients:,} clients",
+        f"search max (worst of {SEARCH_TERMS} terms) < {SEARCH_MAX_MS} ms",
     ]
     lines += ["", f"{'target':<{width}}" + "".join(f"{names[e]:>{column}}" for e in engines)]
     per_engine = {e: targets(results[e]) if results[e] else None for e in engines}

@@ -169,7 +169,9 @@ def explain_terms(app, picked: list[tuple[str, str]], page_size: int, kinds: tup
             with captured_statements(db.engine) as seen:
                 client_page(term, limit=page_size)
             db.session.remove()
-            statement, parameters = seen[-1]
             lines.append(f"search {kind!r}: {term!r}")
-            lines.append(explain(db.engine, statement, parameters))
+            # Every statement of the search; the page's label badges are not search.
+            for statement, parameters in seen:
+                if "client_labels" not in statement:
+                    lines.append(explain(db.engine, statement, parameters))
     return lines
