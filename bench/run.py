@@ -189,8 +189,10 @@ def measure_search(database: Database, args, result: EngineResult) -> None:
         )
         # And the slowest terms of this run, whatever their kind.
         slowest = [
-            (f"slowest: {kind}", term)
-            for _, kind, term, _ in sorted(result.search["timings"], reverse=True)[:2]
+            (f"slowest {rank}: {kind}", term)
+            for rank, (_, kind, term, _) in enumerate(
+                sorted(result.search["timings"], reverse=True)[:2], 1
+            )
         ]
         result.explained += search.explain_terms(
             app, slowest, page_size, tuple(kind for kind, _ in slowest)
