@@ -62,3 +62,15 @@ def test_query_count_is_fixed_whatever_the_data_size(
     add_events(app, client_id, [base + timedelta(hours=index) for index in range(120)])
     large = measure(count_queries, owner, url, hx)
     assert small == large <= budget
+
+
+def test_a_profile_without_notes_or_alerts_asks_for_neither(
+    app, owner, client_factory, count_queries
+):
+    plain = client_factory(first_name="Plain")
+    assert measure(count_queries, owner, f"/clients/{plain}") == 2  # session, profile
+    with app.app_context():
+        ops.add_note(db.session.get(Client, plain), "Now there is one", owner.staff)
+    with count_queries() as statements:
+        page = owner.get(f"/clients/{plain}").text
+    assert len(statements) == 3 and "Now there is one" in page  # the notes, once there

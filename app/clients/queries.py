@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, and_, bindparam, cast, func, or_, select, tuple_
+from sqlalchemy import String, and_, bindparam, cast, exists, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from app.clients.completeness import incomplete_condition
@@ -162,6 +162,9 @@ _PROFILE = (
         LockedBy.name.label("locked_by"),
         DeletedBy.name.label("deleted_by"),
         _PROFILE_LABELS.label("labels"),
+        # Whether there are notes at all: a profile without any spends no query on them
+        # (a probe of the notes index, like alert_severity for alerts).
+        exists(select(Note.id).where(Note.client_id == Client.id)).label("has_notes"),
     )
     .outerjoin(CreatedBy, CreatedBy.id == Client.created_by_id)
     .outerjoin(UpdatedBy, UpdatedBy.id == Client.updated_by_id)
@@ -238,6 +241,13 @@ def _notes_statement(after_cursor: bool):
 # Built once, like _PROFILE: building this statement cost more than running it.
 _NOTES_FIRST_PAGE = _notes_statement(after_cursor=False)
 _NOTES_AFTER_CURSOR = _notes_statement(after_cursor=True)
+
+
+def profile_notes(row, limit: int) -> Page:
+    """The Overview's first page of notes for a profile row (no query when it has none)."""
+    if not row.has_notes:
+        return Page(rows=[], next_cursor=None)
+    return notes_page(row.Client.id, limit=limit)
 
 
 def notes_page(client_id: int, before: str | None = None, limit: int = 10) -> Page:

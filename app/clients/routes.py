@@ -111,9 +111,7 @@ def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200
         context.setdefault(name, None)
     client = row.Client
     if tab == "overview" and context["notes"] is None and not client.is_erased:
-        context["notes"] = queries.notes_page(
-            client.id, limit=current_app.config["NOTES_PAGE_SIZE"]
-        )
+        context["notes"] = queries.profile_notes(row, current_app.config["NOTES_PAGE_SIZE"])
     context.setdefault("activity_filter", "")
     return render_page(
         "clients/show.html",
