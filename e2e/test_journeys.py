@@ -227,13 +227,35 @@ def test_edit_in_place_updates_the_name(staff_page, live_server, console):
 def test_sign_out_closes_the_session(sign_in, live_server, console):
     live_server.make_staff("leaving@example.com", "Lena Leaving", role="front_desk")
     page = sign_in("leaving@example.com")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
     page.goto("/clients")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fclients"))
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
+
+
+def test_sign_out_everywhere_ends_the_other_browsers_session(
+    sign_in, browser, base_url, live_server, console
+):
+    live_server.make_staff("roaming@example.com", "Rita Roaming", role="front_desk")
+    page = sign_in("roaming@example.com")
+    other_context = browser.new_context(base_url=base_url)
+    try:
+        tablet = other_context.new_page()
+        tablet.goto("/login")
+        field(tablet, "Email").fill("roaming@example.com")
+        field(tablet, "Password").fill(PASSWORD)
+        tablet.get_by_role("button", name="Sign in").click()
+        expect(tablet).to_have_url(re.compile(r"/clients$"))
+
+        page.get_by_role("button", name="Sign out everywhere").click()
+        expect(page).to_have_url(re.compile(r"/login$"))
+        tablet.goto("/clients")
+        expect(tablet).to_have_url(re.compile(r"/login\?next=%2Fclients"))
+    finally:
+        other_context.close()
 
 
 def test_a_stale_edit_shows_both_versions_and_keeps_what_was_typed(
