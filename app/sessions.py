@@ -136,8 +136,10 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession(_anonymous_data(data))
         if len(token) > 100:
             return ServerSession()
-        # The request's own transaction: the page's queries reuse this connection.
-        row = db.session.execute(_SESSION_WITH_STAFF, {"digest": _digest(token)}).first()
+        # The request's own transaction: the page's queries reuse this connection. Plain
+        # columns, so the Core connection runs it without the ORM's per-statement work.
+        connection = db.session.connection()
+        row = connection.execute(_SESSION_WITH_STAFF, {"digest": _digest(token)}).first()
         if row is None:
             return ServerSession()
         now = utcnow()

@@ -13,6 +13,7 @@ from flask import current_app
 
 from app.models import ALERT_SEVERITIES, BOOKING_POLICIES
 from app.permissions import Permission, can
+from app.urls import register_template_urls
 
 
 def business_zone() -> ZoneInfo:
@@ -143,6 +144,7 @@ def register_template_helpers(app) -> None:
         mailto=mailto,
     )
     app.jinja_env.globals.update(can=can, Permission=Permission)
+    register_template_urls(app)
     register_activity_helpers(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, and_, bindparam, cast, exists, func, or_, select, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 
 from app.clients.completeness import incomplete_condition
 from app.clients.search import LIST_COLUMNS, search_page
@@ -171,13 +171,68 @@ _PROFILE = (
     .outerjoin(LockedBy, LockedBy.id == Client.locked_by_id)
     .outerjoin(DeletedBy, DeletedBy.id == Client.deleted_by_id)
     .where(Client.id == bindparam("client_id"))
+    # Derived for the list and search only; nothing on the profile reads them.
+    .options(defer(Client.search_text), defer(Client.sort_name))
 )
+_SEARCH_ONLY_COLUMNS = ("search_text", "sort_name")
 
 
 def profile(client_id: int):
     """The client with its labels and the names of the staff its row points at, in one
-    query."""
+    query. row.Client is the ORM object, for views that change the client."""
     return db.session.execute(_PROFILE, {"client_id": client_id}).first()
+
+
+class ClientView:
+    """A client read to be shown, not changed: the model's columns and its derived
+    properties, without the ORM's per-statement work (a tenth of a profile page's time).
+    """
+
+    __slots__ = tuple(
+        name for name in Client.__table__.columns.keys() if name not in _SEARCH_ONLY_COLUMNS
+    )
+    # The model's own properties, so each rule stays in one place.
+    full_name = Client.full_name
+    is_locked = Client.is_locked
+    in_trash = Client.in_trash
+    is_erased = Client.is_erased
+
+    def __init__(self, values):
+        for name in self.__slots__:
+            setattr(self, name, values[name])
+
+    def __repr__(self) -> str:
+        return f"<ClientView {self.id}>"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """profile()'s row for views that only show the client."""
+
+    Client: ClientView  # noqa: N815 (named like the ORM row's entity, so templates take both)
+    created_by: str | None
+    updated_by: str | None
+    locked_by: str | None
+    deleted_by: str | None
+    labels: str | None
+    has_notes: bool
+
+
+def profile_view(client_id: int) -> ProfileView | None:
+    """profile() read through the Core connection: the same statement, plain values."""
+    row = db.session.connection().execute(_PROFILE, {"client_id": client_id}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    return ProfileView(
+        ClientView(values),
+        values["created_by"],
+        values["updated_by"],
+        values["locked_by"],
+        values["deleted_by"],
+        values["labels"],
+        bool(values["has_notes"]),
+    )
 
 
 def profile_labels(row) -> list[LabelBadge]:

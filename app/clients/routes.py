@@ -83,6 +83,14 @@ def _profile_or_404(client_id: int):
     return row
 
 
+def _profile_view_or_404(client_id: int):
+    """For pages that only show the client (the most visited ones): no ORM object."""
+    row = queries.profile_view(client_id)
+    if row is None:
+        abort(404)
+    return row
+
+
 # What the profile template expects; views pass the ones they have.
 _PROFILE_CONTEXT = (
     "form",
@@ -160,13 +168,13 @@ def _require_notes(row) -> None:
 @bp.get("/<id:client_id>")
 @requires(Permission.VIEW_CLIENTS)
 def show(client_id: int):
-    return _render_profile(_profile_or_404(client_id), "overview")
+    return _render_profile(_profile_view_or_404(client_id), "overview")
 
 
 @bp.get("/<id:client_id>/sessions")
 @requires(Permission.VIEW_CLIENTS)
 def sessions(client_id: int):
-    return _render_profile(_profile_or_404(client_id), "sessions")
+    return _render_profile(_profile_view_or_404(client_id), "sessions")
 
 
 def _activity_filter() -> tuple[str, tuple[str, ...]]:
@@ -181,7 +189,7 @@ def _activity_filter() -> tuple[str, tuple[str, ...]]:
 def activity(client_id: int):
     # The panel holds a sentinel that loads the first page when it comes into view.
     kind, _verbs = _activity_filter()
-    return _render_profile(_profile_or_404(client_id), "activity", activity_filter=kind)
+    return _render_profile(_profile_view_or_404(client_id), "activity", activity_filter=kind)
 
 
 @bp.get("/<id:client_id>/activity/timeline")
@@ -190,7 +198,7 @@ def timeline(client_id: int):
     before = request.args.get("before") or None
     kind, verbs = _activity_filter()
     # A page of events for htmx needs no profile: one query fewer.
-    row = None if is_fragment_request() else _profile_or_404(client_id)
+    row = None if is_fragment_request() else _profile_view_or_404(client_id)
     try:
         page = queries.timeline_page(
             client_id, before, current_app.config["TIMELINE_PAGE_SIZE"], verbs
@@ -198,7 +206,7 @@ def timeline(client_id: int):
     except ValueError:
         abort(400)
     if row is None:
-        if not page.rows and queries.profile(client_id) is None:
+        if not page.rows and queries.profile_view(client_id) is None:
             abort(404)
         return render_page(
             "clients/show.html",

@@ -1,0 +1,111 @@
+"""The shortcuts the most visited pages take must give exactly what the long way gives."""
+
+from datetime import date
+
+import pytest
+from flask import url_for
+
+from app.clients import ops, queries
+from app.extensions import db
+from app.models import Client
+from app.paths import MAX_ID
+
+ODD_SCRIPT_ROOTS = ("", "/clientele", "/2147483550")  # the last holds a stand-in id
+
+
+def _id_rules(app):
+    """Every endpoint whose URL takes only ids, with the names of those ids."""
+    for rule in app.url_map.iter_rules():
+        converters = rule._converters
+        if rule.endpoint != "static" and all(
+            type(converter).__name__ == "IdConverter" for converter in converters.values()
+        ):
+            yield rule.endpoint, tuple(converters)
+
+
+@pytest.mark.parametrize("script_root", ODD_SCRIPT_ROOTS)
+def test_template_url_for_builds_what_url_for_builds(app, script_root):
+    template_url_for = app.jinja_env.globals["url_for"]
+    rules = list(_id_rules(app))
+    assert any(names for _, names in rules) and any(not names for _, names in rules)
+    with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+        for endpoint, names in rules:
+            for ids in ((1,) * len(names), (7, 2_147_483_550, 42)[: len(names)], (MAX_ID,) * 3):
+                values = dict(zip(names, ids, strict=False))
+                # Twice: the first call builds the shape, the second uses it.
+                for _ in range(2):
+                    assert template_url_for(endpoint, **values) == url_for(endpoint, **values)
+        # A query value next to an id, and values that are not ids, take the long way.
+        for values in ({"client_id": 5, "kind": "notes"}, {"client_id": 5, "kind": None}):
+            assert template_url_for("clients.activity", **values) == url_for(
+                "clients.activity", **values
+            )
+        assert template_url_for("clients.index", after=3) == url_for("clients.index", after=3)
+        assert template_url_for("clients.index", q="a b") == url_for("clients.index", q="a b")
+        assert template_url_for("static", filename="app.css") == url_for(
+            "static", filename="app.css"
+        )
+        assert template_url_for("static", filename="app.css").startswith(script_root + "/")
+
+
+def test_template_url_for_keeps_each_script_root_apart(app):
+    template_url_for = app.jinja_env.globals["url_for"]
+    for script_root in ODD_SCRIPT_ROOTS * 2:
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+            assert template_url_for("clients.show", client_id=9) == f"{script_root}/clients/9"
+
+
+def test_template_url_for_outside_a_request_is_url_for(app):
+    template_url_for = app.jinja_env.globals["url_for"]
+    with app.app_context(), app.test_request_context("/"):
+        expected = url_for("clients.show", client_id=3)
+    app.config["SERVER_NAME"] = "desk.example"
+    with app.app_context():
+        assert template_url_for("clients.show", client_id=3, _external=False) == expected
+
+
+def test_the_read_view_of_a_profile_holds_what_the_orm_row_holds(app, client_factory, owner):
+    client_id = client_factory(
+        first_name="Zoë",
+        last_name="Ngata",
+        email="zoe@example.com",
+        phone="+442079460958",
+        birth_date=date(1990, 2, 3),
+        address="1 Quay St",
+        city="Leeds",
+        country="GB",
+        preferred_language="en",
+    )
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        ops.lock_client(client, "Asked us to", owner.staff)
+        ops.add_note(client, "A note", owner.staff)
+        label = ops.create_label("VIP", "teal", owner.staff)
+        ops.change_client_labels(client, owner.staff, add={label.id})
+        db.session.remove()
+
+        view = queries.profile_view(client_id)
+        row = queries.profile(client_id)
+        for column in Client.__table__.columns.keys():
+            if column in ("search_text", "sort_name"):
+                assert not hasattr(view.Client, column)  # the profile never shows them
+                continue
+            assert getattr(view.Client, column) == getattr(row.Client, column), column
+        for prop in ("full_name", "is_locked", "in_trash", "is_erased"):
+            assert getattr(view.Client, prop) == getattr(row.Client, prop), prop
+        for name in ("created_by", "updated_by", "locked_by", "deleted_by", "labels"):
+            assert getattr(view, name) == getattr(row, name), name
+        assert view.has_notes is True and row.has_notes
+        assert view.Client.is_locked and view.locked_by == owner.staff.name
+        assert queries.profile_labels(view) == queries.profile_labels(row)
+        assert queries.profile_view(client_id + 1000) is None
+
+
+def test_a_client_without_notes_shows_no_empty_notes_list(owner, client_factory):
+    client_id = client_factory()
+    page = owner.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert "No notes yet." in page and 'aria-label="Notes"' not in page
+    owner.post(f"/clients/{client_id}/notes/new", {"body": "Prefers mornings"})
+    page = owner.get(f"/clients/{client_id}").get_data(as_text=True)
+    assert "No notes yet." not in page and 'aria-label="Notes"' in page
+    assert "Prefers mornings" in page
