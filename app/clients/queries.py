@@ -189,7 +189,9 @@ class ClientView:
     """
 
     __slots__ = tuple(
-        name for name in Client.__table__.columns.keys() if name not in _SEARCH_ONLY_COLUMNS
+        column.name
+        for column in Client.__table__.columns
+        if column.name not in _SEARCH_ONLY_COLUMNS
     )
     # The model's own properties, so each rule stays in one place.
     full_name = Client.full_name
