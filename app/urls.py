@@ -1,11 +1,14 @@
 """url_for for templates, without werkzeug's URL building on every call.
 
-A profile page builds about twenty URLs, nearly all "this endpoint for this client id",
-and werkzeug's builder costs ~5 µs a call. The shape of a URL whose values are all ids
-does not depend on the ids, so it is built once per endpoint with stand-in ids, and
-later calls only put the real ids into that shape (~1.5 µs). Static file URLs are
-remembered whole. Anything else (text values, _external, _anchor...) goes to Flask's
-url_for unchanged.
+A profile page links to about twenty URLs, nearly all "this endpoint for this client
+id", and werkzeug's builder costs ~5 µs a call (a template's call adds ~3 µs more). The
+shape of a URL whose values are all ids does not depend on the ids, so it is built once
+per endpoint with stand-in ids, and later calls only put the real ids into that shape.
+Static file URLs are remembered whole. Anything else (text values, _external,
+_anchor...) goes to Flask's url_for unchanged.
+
+ClientUrls gives the profile's templates one client's own pages as attributes
+(`urls.edit`), which a template reads far more cheaply than it calls a function.
 """
 
 from flask import url_for
@@ -17,6 +20,7 @@ from app.paths import MAX_ID
 # the rest of a URL (each must appear exactly once, or the shape is not used).
 _STAND_INS = tuple(MAX_ID - 97 * n for n in range(1, 6))
 _NO_SHAPE = None
+_EXTENSION = "clientele.url_shapes"
 
 
 def _ids_only(values: dict) -> bool:
@@ -44,11 +48,13 @@ def _fill(shape, values: dict) -> str:
     return "".join(text if name is None else text + str(values[name]) for text, name in shape)
 
 
-def _template_url_for(cache: dict, endpoint: str, values: dict) -> str:
+def template_url_for(endpoint: str, **values) -> str:
+    """url_for(endpoint, **values), the same string, built from a remembered shape."""
     # The request context itself, not the request proxy (~1 µs a look-up).
     context = _cv_request.get(None)
     if context is None:
         return url_for(endpoint, **values)
+    cache = context.app.extensions.setdefault(_EXTENSION, {})
     script_root = context.request.script_root
     if endpoint == "static" and values.keys() == {"filename"}:
         key = (script_root, endpoint, values["filename"])
@@ -67,10 +73,26 @@ def _template_url_for(cache: dict, endpoint: str, values: dict) -> str:
     return _fill(shape, values)
 
 
+class ClientUrls:
+    """One client's pages: `urls.edit` is url_for("clients.edit", client_id=...), and
+    `urls["clients.show"]` the same for any endpoint that takes only the client's id."""
+
+    __slots__ = ("client_id", "_built")
+
+    def __init__(self, client_id: int):
+        self.client_id = client_id
+        self._built: dict[str, str] = {}
+
+    def __getitem__(self, endpoint: str) -> str:
+        if endpoint not in self._built:
+            self._built[endpoint] = template_url_for(endpoint, client_id=self.client_id)
+        return self._built[endpoint]
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[f"clients.{name}"]
+
+
 def register_template_urls(app) -> None:
-    cache: dict = {}  # this app's URL map only
-
-    def template_url_for(endpoint: str, **values) -> str:
-        return _template_url_for(cache, endpoint, values)
-
     app.jinja_env.globals["url_for"] = template_url_for

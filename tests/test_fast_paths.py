@@ -109,3 +109,20 @@ def test_a_client_without_notes_shows_no_empty_notes_list(owner, client_factory)
     page = owner.get(f"/clients/{client_id}").get_data(as_text=True)
     assert "No notes yet." not in page and 'aria-label="Notes"' in page
     assert "Prefers mornings" in page
+
+
+def test_client_urls_are_the_client_pages_url_for_builds(app):
+    from werkzeug.routing import BuildError
+
+    from app.urls import ClientUrls
+
+    with app.test_request_context("/", base_url="http://localhost/desk/"):
+        urls = ClientUrls(77)
+        for endpoint, names in _id_rules(app):
+            if names == ("client_id",):
+                assert urls[endpoint] == url_for(endpoint, client_id=77) == urls[endpoint]
+        assert urls.edit == url_for("clients.edit", client_id=77) == "/desk/clients/77/edit"
+        with pytest.raises(BuildError):
+            urls.no_such_page  # noqa: B018 (the attribute look-up is the test)
+        with pytest.raises(AttributeError):
+            urls._built_elsewhere  # noqa: B018

@@ -18,6 +18,7 @@ from app.clients.forms import (
 from app.htmx import is_fragment_request, render_page
 from app.paths import parse_id
 from app.permissions import Permission, requires
+from app.urls import ClientUrls
 
 PROFILE_TABS = ("overview", "sessions", "activity")
 ACTIVITY_FILTER_NAMES = [("", "All")] + [
@@ -127,6 +128,7 @@ def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200
         status=status,
         client=client,
         client_id=client.id,
+        urls=ClientUrls(client.id),
         created_by=row.created_by,
         updated_by=row.updated_by,
         locked_by=row.locked_by,
