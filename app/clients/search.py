@@ -19,7 +19,6 @@ name order past 10,000 names does, and a term found more often is met sooner.
 import re
 
 from sqlalchemy import and_, case, func, literal_column, not_, select, text, true, tuple_
-from sqlalchemy.sql.util import ClauseAdapter
 
 from app.extensions import db
 from app.models import Client
@@ -194,13 +193,24 @@ def _few_sorted(indexed, condition, first_group, anchor, after_id, size) -> list
 
     One query reads each row found once: up to FEW_MATCHES + 1 of them, how many that
     is, and the page of those that pass. Counting first and fetching after read every
-    row twice (the second time through the primary key, dearer than the first)."""
-    found = select(Client.__table__).where(index_match(indexed)).limit(FEW_MATCHES + 1)
-    found = found.cte("found")
-    on_found = ClauseAdapter(found).traverse  # the same expressions, on the rows found
-    group = on_found(case((first_group, 0), else_=1))
-    passed = select(*[found.c[column.key] for column in LIST_COLUMNS], group.label("group"))
-    passed = passed.where(on_found(condition))
+    row twice (the second time through the primary key, dearer than the first).
+
+    The rows found carry only the page's columns, their group and whether they pass:
+    the whole row, with the checks re-aimed at it afterwards, cost ~1.5 ms a search to
+    build (a proxy per column) and PostgreSQL the width of every row found."""
+    found = (
+        select(
+            *LIST_COLUMNS,
+            case((first_group, 0), else_=1).label("group"),
+            condition.label("passes"),
+        )
+        .where(index_match(indexed))
+        .limit(FEW_MATCHES + 1)
+        .cte("found")
+    )
+    group = found.c.group
+    passed = select(*[found.c[column.key] for column in LIST_COLUMNS], group)
+    passed = passed.where(found.c.passes)
     if anchor is not None:
         anchor_group = 0 if anchor.in_first_group else 1
         passed = passed.where(
