@@ -40,9 +40,16 @@ def create_app(config: dict | None = None) -> Flask:
         # Reads run without a transaction: psycopg would otherwise spend a round trip
         # on BEGIN and one on ROLLBACK around every page, half of a profile's round
         # trips. write_transaction() and the migrations open real transactions.
+        from app.pgcursor import DescribedOnceCursor
+
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            **options,
             "isolation_level": "AUTOCOMMIT",
+            "connect_args": {
+                **options.get("connect_args", {}),
+                "cursor_factory": DescribedOnceCursor,
+            },
         }
 
     db.init_app(app)

@@ -126,3 +126,32 @@ def test_client_urls_are_the_client_pages_url_for_builds(app):
             urls.no_such_page  # noqa: B018 (the attribute look-up is the test)
         with pytest.raises(AttributeError):
             urls._built_elsewhere  # noqa: B018
+
+
+def test_postgresql_describes_a_statement_once_and_the_same_way(app):
+    import psycopg
+
+    from app.pgcursor import DescribedOnceCursor
+
+    with app.app_context():
+        connection = db.session.connection().connection.dbapi_connection
+        if db.engine.dialect.name != "postgresql":
+            # The cursor is psycopg's option; SQLite's driver builds its description in C.
+            assert type(connection.cursor()).__module__ == "sqlite3"
+            return
+        assert isinstance(connection.cursor(), DescribedOnceCursor)
+        query = "SELECT id, first_name, created_at FROM clients WHERE id = %(id)s"
+        kept = connection.cursor()
+        kept.execute(query, {"id": 1})
+        plain = psycopg.Cursor(connection)
+        plain.execute(query, {"id": 1})
+        first = kept.description
+        assert [(c.name, c.type_code) for c in first] == [
+            (c.name, c.type_code) for c in plain.description
+        ]
+        kept.execute(query, {"id": 2})
+        assert kept.description is first  # described once
+        kept.execute("SELECT 1 AS one, 'a' AS letter")
+        assert [c.name for c in kept.description] == ["one", "letter"]
+        kept.execute("SET lock_timeout = 0")  # no result columns at all
+        assert kept.description is None
