@@ -39,7 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Reads run without a transaction: psycopg would otherwise spend a round trip
         # on BEGIN and one on ROLLBACK around every page, half of a profile's round
-        # trips. write_transaction() and the migrations open real transactions.
+        # trips. write_transaction() and the migrations open real transactions. The
+        # cursor describes each statement's result columns once (app/pgcursor.py).
         from app.pgcursor import DescribedOnceCursor
 
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]

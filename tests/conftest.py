@@ -137,6 +137,24 @@ def client_factory(app, staff_factory):
     return make
 
 
+@pytest.fixture
+def amara(client_factory):
+    """A client with every field of the form filled."""
+    return client_factory(
+        first_name="Amara",
+        last_name="Okafor",
+        email="amara@example.com",
+        phone="+442079460958",
+        whatsapp="+33612345678",
+        birth_date=date(1990, 4, 12),
+        preferred_language="fr",
+        address="12 Baker Street",
+        city="London",
+        postal_code="NW1 6XE",
+        country="GB",
+    )
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'"X-CSRFToken": "([^"]+)"', html) or re.search(
         r'name="csrf_token" type="hidden" value="([^"]+)"', html

@@ -7,23 +7,6 @@ import pytest
 from app.templating import age
 
 
-@pytest.fixture
-def amara(client_factory):
-    return client_factory(
-        first_name="Amara",
-        last_name="Okafor",
-        email="amara@example.com",
-        phone="+442079460958",
-        whatsapp="+33612345678",
-        birth_date=date(1990, 4, 12),
-        preferred_language="fr",
-        address="12 Baker Street",
-        city="London",
-        postal_code="NW1 6XE",
-        country="GB",
-    )
-
-
 def test_overview_shows_who_and_how_to_reach_them(app, owner, amara):
     page = owner.get(f"/clients/{amara}").text
     assert '<h1 id="client-name">Amara Okafor</h1>' in page
