@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine)
 
     from app.auth import bp as auth_bp
+    from app.bookings import bp as bookings_bp
     from app.clients import bp as clients_bp
     from app.core import bp as core_bp
     from app.settings import bp as settings_bp
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(bookings_bp)
 
     from app.templating import register_template_helpers
 

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     ADJUST_CREDITS = "adjust_credits"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_STAFF = "manage_staff"
+    MANAGE_ATTENDANCE = "manage_attendance"  # remove a visit from the history
 
 
 _EVERYONE = {Permission.VIEW_CLIENTS, Permission.EDIT_CLIENTS}

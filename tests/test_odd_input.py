@@ -6,6 +6,7 @@ import io
 import json
 import re
 from collections import Counter
+from datetime import time, timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -13,12 +14,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import FileField, StringField
 
+from app.bookings import ops as booking_ops
 from app.clients import ops, routes
 from app.clients.queries import decode_cursor
 from app.extensions import db
 from app.forms import Form
-from app.models import LABEL_NAME_MAX_LENGTH, Client, Label, Note
+from app.models import LABEL_NAME_MAX_LENGTH, Client, Label, Note, utcnow
 from app.paths import MAX_ID, parse_id
+from tests.booking_helpers import book, future_day, practitioner, service, service_values
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
 
 ROLES = ("owner", "manager", "front_desk", "practitioner", "anonymous")
@@ -116,12 +119,34 @@ def _shared_records(app, actor) -> dict:
         trashed = ops.create_client({"first_name": "Trashed", "last_name": "Person"}, actor)
         ops.delete_client(trashed, actor)
         erased = ops.create_client({"first_name": "Erased", "last_name": "Person"}, actor)
+        sessions = _sessions_of(app, actor, other.id, "shared")
         ops.erase_client(erased, "Erased Person", actor)
         return {
             "client_id": [other.id, trashed.id, erased.id],
             "note_id": [other_note.id],
             "alert_id": [other_alert.id],
+            "booking_id": [sessions["booking_id"]],
         }
+
+
+def _sessions_of(app, actor, client_id: int, tag) -> dict:
+    """A practitioner, a service and a class, a booked session and a past one."""
+    sam = practitioner(app, actor, name=f"Sam {tag}", email=f"sam-{tag}@example.com")
+    massage = service(app, actor)
+    with app.app_context():
+        yoga = booking_ops.save_service(service_values(name="Yoga", capacity=8), actor)
+        class_time_id = booking_ops.add_class_time(yoga.id, 0, time(18), sam.id, actor).id
+        past_id = booking_ops.add_past_session(
+            client_id, massage, sam.id, utcnow() - timedelta(days=1), "confirmed", actor
+        ).id
+    booking_id = book(app, actor, client_id, massage, sam.id, future_day(3), "10:00")
+    return {
+        "booking_id": booking_id,
+        "past_booking_id": past_id,
+        "service_id": massage,
+        "staff_id": sam.id,
+        "class_time_id": class_time_id,
+    }
 
 
 def _target(app, actor) -> dict:
@@ -133,13 +158,16 @@ def _target(app, actor) -> dict:
         alert = ops.add_alert(client, "warning", "An alert", actor)
         label = ops.create_label(f"Label {client.id}", "teal", actor)
         ops.change_client_labels(client, actor, add={label.id})
-        return {
-            "client_id": client.id,
+        client_id = client.id
+        ids = {
+            "client_id": client_id,
             "note_id": note.id,
             "alert_id": alert.id,
             "label_id": label.id,
             "filename": "app.css",
+            "action": "confirm",
         }
+    return ids | _sessions_of(app, actor, client_id, client_id)
 
 
 _PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

@@ -30,7 +30,12 @@ def test_age_counts_birthdays():
     assert age(date(2000, 6, 15), today=date(2026, 6, 15)) == 26
 
 
-TABS = [("", "Overview"), ("/sessions", "Sessions"), ("/activity", "Activity")]
+TABS = [
+    ("", "Overview"),
+    ("/sessions", "Sessions"),
+    ("/check-ins", "Check-ins"),
+    ("/activity", "Activity"),
+]
 
 
 @pytest.mark.parametrize("suffix,tab", TABS)
@@ -44,7 +49,7 @@ def test_each_tab_is_a_page_and_a_fragment(owner, amara, suffix, tab):
         assert 'id="profile-tab"' in html
         assert 'role="tabpanel"' in html
         assert f'aria-selected="true">{tab}</a>' in html
-        assert html.count('role="tab"') == 3
+        assert html.count('role="tab"') == len(TABS)
     assert fragment.text.lstrip().startswith('<div id="profile-tab"')
     assert "HX-Request" in page.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
 

@@ -7,6 +7,7 @@ import pytest
 from app.clients import ops
 from app.extensions import db
 from app.models import Client
+from app.profile import all_cards
 from tests.test_timeline import add_events
 
 
@@ -24,8 +25,9 @@ def measure(count_queries, browser, url, hx=False):
         ("/clients", False, 4),
         ("/clients?q=ada", True, 4),  # session, the index's hits, the page, its labels
         ("/clients?label={label}&show=incomplete", True, 3),
-        # session, the client with its labels and staff names, its alerts, its notes
-        ("/clients/{id}", False, 4),
+        # session, the client with its labels and staff names, its alerts, its notes,
+        # the sessions statistics card
+        ("/clients/{id}", False, 5),
         ("/clients/{id}/activity", True, 3),  # session, client, alerts
         ("/clients/{id}/activity/timeline", True, 2),  # session, one page of events
         ("/clients/{id}/activity/timeline?kind=notes", True, 2),
@@ -68,9 +70,14 @@ def test_a_profile_without_notes_or_alerts_asks_for_neither(
     app, owner, client_factory, count_queries
 ):
     plain = client_factory(first_name="Plain")
-    assert measure(count_queries, owner, f"/clients/{plain}") == 2  # session, profile
+    # session, profile, and the registered Overview cards (the sessions statistics)
+    assert measure(count_queries, owner, f"/clients/{plain}") == 2 + sum(
+        card.queries for card in all_cards()
+    )
     with app.app_context():
         ops.add_note(db.session.get(Client, plain), "Now there is one", owner.staff)
     with count_queries() as statements:
         page = owner.get(f"/clients/{plain}").text
-    assert len(statements) == 3 and "Now there is one" in page  # the notes, once there
+    # the notes, once there
+    assert len(statements) == 3 + sum(card.queries for card in all_cards())
+    assert "Now there is one" in page

@@ -17,13 +17,20 @@ from app.clients.forms import (
 )
 from app.htmx import is_fragment_request, render_page
 from app.paths import parse_id
-from app.permissions import Permission, requires
+from app.permissions import Permission, can, requires
+from app.profile import (
+    ProfileTab,
+    actions_for,
+    cards_for,
+    register_tab,
+    tab_named,
+    tabs_for,
+)
 from app.urls import ClientUrls
 
-PROFILE_TABS = ("overview", "sessions", "activity")
-ACTIVITY_FILTER_NAMES = [("", "All")] + [
-    (kind, name) for kind, (name, _) in ACTIVITY_FILTERS.items()
-]
+# The profile's own tabs; the other areas register theirs (app/profile.py).
+register_tab(ProfileTab("overview", "Overview", "clients.show", order=0))
+register_tab(ProfileTab("activity", "Activity", "clients.activity", order=900))
 MAX_QUERY_LENGTH = 100
 MAX_LABEL_FILTERS = 10
 
@@ -113,15 +120,26 @@ _PROFILE_CONTEXT = (
 )
 
 
-def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200, **context):
-    if tab not in PROFILE_TABS:
+def _render_profile(
+    row, tab: str, block: str = "profile_tab", status: int = 200, tab_extra=None, **context
+):
+    part = tab_named(tab)
+    if part is None:
         abort(404)
+    if not can(current_user, part.permission):
+        abort(403)
     for name in _PROFILE_CONTEXT:
         context.setdefault(name, None)
     client = row.Client
     if tab == "overview" and context["notes"] is None and not client.is_erased:
         context["notes"] = queries.profile_notes(row, current_app.config["NOTES_PAGE_SIZE"])
     context.setdefault("activity_filter", "")
+    # Registered parts load only what they show: a tab's data on its tab, cards on the
+    # Overview (not while an editor replaces the cards).
+    whole_tab = block == "profile_tab"
+    cards = []
+    if whole_tab and tab == "overview" and not client.is_erased and context["form"] is None:
+        cards = [(card, card.load(client)) for card in cards_for(current_user)]
     return render_page(
         "clients/show.html",
         block,
@@ -138,10 +156,24 @@ def _render_profile(row, tab: str, block: str = "profile_tab", status: int = 200
         missing=missing_items(client),
         may_edit=ops.may_change_details(current_user, client),
         may_note=ops.may_add_notes(current_user, client),
-        activity_filters=ACTIVITY_FILTER_NAMES,
+        activity_filters=[("", "All")]
+        + [(kind, name) for kind, (name, _) in ACTIVITY_FILTERS.items()],
         tab=tab,
+        profile_tabs=tabs_for(current_user),
+        tab_part=part,
+        tab_data={**(part.load(client) if whole_tab and part.load else {}), **(tab_extra or {})},
+        profile_actions=actions_for(current_user),
+        overview_cards=cards,
         **context,
     )
+
+
+def render_profile_tab(client_id: int, tab: str, status: int = 200, **tab_extra):
+    """A registered tab's page (or the profile_tab block for htmx): for the areas'
+    tab routes, which know nothing else of the profile. `tab_extra` joins the tab's
+    loaded data (a form being filled, an error)."""
+    row = _profile_view_or_404(client_id)
+    return _render_profile(row, tab, status=status, tab_extra=tab_extra)
 
 
 def _profile_updated(client_id: int, **context):
@@ -171,12 +203,6 @@ def _require_notes(row) -> None:
 @requires(Permission.VIEW_CLIENTS)
 def show(client_id: int):
     return _render_profile(_profile_view_or_404(client_id), "overview")
-
-
-@bp.get("/<id:client_id>/sessions")
-@requires(Permission.VIEW_CLIENTS)
-def sessions(client_id: int):
-    return _render_profile(_profile_view_or_404(client_id), "sessions")
 
 
 def _activity_filter() -> tuple[str, tuple[str, ...]]:

@@ -3,6 +3,20 @@
 from app.models.activity import Activity
 from app.models.alert import ALERT_MAX_LENGTH, ALERT_SEVERITIES, Alert
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.booking import (
+    BOOKING_STATUSES,
+    CANCEL_REASON_MAX_LENGTH,
+    HOLDING_STATUSES,
+    SERVICE_NAME_MAX_LENGTH,
+    WEEKDAYS,
+    Booking,
+    BusinessSetting,
+    CheckIn,
+    ClassTime,
+    DayOff,
+    Service,
+    WorkingHours,
+)
 from app.models.client import (
     BOOKING_POLICIES,
     EDITABLE_FIELDS,
@@ -23,6 +37,18 @@ from app.models.privacy import Erasure
 from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
 
 __all__ = [
+    "BOOKING_STATUSES",
+    "CANCEL_REASON_MAX_LENGTH",
+    "SERVICE_NAME_MAX_LENGTH",
+    "HOLDING_STATUSES",
+    "WEEKDAYS",
+    "Booking",
+    "BusinessSetting",
+    "CheckIn",
+    "ClassTime",
+    "DayOff",
+    "Service",
+    "WorkingHours",
     "ALERT_MAX_LENGTH",
     "ALERT_SEVERITIES",
     "Activity",

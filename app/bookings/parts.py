@@ -1,0 +1,133 @@
+"""What sessions add to the rest of the app: the profile's Sessions tab, Check-ins tab,
+statistics card and "Book session" action, the timeline's verbs and filter, and the
+one-client export's sections."""
+
+from sqlalchemy import select
+
+from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
+from app.bookings import bp, queries
+from app.data.export import export_section
+from app.extensions import db
+from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember, utcnow
+from app.profile import (
+    OverviewCard,
+    ProfileAction,
+    ProfileTab,
+    register_action,
+    register_card,
+    register_tab,
+)
+
+SESSION_VERBS = {
+    "session.booked": "Session booked",
+    "session.waitlisted": "Joined the waitlist",
+    "session.moved_in": "Moved in from the waitlist",
+    "session.place_passed_on": "Place passed to the waitlist",
+    "session.confirmed": "Session confirmed",
+    "session.completed": "Session completed",
+    "session.cancelled": "Session cancelled",
+    "session.cancelled_late": "Session cancelled late",
+    "session.no_show": "Marked no-show",
+    "session.rescheduled": "Session rescheduled",
+    "session.removed_from_history": "Removed from history",
+    "session.put_back": "Put back in history",
+    "client.checked_in": "Checked in",
+}
+VERB_LABELS.update(SESSION_VERBS)
+AUDIT_FIELD_LABELS.update(
+    session="Session", cancel_reason="Reason", removed_reason="Reason", status="Status"
+)
+ACTIVITY_FILTERS["sessions"] = ("Sessions", tuple(SESSION_VERBS))
+
+bp.add_app_template_filter(lambda status: BOOKING_STATUSES.get(status, status), "session_status")
+bp.add_app_template_global(utcnow, "now_utc")
+bp.add_app_template_global(queries.SESSION_FILTERS, "session_filters")
+
+
+def _sessions_tab(client) -> dict:
+    now = utcnow()
+    return {
+        "now": now,
+        "session_form": None,
+        "booked": None,
+        "stats": queries.session_stats(client.id, now),
+        "upcoming": queries.sessions_page(client.id, "upcoming", now),
+        "past": queries.sessions_page(client.id, "past", now),
+        "status_filter": "",
+    }
+
+
+def _stats_card(client) -> dict:
+    return {"stats": queries.session_stats(client.id, utcnow())}
+
+
+def _check_ins_tab(client) -> dict:
+    return {"check_ins": queries.check_ins_page(client.id)}
+
+
+register_tab(
+    ProfileTab(
+        "sessions",
+        "Sessions",
+        "bookings.sessions_tab",
+        order=100,
+        template="bookings/_sessions_tab.html",
+        load=_sessions_tab,
+        queries=3,
+        client_facing=True,
+    )
+)
+register_tab(
+    ProfileTab(
+        "check-ins",
+        "Check-ins",
+        "bookings.check_ins_tab",
+        order=110,
+        template="bookings/_check_ins_tab.html",
+        load=_check_ins_tab,
+        queries=1,
+    )
+)
+register_card(
+    OverviewCard(
+        "session-stats",
+        "bookings/_stats_card.html",
+        order=10,
+        load=_stats_card,
+        queries=1,
+        client_facing=True,
+    )
+)
+register_action(ProfileAction("book", "Book session", "bookings.book", order=10))
+
+
+@export_section("sessions")
+def _export_sessions(client) -> list[dict]:
+    rows = db.session.execute(
+        select(Booking, Service.name, StaffMember.name)
+        .join(Service, Service.id == Booking.service_id)
+        .outerjoin(StaffMember, StaffMember.id == Booking.practitioner_id)
+        .where(Booking.client_id == client.id)
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+    return [
+        {
+            "service": service,
+            "practitioner": practitioner,
+            "starts_at": booking.starts_at.isoformat(),
+            "ends_at": booking.ends_at.isoformat(),
+            "status": booking.status,
+            "cancel_reason": booking.cancel_reason,
+            "late_cancellation": booking.late_cancellation,
+            "removed_from_history": booking.removed_at is not None,
+        }
+        for booking, service, practitioner in rows
+    ]
+
+
+@export_section("check_ins")
+def _export_check_ins(client) -> list[dict]:
+    rows = db.session.scalars(
+        select(CheckIn).where(CheckIn.client_id == client.id).order_by(CheckIn.at, CheckIn.id)
+    ).all()
+    return [{"at": row.at.isoformat(), "session_id": row.booking_id} for row in rows]

@@ -1,0 +1,123 @@
+"""Reads for sessions: a client's pages of sessions, their statistics, a day's list."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, tuple_
+
+from app.clients.queries import Page, decode_cursor, encode_cursor
+from app.extensions import db
+from app.models import BOOKING_STATUSES, HOLDING_STATUSES, Booking, Service, StaffMember
+
+# The Sessions tab's filter: value in the URL -> what staff read.
+SESSION_FILTERS = {"": "All", **BOOKING_STATUSES, "removed": "Removed from history"}
+# What "Total sessions" counts: every session but a waiting place and a removed visit.
+COUNTED = ("pending", "confirmed", "completed", "cancelled", "no_show")
+
+
+def _sessions_select():
+    return (
+        select(
+            Booking,
+            Service.name.label("service_name"),
+            Service.colour.label("service_colour"),
+            StaffMember.name.label("practitioner_name"),
+        )
+        .join(Service, Service.id == Booking.service_id)
+        .outerjoin(StaffMember, StaffMember.id == Booking.practitioner_id)
+    )
+
+
+def _status_condition(status: str):
+    if status == "removed":
+        return Booking.removed_at.is_not(None)
+    condition = Booking.removed_at.is_(None)
+    if status:
+        condition = and_(condition, Booking.status == status)
+    return condition
+
+
+def sessions_page(
+    client_id: int,
+    when: str,
+    now: datetime,
+    status: str = "",
+    after: str | None = None,
+    limit: int = 20,
+) -> Page:
+    """Upcoming sessions soonest first, or past ones newest first; keyset-paged on
+    (starts_at, id), so the 100th page costs what the first does."""
+    upcoming = when == "upcoming"
+    statement = _sessions_select().where(Booking.client_id == client_id, _status_condition(status))
+    key = tuple_(Booking.starts_at, Booking.id)
+    if upcoming:
+        statement = statement.where(Booking.starts_at >= now)
+        order = (Booking.starts_at, Booking.id)
+    else:
+        statement = statement.where(Booking.starts_at < now)
+        order = (Booking.starts_at.desc(), Booking.id.desc())
+    if after:
+        moment, booking_id = decode_cursor(after)
+        statement = statement.where(
+            key > tuple_(moment, booking_id) if upcoming else key < tuple_(moment, booking_id)
+        )
+    rows = db.session.execute(statement.order_by(*order).limit(limit + 1)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1].Booking
+        next_cursor = encode_cursor(last.starts_at, last.id)
+    return Page(rows=rows[:limit], next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    total: int
+    completed: int
+    cancelled: int
+    no_shows: int
+    last_session: datetime | None
+    next_session: datetime | None
+
+    @property
+    def cancellation_rate(self) -> float | None:
+        """Cancelled over all counted sessions; None when there are none."""
+        return self.cancelled / self.total if self.total else None
+
+
+def session_stats(client_id: int, now: datetime) -> SessionStats:
+    """The statistics card in one aggregate query. The clock is a parameter: a session
+    moves from "next" to "last" when its time passes, with nothing to maintain."""
+    counted = Booking.status.in_(COUNTED)
+    row = db.session.execute(
+        select(
+            func.count().filter(counted),
+            func.count().filter(Booking.status == "completed"),
+            func.count().filter(Booking.status == "cancelled"),
+            func.count().filter(Booking.status == "no_show"),
+            func.max(Booking.starts_at).filter(
+                Booking.status.in_(HOLDING_STATUSES), Booking.starts_at < now
+            ),
+            func.min(Booking.starts_at).filter(
+                Booking.status.in_(("pending", "confirmed")), Booking.starts_at >= now
+            ),
+        ).where(Booking.client_id == client_id, Booking.removed_at.is_(None))
+    ).one()
+    return SessionStats(*row)
+
+
+def session_row(booking_id: int):
+    return db.session.execute(_sessions_select().where(Booking.id == booking_id)).first()
+
+
+def check_ins_page(client_id: int, limit: int = 50):
+    """The client's latest arrivals (a check-in list is short: a page is enough)."""
+    from app.models import CheckIn
+
+    return db.session.execute(
+        select(CheckIn, Service.name.label("service_name"), Booking.starts_at)
+        .outerjoin(Booking, Booking.id == CheckIn.booking_id)
+        .outerjoin(Service, Service.id == Booking.service_id)
+        .where(CheckIn.client_id == client_id)
+        .order_by(CheckIn.at.desc(), CheckIn.id.desc())
+        .limit(limit)
+    ).all()

@@ -1,0 +1,343 @@
+"""HTTP for sessions: parse, authorize, call ops/queries, render."""
+
+from datetime import datetime
+
+from flask import abort, make_response, redirect, request, url_for
+from flask_login import current_user
+from icalendar import Calendar, Event
+
+from app.bookings import bp, ops, queries
+from app.bookings.forms import (
+    BookingForm,
+    ReasonForm,
+    RequiredReasonForm,
+    RescheduleForm,
+    parse_wall_time,
+)
+from app.bookings.slots import appointment_slots, class_slots, practitioners
+from app.clients.routes import render_profile_tab
+from app.extensions import db
+from app.htmx import is_fragment_request, render_page
+from app.models import Booking, Client, Service, utcnow
+from app.paths import parse_id
+from app.permissions import Permission, requires
+from app.templating import business_today, business_zone
+
+ACTIONS = {
+    "confirm": "Confirm",
+    "complete": "Mark completed",
+    "no_show": "Mark no-show",
+    "cancel": "Cancel session",
+}
+
+
+def _client_id_exists(client_id: int) -> None:
+    if db.session.get(Client, client_id) is None:
+        abort(404)
+
+
+@bp.get("/clients/<id:client_id>/sessions")
+@requires(Permission.VIEW_CLIENTS)
+def sessions_tab(client_id: int):
+    return render_profile_tab(client_id, "sessions")
+
+
+@bp.get("/clients/<id:client_id>/check-ins")
+@requires(Permission.VIEW_CLIENTS)
+def check_ins_tab(client_id: int):
+    return render_profile_tab(client_id, "check-ins")
+
+
+@bp.get("/clients/<id:client_id>/sessions/list")
+@requires(Permission.VIEW_CLIENTS)
+def sessions_list(client_id: int):
+    """One page of upcoming or past sessions (a filter change or the next page)."""
+    when = request.args.get("when", "upcoming")
+    status = request.args.get("status", "")
+    if when not in ("upcoming", "past") or status not in queries.SESSION_FILTERS:
+        abort(404)
+    after = request.args.get("after") or None
+    try:
+        page = queries.sessions_page(client_id, when, utcnow(), status, after)
+    except ValueError:
+        abort(400)
+    if not page.rows and db.session.get(Client, client_id) is None:
+        abort(404)
+    return render_page(
+        "bookings/sessions_list.html",
+        "session_rows" if after else "session_list",
+        client_id=client_id,
+        when=when,
+        page=page,
+        status_filter=status,
+        after=after,
+    )
+
+
+# --- booking ---------------------------------------------------------------------------
+
+
+def _services() -> list[Service]:
+    from sqlalchemy import select
+
+    return db.session.scalars(
+        select(Service).where(Service.active.is_(True)).order_by(Service.name)
+    ).all()
+
+
+def _fill_choices(form, services, staff) -> None:
+    if hasattr(form, "service"):
+        form.service.choices = [("", "Choose…")] + [(str(s.id), s.name) for s in services]
+    form.practitioner.choices = [("", "Choose…")] + [(str(p.id), p.name) for p in staff]
+
+
+def _offered_slots(service: Service | None, practitioner_id, day, ignore=None):
+    """The times to offer for the form's current choices (none until they are made)."""
+    if service is None or day is None:
+        return []
+    if day < business_today():
+        return []
+    zone, now = business_zone(), utcnow()
+    if service.is_class:
+        return class_slots(service, day, zone, now)
+    if practitioner_id is None:
+        return []
+    return appointment_slots(service, practitioner_id, day, zone, now, ignore)
+
+
+def _booking_page(client_id, form, status=200, error=None, booked=None):
+    services, staff = _services(), practitioners()
+    _fill_choices(form, services, staff)
+    service = next((s for s in services if s.id == form.service.id_value), None)
+    slots = _offered_slots(service, form.practitioner.id_value, form.day.data)
+    form.time.choices = [(slot.value, slot.label) for slot in slots]
+    client = db.session.get(Client, client_id)
+    return render_profile_tab(
+        client_id,
+        "sessions",
+        status=status,
+        session_form=form,
+        chosen_service=service,
+        slots=slots,
+        booking_error=error,
+        booked=booked,
+        blocked=client.booking_policy == "block" if client else False,
+    )
+
+
+@bp.route("/clients/<id:client_id>/sessions/new", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def book(client_id: int):
+    """ "Book session": the client preselected; service, practitioner and date first, then
+    one of the free times offered (the form redraws itself as the choices change)."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        abort(404)
+    if client.erased_at is not None or client.deleted_at is not None:
+        abort(404)
+    if request.method == "GET":
+        # The choices so far come as query parameters (the form redraws with GET).
+        form = BookingForm(formdata=request.args or None)
+        if not request.args:
+            form.day.data = business_today()
+        return _booking_page(client_id, form)
+    form = BookingForm()
+    services = _services()
+    _fill_choices(form, services, practitioners())
+    chosen = next((s for s in services if s.id == form.service.id_value), None)
+    form.practitioner.optional = chosen is not None and chosen.is_class
+    if not form.validate():
+        return _booking_page(client_id, form, status=422)
+    booking_request = ops.BookingRequest(
+        client_id=client_id,
+        service_id=form.service.id_value,
+        practitioner_id=form.practitioner.id_value,
+        day=form.day.data,
+        wall_time=parse_wall_time(form.time.data),
+        waitlist=form.waitlist.data,
+        confirm_blocked=form.confirm_blocked.data,
+    )
+    try:
+        booking = ops.create_booking(booking_request, current_user)
+    except ops.BookingRefused as refused:
+        field = getattr(form, refused.field, None)
+        if field is not None:
+            field.errors = [str(refused)]
+            return _booking_page(client_id, form, status=422)
+        return _booking_page(client_id, form, status=422, error=str(refused))
+    if not is_fragment_request():
+        return redirect(url_for("bookings.sessions_tab", client_id=client_id), 303)
+    response = render_profile_tab(client_id, "sessions", booked=booking)
+    response.headers["HX-Push-Url"] = url_for("bookings.sessions_tab", client_id=client_id)
+    return response
+
+
+# --- one session -------------------------------------------------------------------------
+
+
+def _booking_or_404(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def _row_response(booking_id: int, status: int = 200, error: str | None = None):
+    """The session's row (htmx swaps it in place) or, without htmx, back to the tab."""
+    booking = _booking_or_404(booking_id)
+    if not is_fragment_request():
+        return redirect(url_for("bookings.sessions_tab", client_id=booking.client_id), 303)
+    return render_page(
+        "bookings/session_row.html",
+        "session_row",
+        status=status,
+        row=queries.session_row(booking_id),
+        client_id=booking.client_id,
+        now=utcnow(),
+        row_error=error,
+    )
+
+
+@bp.post("/sessions/<id:booking_id>/<action>")
+@requires(Permission.EDIT_CLIENTS)
+def change_status(booking_id: int, action: str):
+    if action not in ops.TRANSITIONS:
+        abort(404)
+    _booking_or_404(booking_id)
+    form = ReasonForm()
+    if not form.validate():
+        return _row_response(booking_id, 422, " ".join(form.reason.errors))
+    try:
+        ops.change_status(booking_id, action, current_user, reason=form.reason.data or None)
+    except ops.SessionChanged as changed:
+        return _row_response(booking_id, 409, str(changed))
+    except ops.NotYet as not_yet:
+        return _row_response(booking_id, 422, str(not_yet))
+    except ops.BookingRefused as refused:
+        return _row_response(booking_id, 422, str(refused))
+    return _row_response(booking_id)
+
+
+@bp.post("/sessions/<id:booking_id>/remove")
+@requires(Permission.MANAGE_ATTENDANCE)
+def remove_from_history(booking_id: int):
+    _booking_or_404(booking_id)
+    form = RequiredReasonForm()
+    if not form.validate():
+        return _row_response(booking_id, 422, " ".join(form.reason.errors))
+    try:
+        ops.remove_from_history(booking_id, form.reason.data, current_user)
+    except ops.SessionChanged as changed:
+        return _row_response(booking_id, 409, str(changed))
+    return _row_response(booking_id)
+
+
+@bp.post("/sessions/<id:booking_id>/put-back")
+@requires(Permission.MANAGE_ATTENDANCE)
+def put_back(booking_id: int):
+    _booking_or_404(booking_id)
+    try:
+        ops.put_back_in_history(booking_id, current_user)
+    except ops.SessionChanged as changed:
+        return _row_response(booking_id, 409, str(changed))
+    return _row_response(booking_id)
+
+
+@bp.route("/sessions/<id:booking_id>/reschedule", methods=["GET", "POST"])
+@requires(Permission.EDIT_CLIENTS)
+def reschedule(booking_id: int):
+    booking = _booking_or_404(booking_id)
+    service = db.session.get(Service, booking.service_id)
+    if request.method == "GET":
+        form = RescheduleForm(formdata=request.args or None)
+        if not request.args:
+            form.day.data = booking.starts_at.astimezone(business_zone()).date()
+            form.practitioner.data = str(booking.practitioner_id or "")
+    else:
+        form = RescheduleForm()
+    status, error = 200, None
+    if request.method == "POST":
+        _fill_choices(form, [], practitioners())
+        if form.validate():
+            try:
+                ops.reschedule(
+                    booking_id,
+                    form.practitioner.id_value,
+                    form.day.data,
+                    parse_wall_time(form.time.data),
+                    current_user,
+                )
+            except ops.BookingRefused as refused:
+                field = getattr(form, refused.field, None)
+                if field is not None:
+                    field.errors = [str(refused)]
+                else:
+                    error = str(refused)
+            except ops.SessionChanged as changed:
+                return _row_response(booking_id, 409, str(changed))
+            else:
+                return _row_response(booking_id)
+        status = 422
+    _fill_choices(form, [], practitioners())
+    slots = _offered_slots(service, form.practitioner.id_value, form.day.data, ignore=booking.id)
+    form.time.choices = [(slot.value, slot.label) for slot in slots]
+    return render_page(
+        "bookings/reschedule.html",
+        "reschedule_form",
+        status=status,
+        booking=booking,
+        service=service,
+        form=form,
+        slots=slots,
+        error=error,
+    )
+
+
+@bp.get("/sessions/<id:booking_id>/calendar.ics")
+@requires(Permission.VIEW_CLIENTS)
+def calendar_file(booking_id: int):
+    row = queries.session_row(booking_id)
+    if row is None:
+        abort(404)
+    booking = row.Booking
+    calendar = Calendar()
+    calendar.add("prodid", "-//Clientele//sessions//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"session-{booking.id}@clientele")
+    event.add("summary", row.service_name)
+    zone = business_zone()
+    event.add("dtstart", booking.starts_at.astimezone(zone))
+    event.add("dtend", booking.ends_at.astimezone(zone))
+    event.add("dtstamp", datetime.now(zone))
+    if row.practitioner_name:
+        event.add("description", f"With {row.practitioner_name}")
+    if booking.status == "cancelled":
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    response = make_response(calendar.to_ical())
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="session-{booking.id}.ics"'
+    return response
+
+
+@bp.post("/clients/<id:client_id>/check-ins")
+@requires(Permission.EDIT_CLIENTS)
+def check_in(client_id: int):
+    _client_id_exists(client_id)
+    booking_id = None
+    if request.form.get("session"):
+        booking_id = parse_id(request.form["session"])
+        if booking_id is None:
+            abort(400)
+    try:
+        ops.check_in(client_id, current_user, booking_id)
+    except LookupError:
+        abort(404)
+    except ops.BookingRefused:
+        abort(404)
+    except ops.SessionChanged as changed:
+        return _row_response(booking_id, 409, str(changed))
+    if booking_id is not None and is_fragment_request():
+        return _row_response(booking_id)
+    return redirect(url_for("bookings.check_ins_tab", client_id=client_id), 303)

@@ -1,0 +1,166 @@
+"""Free times: working hours, the service's duration and the bookings already made.
+
+Hours and class times are wall-clock times of the business; each candidate start is a
+wall-clock time turned into an instant for that date, so on a daylight-saving day a
+09:00 start stays 09:00 on the clock. A wall-clock time the clock skips (the spring
+change) is not offered; one it passes twice (autumn) is offered once, its first pass.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+
+from app.extensions import db
+from app.models import (
+    HOLDING_STATUSES,
+    Booking,
+    ClassTime,
+    DayOff,
+    Service,
+    StaffMember,
+    WorkingHours,
+)
+
+SLOT_STEP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime  # UTC
+    label: str  # "14:30", wall clock in the business zone
+    places_left: int | None = None  # classes only
+    practitioner_id: int | None = None
+
+    @property
+    def value(self) -> str:
+        """What a form posts: the wall-clock time, read back with the form's date."""
+        return self.label
+
+
+def instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant of `wall` on `day` in `zone`; None when the clock skips it."""
+    local = datetime.combine(day, wall, tzinfo=zone)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None  # in the spring gap: 01:30 does not exist that night
+    return moment
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where `day` starts and ends in the business zone."""
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def is_day_off(practitioner_id: int, day: date) -> bool:
+    return (
+        db.session.scalar(
+            select(DayOff.id).where(DayOff.staff_id == practitioner_id, DayOff.day == day)
+        )
+        is not None
+    )
+
+
+def hours_on(practitioner_id: int, day: date) -> WorkingHours | None:
+    if is_day_off(practitioner_id, day):
+        return None
+    return db.session.scalar(
+        select(WorkingHours).where(
+            WorkingHours.staff_id == practitioner_id, WorkingHours.weekday == day.weekday()
+        )
+    )
+
+
+def busy_periods(
+    practitioner_id: int, start: datetime, end: datetime, ignore_booking: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The practitioner's held time overlapping [start, end)."""
+    query = select(Booking.starts_at, Booking.ends_at).where(
+        Booking.practitioner_id == practitioner_id,
+        Booking.status.in_(HOLDING_STATUSES),
+        Booking.starts_at < end,
+        Booking.ends_at > start,
+    )
+    if ignore_booking is not None:
+        query = query.where(Booking.id != ignore_booking)
+    return [(row.starts_at, row.ends_at) for row in db.session.execute(query)]
+
+
+def appointment_slots(
+    service: Service,
+    practitioner_id: int,
+    day: date,
+    zone: ZoneInfo,
+    now: datetime,
+    ignore_booking: int | None = None,
+) -> list[Slot]:
+    """Start times on `day` where the whole service fits in the practitioner's hours,
+    clear of their other sessions, and later than now."""
+    hours = hours_on(practitioner_id, day)
+    if hours is None:
+        return []
+    opens, closes = instant(day, hours.starts, zone), instant(day, hours.ends, zone)
+    if opens is None or closes is None:
+        opens = opens or datetime.combine(day, hours.starts, tzinfo=zone).astimezone(UTC)
+        closes = closes or datetime.combine(day, hours.ends, tzinfo=zone).astimezone(UTC)
+    duration = timedelta(minutes=service.duration_minutes)
+    busy = busy_periods(practitioner_id, opens, closes, ignore_booking)
+    slots, seen = [], set()
+    wall = datetime.combine(day, hours.starts)
+    while wall.time() < hours.ends and wall.date() == day:
+        starts_at = instant(day, wall.time(), zone)
+        wall += SLOT_STEP
+        if starts_at is None or starts_at in seen:
+            continue
+        seen.add(starts_at)
+        ends_at = starts_at + duration
+        if starts_at <= now or ends_at > closes:
+            continue
+        if any(start < ends_at and end > starts_at for start, end in busy):
+            continue
+        label = starts_at.astimezone(zone).strftime("%H:%M")
+        slots.append(Slot(starts_at, label, practitioner_id=practitioner_id))
+    return slots
+
+
+def class_slots(service: Service, day: date, zone: ZoneInfo, now: datetime) -> list[Slot]:
+    """The class's scheduled times on `day` with the places left (0 = full)."""
+    times = db.session.scalars(
+        select(ClassTime)
+        .where(ClassTime.service_id == service.id, ClassTime.weekday == day.weekday())
+        .order_by(ClassTime.starts)
+    ).all()
+    if not times:
+        return []
+    start, end = day_bounds(day, zone)
+    taken = dict(
+        db.session.execute(
+            select(Booking.starts_at, func.count())
+            .where(
+                Booking.service_id == service.id,
+                Booking.status.in_(HOLDING_STATUSES),
+                and_(Booking.starts_at >= start, Booking.starts_at < end),
+            )
+            .group_by(Booking.starts_at)
+        ).all()
+    )
+    slots = []
+    for class_time in times:
+        starts_at = instant(day, class_time.starts, zone)
+        if starts_at is None or starts_at <= now:
+            continue
+        places = max(service.capacity - taken.get(starts_at, 0), 0)
+        label = starts_at.astimezone(zone).strftime("%H:%M")
+        slots.append(Slot(starts_at, label, places, class_time.practitioner_id))
+    return slots
+
+
+def practitioners() -> list[StaffMember]:
+    return db.session.scalars(
+        select(StaffMember)
+        .where(StaffMember.takes_bookings.is_(True), StaffMember.active.is_(True))
+        .order_by(StaffMember.name)
+    ).all()

@@ -1,0 +1,59 @@
+"""Services, practitioners and sessions for tests: set up through the real ops."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.auth.ops import add_staff
+from app.bookings import ops as booking_ops
+from app.sessions import SignedInStaff
+
+ALL_WEEK = dict.fromkeys(range(7), (time(9, 0), time(17, 0)))
+LONDON = ZoneInfo("Europe/London")
+
+
+def service_values(**overrides) -> dict:
+    return {
+        "name": "Massage",
+        "duration_minutes": 60,
+        "price_minor": 5000,
+        "colour": "teal",
+        "capacity": 1,
+        "active": True,
+    } | overrides
+
+
+def practitioner(app, actor, name="Sam Practitioner", hours=None, email=None):
+    """A staff member who takes bookings, 09:00-17:00 every day unless told otherwise."""
+    with app.app_context():
+        member = add_staff(
+            email or f"{name.split()[0].lower()}@example.com",
+            name,
+            "practitioner",
+            "pw-long-enough-1",
+        )
+        booking_ops.set_practitioner(member.id, True, ALL_WEEK if hours is None else hours, actor)
+        return SignedInStaff.of(member)
+
+
+def service(app, actor, **overrides):
+    with app.app_context():
+        return booking_ops.save_service(service_values(**overrides), actor).id
+
+
+def future_day(days: int = 7) -> date:
+    return datetime.now(LONDON).date() + timedelta(days=days)
+
+
+def book(app, actor, client_id, service_id, practitioner_id, day, at="10:00", **kwargs):
+    with app.app_context():
+        return booking_ops.create_booking(
+            booking_ops.BookingRequest(
+                client_id=client_id,
+                service_id=service_id,
+                practitioner_id=practitioner_id,
+                day=day,
+                wall_time=time.fromisoformat(at),
+                **kwargs,
+            ),
+            actor,
+        ).id

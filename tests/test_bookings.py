@@ -1,0 +1,353 @@
+"""Booking from the profile: free times, conflicts, classes and the waitlist, the status
+flow, the Sessions tab and the statistics."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.bookings import ops as booking_ops
+from app.bookings import queries as booking_queries
+from app.bookings.slots import appointment_slots, instant
+from app.extensions import db
+from app.models import Activity, Booking, Service, utcnow
+from tests.booking_helpers import LONDON, book, future_day, practitioner, service
+
+
+@pytest.fixture
+def setup(app, owner, client_factory):
+    sam = practitioner(app, owner.staff)
+    massage = service(app, owner.staff)
+    client_id = client_factory(first_name="Bea", last_name="Booker")
+    return sam, massage, client_id
+
+
+def _slot_labels(app, service_id, practitioner_id, day):
+    with app.app_context():
+        return [
+            slot.label
+            for slot in appointment_slots(
+                db.session.get(Service, service_id), practitioner_id, day, LONDON, utcnow()
+            )
+        ]
+
+
+def test_free_times_leave_out_booked_time_and_the_end_of_the_day(app, owner, setup):
+    sam, massage, client_id = setup
+    day = future_day()
+    labels = _slot_labels(app, massage, sam.id, day)
+    assert labels[0] == "09:00" and labels[-1] == "16:00"  # a 60-minute service ends by 17:00
+    book(app, owner.staff, client_id, massage, sam.id, day, "10:00")
+    labels = _slot_labels(app, massage, sam.id, day)
+    assert "10:00" not in labels and "10:30" not in labels and "09:15" not in labels
+    assert "09:00" in labels and "11:00" in labels
+
+
+def test_booking_from_the_profile_and_its_timeline(app, owner, setup):
+    sam, massage, client_id = setup
+    day = future_day()
+    page = owner.get(
+        f"/clients/{client_id}/sessions/new?service={massage}&practitioner={sam.id}&day={day}"
+    )
+    assert page.status_code == 200
+    assert 'value="11:00"' in page.text and "Book a session for Bea Booker" in page.text
+    answer = owner.post(
+        f"/clients/{client_id}/sessions/new",
+        {"service": massage, "practitioner": sam.id, "day": day.isoformat(), "time": "11:00"},
+        hx=True,
+    )
+    assert answer.status_code == 200, answer.text
+    assert "Session booked." in answer.text and "Massage" in answer.text
+    with app.app_context():
+        booking = db.session.scalar(select(Booking))
+        assert booking.status == "confirmed"
+        assert booking.starts_at.astimezone(LONDON).time() == time(11, 0)
+        verbs = db.session.scalars(
+            select(Activity.verb).where(Activity.client_id == client_id)
+        ).all()
+    assert "session.booked" in verbs
+    timeline = owner.get(f"/clients/{client_id}/activity/timeline?kind=sessions", hx=True)
+    assert "Session booked" in timeline.text and "Profile created" not in timeline.text
+
+
+def test_double_booking_is_refused_beside_the_time(app, owner, setup, client_factory):
+    sam, massage, client_id = setup
+    other = client_factory(first_name="Cal")
+    day = future_day()
+    book(app, owner.staff, other, massage, sam.id, day, "11:00")
+    answer = owner.post(
+        f"/clients/{client_id}/sessions/new",
+        {"service": massage, "practitioner": sam.id, "day": day.isoformat(), "time": "11:30"},
+        hx=True,
+    )
+    assert answer.status_code == 422
+    assert "11:30 is not free for Sam Practitioner" in answer.text
+    assert 'value="12:00"' in answer.text  # the free times are offered again
+
+
+@pytest.mark.parametrize(
+    "change, field_message",
+    [
+        ({"service": "999"}, "Choose a service."),
+        ({"service": "²"}, "Choose a service."),
+        ({"practitioner": ""}, "Choose a practitioner."),
+        ({"day": "yesterday"}, "Enter a real date"),
+        ({"time": "25:00"}, "Choose one of the times offered."),
+        ({"time": "08:00"}, "08:00 is not free"),
+    ],
+)
+def test_bad_booking_input_gets_a_message_and_keeps_the_rest(
+    app, owner, setup, change, field_message
+):
+    sam, massage, client_id = setup
+    day = future_day()
+    data = {"service": massage, "practitioner": sam.id, "day": day.isoformat(), "time": "10:00"}
+    answer = owner.post(f"/clients/{client_id}/sessions/new", data | change, hx=True)
+    assert answer.status_code == 422
+    assert field_message in answer.text
+    with app.app_context():
+        assert db.session.scalar(select(Booking)) is None
+
+
+def test_past_date_and_non_practitioner_are_refused(app, owner, setup, staff_factory):
+    sam, massage, client_id = setup
+    yesterday = future_day(-1)
+    answer = owner.post(
+        f"/clients/{client_id}/sessions/new",
+        {"service": massage, "practitioner": sam.id, "day": yesterday.isoformat(), "time": "10:00"},
+        hx=True,
+    )
+    assert answer.status_code == 422 and "Choose today or a later date." in answer.text
+    desk = staff_factory(role="front_desk", name="Dee Desk")
+    with (
+        app.app_context(),
+        pytest.raises(booking_ops.BookingRefused, match="does not take bookings"),
+    ):
+        booking_ops.create_booking(
+            booking_ops.BookingRequest(client_id, massage, desk.id, future_day(), time(10)),
+            owner.staff,
+        )
+
+
+def test_a_full_class_offers_the_waitlist_and_a_cancellation_moves_the_first_in(
+    app, owner, client_factory
+):
+    sam = practitioner(app, owner.staff)
+    yoga = service(app, owner.staff, name="Yoga", capacity=2)
+    day = future_day()
+    with app.app_context():
+        booking_ops.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner.staff)
+    first, second, third = (client_factory(first_name=name) for name in ("Ann", "Ben", "Cy"))
+    a = book(app, owner.staff, first, yoga, None, day, "18:00")
+    book(app, owner.staff, second, yoga, None, day, "18:00")
+    with app.app_context(), pytest.raises(booking_ops.BookingRefused, match="full"):
+        booking_ops.create_booking(
+            booking_ops.BookingRequest(third, yoga, None, day, time(18)), owner.staff
+        )
+    page = owner.get(f"/clients/{third}/sessions/new?service={yoga}&day={day}")
+    assert "full (waitlist)" in page.text and "Join waitlist" in page.text
+    waiting = book(app, owner.staff, third, yoga, None, day, "18:00", waitlist=True)
+    with app.app_context():
+        assert db.session.get(Booking, waiting).status == "waitlisted"
+    answer = owner.post(f"/sessions/{a}/cancel", {"reason": "Flu"}, hx=True)
+    assert answer.status_code == 200 and "Cancelled" in answer.text
+    with app.app_context():
+        assert db.session.get(Booking, waiting).status == "confirmed"
+        first_verbs = db.session.scalars(
+            select(Activity.verb).where(Activity.client_id == first)
+        ).all()
+        third_verbs = db.session.scalars(
+            select(Activity.verb).where(Activity.client_id == third)
+        ).all()
+    assert "session.place_passed_on" in first_verbs
+    assert "session.moved_in" in third_verbs
+
+
+def test_status_flow_and_statistics(app, owner, setup):
+    sam, massage, client_id = setup
+    now = utcnow()
+    with app.app_context():
+        stats = booking_queries.session_stats(client_id, now)
+        assert (stats.total, stats.cancellation_rate, stats.last_session, stats.next_session) == (
+            0,
+            None,
+            None,
+            None,
+        )
+        past = booking_ops.add_past_session(
+            client_id, massage, sam.id, now - timedelta(days=3), "confirmed", owner.staff
+        ).id
+    upcoming = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
+    # Only a session that has begun can be completed.
+    early = owner.post(f"/sessions/{upcoming}/complete", hx=True)
+    assert early.status_code == 422 and "once it has begun" in early.text
+    assert owner.post(f"/sessions/{past}/complete", hx=True).status_code == 200
+    again = owner.post(f"/sessions/{past}/no_show", hx=True)
+    assert again.status_code == 409 and "changed meanwhile" in again.text
+    with app.app_context():
+        stats = booking_queries.session_stats(client_id, utcnow())
+        assert (stats.total, stats.completed, stats.no_shows) == (2, 1, 0)
+        assert stats.last_session == now - timedelta(days=3)
+        assert stats.next_session.astimezone(LONDON).date() == future_day(2)
+        # The clock moves the next session into the past.
+        later = booking_queries.session_stats(client_id, utcnow() + timedelta(days=30))
+        assert later.next_session is None and later.last_session.astimezone(
+            LONDON
+        ).date() == future_day(2)
+    owner.post(f"/sessions/{upcoming}/cancel", {"reason": "Moving house"}, hx=True)
+    with app.app_context():
+        stats = booking_queries.session_stats(client_id, utcnow())
+        assert (stats.total, stats.cancelled, stats.cancellation_rate) == (2, 1, 0.5)
+        assert stats.next_session is None
+        cancelled = db.session.get(Booking, upcoming)
+        assert cancelled.cancel_reason == "Moving house" and cancelled.late_cancellation is False
+    tab = owner.get(f"/clients/{client_id}/sessions")
+    for name in (
+        "Total sessions",
+        "Completed",
+        "Cancellation rate",
+        "Last session",
+        "Next session",
+    ):
+        assert name in tab.text
+    assert "50%" in tab.text
+
+
+def test_late_cancellation_inside_the_window(app, owner, setup):
+    sam, massage, client_id = setup
+    tomorrow = future_day(1)
+    booking_id = book(app, owner.staff, client_id, massage, sam.id, tomorrow, "09:00")
+    with app.app_context():
+        from app.bookings import settings as booking_settings
+
+        booking_settings.save({"late_cancel_hours": 48})
+    owner.post(f"/sessions/{booking_id}/cancel", {"reason": "Late"}, hx=True)
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).late_cancellation is True
+        verbs = db.session.scalars(
+            select(Activity.verb).where(Activity.client_id == client_id)
+        ).all()
+    assert "session.cancelled_late" in verbs
+
+
+def test_reschedule_rechecks_conflicts(app, owner, setup, client_factory):
+    sam, massage, client_id = setup
+    day = future_day()
+    mine = book(app, owner.staff, client_id, massage, sam.id, day, "10:00")
+    book(app, owner.staff, client_factory(first_name="Other"), massage, sam.id, day, "14:00")
+    clash = owner.post(
+        f"/sessions/{mine}/reschedule",
+        {"practitioner": sam.id, "day": day.isoformat(), "time": "14:00"},
+        hx=True,
+    )
+    assert clash.status_code == 422 and "not free" in clash.text
+    # Its own time stays free to move within (10:30 overlaps only itself).
+    moved = owner.post(
+        f"/sessions/{mine}/reschedule",
+        {"practitioner": sam.id, "day": day.isoformat(), "time": "10:30"},
+        hx=True,
+    )
+    assert moved.status_code == 200, moved.text
+    with app.app_context():
+        assert db.session.get(Booking, mine).starts_at.astimezone(LONDON).time() == time(10, 30)
+
+
+def test_sessions_tab_pages_upcoming_and_past(app, owner, setup):
+    sam, massage, client_id = setup
+    now = utcnow()
+    with app.app_context():
+        for days in range(1, 26):
+            booking_ops.add_past_session(
+                client_id, massage, sam.id, now - timedelta(days=days), "completed", owner.staff
+            )
+    tab = owner.get(f"/clients/{client_id}/sessions")
+    assert tab.text.count('class="session-row') == 20
+    assert "More sessions" in tab.text
+    with app.app_context():
+        first = booking_queries.sessions_page(client_id, "past", now, limit=20)
+        second = booking_queries.sessions_page(
+            client_id, "past", now, after=first.next_cursor, limit=20
+        )
+    seen = [row.Booking.id for row in first.rows + second.rows]
+    assert len(seen) == 25 == len(set(seen)) and second.next_cursor is None
+    more = owner.get(
+        f"/clients/{client_id}/sessions/list?when=past&after={first.next_cursor}", hx=True
+    )
+    assert more.status_code == 200 and more.text.count('class="session-row') == 5
+    assert (
+        owner.get(f"/clients/{client_id}/sessions/list?when=past&after=²", hx=True).status_code
+        == 400
+    )
+    cancelled = owner.get(f"/clients/{client_id}/sessions/list?when=past&status=cancelled", hx=True)
+    assert "No past sessions." in cancelled.text
+
+
+def test_remove_from_history_needs_permission_and_can_be_undone(app, owner, login, setup):
+    sam, massage, client_id = setup
+    with app.app_context():
+        visit = booking_ops.add_past_session(
+            client_id, massage, sam.id, utcnow() - timedelta(days=2), "completed", owner.staff
+        ).id
+    desk = login("front_desk")
+    assert desk.post(f"/sessions/{visit}/remove", {"reason": "Test"}, hx=True).status_code == 403
+    assert owner.post(f"/sessions/{visit}/remove", {"reason": ""}, hx=True).status_code == 422
+    assert (
+        owner.post(f"/sessions/{visit}/remove", {"reason": "Booked twice"}, hx=True).status_code
+        == 200
+    )
+    with app.app_context():
+        assert booking_queries.session_stats(client_id, utcnow()).total == 0
+    assert owner.post(f"/sessions/{visit}/put-back", hx=True).status_code == 200
+    with app.app_context():
+        assert booking_queries.session_stats(client_id, utcnow()).completed == 1
+
+
+def test_check_in_with_a_booking_confirms_it(app, owner, setup):
+    sam, massage, client_id = setup
+    with app.app_context():
+        client = db.session.get(__import__("app.models", fromlist=["Client"]).Client, client_id)
+        client.booking_policy = "approval"
+        db.session.commit()
+    booking_id = book(app, owner.staff, client_id, massage, sam.id, future_day(), "10:00")
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "pending"
+    answer = owner.post(f"/clients/{client_id}/check-ins", {"session": booking_id}, hx=True)
+    assert answer.status_code == 200
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "confirmed"
+    tab = owner.get(f"/clients/{client_id}/check-ins")
+    assert "for Massage" in tab.text
+    twice = owner.post(f"/clients/{client_id}/check-ins", {"session": booking_id}, hx=True)
+    assert twice.status_code == 409
+
+
+def test_calendar_file(app, owner, setup):
+    sam, massage, client_id = setup
+    booking_id = book(app, owner.staff, client_id, massage, sam.id, future_day(), "10:00")
+    answer = owner.get(f"/sessions/{booking_id}/calendar.ics")
+    assert answer.status_code == 200 and answer.mimetype == "text/calendar"
+    body = answer.get_data(as_text=True)
+    assert "SUMMARY:Massage" in body and "TZID=Europe/London" in body
+    assert owner.get("/sessions/999999/calendar.ics").status_code == 404
+
+
+def test_daylight_saving_days(app, owner):
+    """Hours 00:00-04:00 across the spring and autumn changes in London."""
+    night = {day: (time(0, 0), time(4, 0)) for day in range(7)}
+    sam = practitioner(app, owner.staff, hours=night)
+    short = service(app, owner.staff, name="Short", duration_minutes=60)
+    with app.app_context():
+        svc = db.session.get(Service, short)
+        past = datetime(2020, 1, 1, tzinfo=UTC)
+        spring = appointment_slots(svc, sam.id, date(2027, 3, 28), LONDON, past)
+        autumn = appointment_slots(svc, sam.id, date(2027, 10, 31), LONDON, past)
+    spring_labels = [slot.label for slot in spring]
+    assert "01:00" not in spring_labels and "01:30" not in spring_labels  # the skipped hour
+    assert spring_labels[0] == "00:00" and spring_labels[-1] == "03:00"
+    # Each offered start is a real instant one hour from the next wall-clock hour.
+    assert instant(date(2027, 3, 28), time(2, 0), LONDON) - instant(
+        date(2027, 3, 28), time(0, 0), LONDON
+    ) == timedelta(hours=1)
+    autumn_starts = [slot.starts_at for slot in autumn]
+    assert len(autumn_starts) == len(set(autumn_starts))
+    assert autumn[0].starts_at == datetime(2027, 10, 30, 23, 0, tzinfo=UTC)

@@ -1,0 +1,61 @@
+"""The profile is composed of registered parts; each part costs the queries it declares,
+whatever the client's history holds."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.bookings import ops as booking_ops
+from app.models import utcnow
+from app.profile import all_cards, all_tabs
+from tests.booking_helpers import book, future_day, practitioner, service
+from tests.test_query_counts import measure
+
+PROFILE_QUERIES = 2  # the session and the profile row (a client without notes or alerts)
+
+
+def test_the_profile_draws_every_registered_tab_in_order(owner, client_factory):
+    client_id = client_factory(first_name="Tabby")
+    page = owner.get(f"/clients/{client_id}").text
+    positions = [page.index(f'id="tab-{tab.name}"') for tab in all_tabs()]
+    assert positions == sorted(positions)
+    assert {"overview", "sessions", "check-ins", "activity"} <= {tab.name for tab in all_tabs()}
+    # The Sessions tab lives outside app/clients.
+    assert next(tab for tab in all_tabs() if tab.name == "sessions").template.startswith(
+        "bookings/"
+    )
+
+
+def _add_history(app, owner, client_id, count):
+    sam = practitioner(app, owner.staff, name=f"Sam {count}", email=f"sam{count}@example.com")
+    massage = service(app, owner.staff)
+    with app.app_context():
+        for days in range(1, count + 1):
+            booking_ops.add_past_session(
+                client_id, massage, sam.id, utcnow() - timedelta(days=days), "completed"
+            )
+    for days in range(1, min(count, 6) + 1):
+        book(app, owner.staff, client_id, massage, sam.id, future_day(days), "10:00")
+
+
+@pytest.mark.parametrize(
+    "tab", [tab for tab in all_tabs() if tab.load is not None], ids=lambda tab: tab.name
+)
+def test_each_registered_tab_costs_what_it_declares(app, owner, client_factory, count_queries, tab):
+    few, many = client_factory(first_name="Few"), client_factory(first_name="Many")
+    _add_history(app, owner, few, 2)
+    _add_history(app, owner, many, 60)
+    costs = []
+    for client_id in (few, many):
+        url = f"/clients/{client_id}/{tab.name}"
+        costs.append(measure(count_queries, owner, url, hx=True))
+    assert costs[0] == costs[1] == PROFILE_QUERIES + tab.queries
+
+
+def test_overview_cards_cost_what_they_declare(app, owner, client_factory, count_queries):
+    few, many = client_factory(first_name="Few"), client_factory(first_name="Many")
+    _add_history(app, owner, few, 1)
+    _add_history(app, owner, many, 40)
+    costs = [measure(count_queries, owner, f"/clients/{c}", hx=True) for c in (few, many)]
+    assert costs[0] == costs[1] == PROFILE_QUERIES + sum(card.queries for card in all_cards())
+    assert "Total sessions" in owner.get(f"/clients/{many}").text
