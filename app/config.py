@@ -132,6 +132,7 @@ def load_settings(instance_path: str) -> dict:
         "TIMEZONE": os.environ.get("TIMEZONE", "Europe/London"),
         "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "GB").upper(),
         "BUSINESS_LOCALE": os.environ.get("BUSINESS_LOCALE", "en_GB"),
+        "CURRENCY": os.environ.get("CURRENCY", "GBP").upper(),  # prices are in its minor units
         "MAX_CLIENTS": _env_int("MAX_CLIENTS", None),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 240)),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(minutes=_env_int("SESSION_ABSOLUTE_MINUTES", 720)),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel import Locale
 from babel.dates import format_date, format_time
+from babel.numbers import format_currency
 from flask import current_app
 
 from app.models import ALERT_SEVERITIES, BOOKING_POLICIES
@@ -50,6 +51,13 @@ def local_date(value: date | datetime | None, style: str = "long") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(business_zone()).date()
     return format_date(value, style, locale=_locale())
+
+
+def money(minor: int | None) -> str:
+    """Integer minor units (cents) in the business currency, written the local way."""
+    if minor is None:
+        return ""
+    return format_currency(minor / 100, current_app.config["CURRENCY"], locale=_locale())
 
 
 def iso_datetime(value: datetime) -> str:
@@ -142,6 +150,7 @@ def register_template_helpers(app) -> None:
         age=age,
         whatsapp_url=whatsapp_url,
         mailto=mailto,
+        money=money,
     )
     app.jinja_env.globals.update(can=can, Permission=Permission)
     register_template_urls(app)

@@ -45,7 +45,7 @@ class IdChoice(SelectField):
         if self.optional and not self.data:
             return
         chosen = parse_id(self.data or "")
-        if chosen is None or str(chosen) not in {str(value) for value, _ in self.choices}:
+        if chosen is None or str(chosen) not in self.choices:
             raise ValidationError(self.message)
 
     @property
@@ -113,20 +113,20 @@ class ServiceForm(Form):
     duration_minutes = IntegerField(
         "Duration (minutes)",
         validators=[
-            DataRequired("Enter a duration in minutes."),
+            InputRequired("Enter a duration in minutes."),
             NumberRange(5, 24 * 60, "Between 5 minutes and 24 hours."),
         ],
     )
-    price = StringField("Price", validators=[Optional()], filters=[_strip])
+    price = StringField("Price", filters=[_strip])
     capacity = IntegerField(
         "Capacity",
         default=1,
         validators=[
-            DataRequired("Enter how many clients it takes (1 for an appointment)."),
+            InputRequired("Enter how many clients it takes (1 for an appointment)."),
             NumberRange(1, 500, "Between 1 (an appointment) and 500."),
         ],
     )
-    colour = SelectField("Colour", choices=list(LABEL_COLOURS.items()))
+    colour = SelectField("Colour", choices=dict(LABEL_COLOURS))
     active = BooleanField("Active (offered when booking)", default=True)
 
     def validate_price(self, field):

@@ -86,9 +86,10 @@ def _services() -> list[Service]:
 
 
 def _fill_choices(form, services, staff) -> None:
+    # Shorthand dicts (value -> label), the choices shape wtforms keeps.
     if hasattr(form, "service"):
-        form.service.choices = [("", "Choose…")] + [(str(s.id), s.name) for s in services]
-    form.practitioner.choices = [("", "Choose…")] + [(str(p.id), p.name) for p in staff]
+        form.service.choices = {"": "Choose…"} | {str(s.id): s.name for s in services}
+    form.practitioner.choices = {"": "Choose…"} | {str(p.id): p.name for p in staff}
 
 
 def _offered_slots(service: Service | None, practitioner_id, day, ignore=None):
@@ -110,7 +111,7 @@ def _booking_page(client_id, form, status=200, error=None, booked=None):
     _fill_choices(form, services, staff)
     service = next((s for s in services if s.id == form.service.id_value), None)
     slots = _offered_slots(service, form.practitioner.id_value, form.day.data)
-    form.time.choices = [(slot.value, slot.label) for slot in slots]
+    form.time.choices = {slot.value: slot.label for slot in slots}
     client = db.session.get(Client, client_id)
     return render_profile_tab(
         client_id,
@@ -280,7 +281,7 @@ def reschedule(booking_id: int):
         status = 422
     _fill_choices(form, [], practitioners())
     slots = _offered_slots(service, form.practitioner.id_value, form.day.data, ignore=booking.id)
-    form.time.choices = [(slot.value, slot.label) for slot in slots]
+    form.time.choices = {slot.value: slot.label for slot in slots}
     return render_page(
         "bookings/reschedule.html",
         "reschedule_form",

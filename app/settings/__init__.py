@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-from app.settings import routes  # noqa: E402, F401
+from app.settings import routes, services  # noqa: E402, F401
