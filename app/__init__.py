@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.auth import bp as auth_bp
     from app.bookings import bp as bookings_bp
+    from app.reception import bp as reception_bp
     from app.clients import bp as clients_bp
     from app.core import bp as core_bp
     from app.settings import bp as settings_bp
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(clients_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(bookings_bp)
+    app.register_blueprint(reception_bp)
 
     from app.templating import register_template_helpers
 

@@ -53,6 +53,13 @@ def local_date(value: date | datetime | None, style: str = "long") -> str:
     return format_date(value, style, locale=_locale())
 
 
+def local_time(value: datetime | None) -> str:
+    """The time of day in the business time zone ("14:30")."""
+    if value is None:
+        return ""
+    return format_time(value.astimezone(business_zone()), "short", locale=_locale())
+
+
 def money(minor: int | None) -> str:
     """Integer minor units (cents) in the business currency, written the local way."""
     if minor is None:
@@ -151,6 +158,7 @@ def register_template_helpers(app) -> None:
         whatsapp_url=whatsapp_url,
         mailto=mailto,
         money=money,
+        local_time=local_time,
     )
     app.jinja_env.globals.update(can=can, Permission=Permission)
     register_template_urls(app)

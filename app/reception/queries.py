@@ -1,0 +1,100 @@
+"""Reads for the reception screen: the day's sessions with who has arrived, and the
+open alerts of the day's clients (two queries, whatever the size of the day)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, select
+
+from app.bookings.slots import day_bounds
+from app.extensions import db
+from app.models import Alert, Booking, CheckIn, Client, Service, StaffMember
+
+DUE_SOON = timedelta(minutes=30)
+ON_THE_DAY = ("pending", "confirmed", "completed", "no_show")
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    booking_id: int
+    client_id: int
+    client_name: str
+    client_erased: bool
+    has_alerts: bool
+    service_name: str
+    practitioner_name: str | None
+    starts_at: datetime
+    status: str
+    arrived_at: datetime | None
+    state: str  # "arrived", "late", "due", "later", "done"
+
+
+def _state(status: str, starts_at: datetime, arrived_at, now: datetime) -> str:
+    if arrived_at is not None:
+        return "arrived"
+    if status in ("completed", "no_show"):
+        return "done"
+    if starts_at <= now:
+        return "late"
+    if starts_at - now <= DUE_SOON:
+        return "due"
+    return "later"
+
+
+def day_sessions(day: date, zone, now: datetime) -> list[DayEntry]:
+    start, end = day_bounds(day, zone)
+    rows = db.session.execute(
+        select(
+            Booking.id,
+            Booking.client_id,
+            Client.first_name,
+            Client.last_name,
+            Client.erased_at,
+            Client.alert_severity,
+            Service.name.label("service_name"),
+            StaffMember.name.label("practitioner_name"),
+            Booking.starts_at,
+            Booking.status,
+            CheckIn.at.label("arrived_at"),
+        )
+        .join(Client, Client.id == Booking.client_id)
+        .join(Service, Service.id == Booking.service_id)
+        .outerjoin(StaffMember, StaffMember.id == Booking.practitioner_id)
+        .outerjoin(CheckIn, CheckIn.booking_id == Booking.id)
+        .where(
+            and_(Booking.starts_at >= start, Booking.starts_at < end),
+            Booking.status.in_(ON_THE_DAY),
+            Booking.removed_at.is_(None),
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+    return [
+        DayEntry(
+            row.id,
+            row.client_id,
+            " ".join(part for part in (row.first_name, row.last_name) if part),
+            row.erased_at is not None,
+            row.alert_severity is not None,
+            row.service_name,
+            row.practitioner_name,
+            row.starts_at,
+            row.status,
+            row.arrived_at,
+            _state(row.status, row.starts_at, row.arrived_at, now),
+        )
+        for row in rows
+    ]
+
+
+def open_alerts_of(client_ids: set[int]) -> dict[int, list[Alert]]:
+    """client id -> open alerts, most severe first (the banner on each arriving client)."""
+    if not client_ids:
+        return {}
+    rank = {"critical": 0, "warning": 1, "info": 2}
+    alerts = db.session.scalars(
+        select(Alert).where(Alert.client_id.in_(client_ids), Alert.resolved_at.is_(None))
+    ).all()
+    found: dict[int, list[Alert]] = {}
+    for alert in sorted(alerts, key=lambda alert: rank.get(alert.severity, 3)):
+        found.setdefault(alert.client_id, []).append(alert)
+    return found

@@ -1,0 +1,96 @@
+"""HTTP for reception: the day's list (which refreshes itself), check-ins, quick find."""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from app.bookings import ops as booking_ops
+from app.clients.queries import client_page
+from app.htmx import is_fragment_request, render_page
+from app.models import utcnow
+from app.paths import parse_id
+from app.permissions import Permission, requires
+from app.reception import bp, queries
+from app.templating import business_today, business_zone
+
+FIND_LIMIT = 8
+MAX_QUERY_LENGTH = 100
+
+
+def _day_context(notice=None, problem=None) -> dict:
+    now = utcnow()
+    entries = queries.day_sessions(business_today(), business_zone(), now)
+    with_alerts = {entry.client_id for entry in entries if entry.has_alerts}
+    return {
+        "entries": entries,
+        "alerts": queries.open_alerts_of(with_alerts),
+        "now": now,
+        "today": business_today(),
+        "notice": notice,
+        "problem": problem,
+        "arrived": sum(entry.state == "arrived" for entry in entries),
+    }
+
+
+@bp.get("")
+@requires(Permission.VIEW_CLIENTS)
+def index():
+    query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    found = client_page(query, None, FIND_LIMIT).rows if query.strip() else []
+    return render_page(
+        "reception/index.html",
+        "reception_day",
+        q=query,
+        found=found,
+        max_query_length=MAX_QUERY_LENGTH,
+        **_day_context(),
+    )
+
+
+@bp.get("/find")
+@requires(Permission.VIEW_CLIENTS)
+def find():
+    """The quick find's results (htmx); a plain GET is the reception page with them."""
+    query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    if not is_fragment_request():
+        return redirect(url_for("reception.index", q=query or None))
+    found = client_page(query, None, FIND_LIMIT).rows if query.strip() else []
+    return render_page("reception/index.html", "found_clients", q=query, found=found)
+
+
+def _after_check_in(notice=None, problem=None, status=200):
+    if not is_fragment_request():
+        return redirect(url_for("reception.index"), 303)
+    return render_page(
+        "reception/index.html", "reception_day", status=status, **_day_context(notice, problem)
+    )
+
+
+@bp.post("/sessions/<id:booking_id>/check-in")
+@requires(Permission.EDIT_CLIENTS)
+def check_in_session(booking_id: int):
+    from app.extensions import db
+    from app.models import Booking
+
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    try:
+        booking_ops.check_in(booking.client_id, current_user, booking_id)
+    except booking_ops.SessionChanged as changed:
+        return _after_check_in(problem=str(changed), status=409)
+    except booking_ops.BookingRefused as refused:
+        return _after_check_in(problem=str(refused), status=422)
+    return _after_check_in(notice="Checked in.")
+
+
+@bp.post("/walk-in")
+@requires(Permission.EDIT_CLIENTS)
+def walk_in():
+    client_id = parse_id(request.form.get("client", ""))
+    if client_id is None:
+        abort(400)
+    try:
+        booking_ops.check_in(client_id, current_user)
+    except booking_ops.BookingRefused:
+        abort(404)
+    return _after_check_in(notice="Walk-in checked in.")
