@@ -66,9 +66,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.auth import bp as auth_bp
     from app.bookings import bp as bookings_bp
-    from app.reception import bp as reception_bp
     from app.clients import bp as clients_bp
     from app.core import bp as core_bp
+    from app.reception import bp as reception_bp
     from app.settings import bp as settings_bp
 
     app.register_blueprint(core_bp)

@@ -3,7 +3,7 @@ plausible history for each. Deterministic (seeded) and idempotent."""
 
 import random
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import phonenumbers
@@ -11,11 +11,13 @@ from faker import Faker
 from sqlalchemy import func, select
 
 from app.auth.ops import add_staff
+from app.bookings import ops as booking_ops
 from app.clients import ops
 from app.clients.ops import create_client, update_client
 from app.extensions import db
-from app.models import EDITABLE_FIELDS, Client, Label, StaffMember
+from app.models import EDITABLE_FIELDS, ClassTime, Client, Label, Service, StaffMember
 from app.sessions import SignedInStaff
+from app.templating import business_zone
 from app.text import fold
 
 DEMO_OWNER_EMAIL = "owner@example.com"
@@ -69,7 +71,23 @@ DEMO_STAFF = [
     ("maya.patel@example.com", "Maya Patel", "manager"),
     ("tom.okafor@example.com", "Tom Okafor", "front_desk"),
     ("lena.fischer@example.com", "Lena Fischer", "practitioner"),
+    ("ravi.shah@example.com", "Ravi Shah", "practitioner"),
 ]
+# name, minutes, price in minor units, colour, capacity (more than 1: a class)
+DEMO_SERVICES = [
+    ("Deep tissue massage", 60, 6500, "teal", 1),
+    ("Facial", 45, 5500, "pink", 1),
+    ("Physio assessment", 30, 4500, "blue", 1),
+    ("Yoga flow", 60, 1500, "purple", 12),
+    ("Pilates mat", 45, 1400, "orange", 10),
+]
+# class name -> (weekday, "HH:MM") times
+DEMO_CLASS_TIMES = {
+    "Yoga flow": [(0, "18:00"), (2, "18:00"), (4, "18:00"), (5, "10:00")],
+    "Pilates mat": [(1, "07:30"), (3, "07:30"), (5, "11:30"), (6, "10:00")],
+}
+DEMO_HOURS = {day: (time(9, 0), time(18, 0)) for day in range(6)}  # Monday to Saturday
+DEMO_CANCEL_REASONS = ["Unwell", "Work came up", "Travelling", "Childcare", None]
 
 
 def random_phone(rng: random.Random, region: str) -> str:
@@ -200,8 +218,115 @@ def seed(client_count: int, instance_path: str, now: datetime | None = None) -> 
             )
             events += bool(changed)
     events += _profile_depth(rng, staff, now, existing)
-    report.append(f"Added {client_count - existing} demo clients with {events} timeline events.")
+    sessions = _sessions(rng, staff, now, existing)
+    report.append(
+        f"Added {client_count - existing} demo clients with {events} timeline events "
+        f"and {sessions} sessions."
+    )
     return report
+
+
+def _ensure_services(owner) -> tuple[list[Service], list[int]]:
+    """Services, classes with their weekly times, and practitioners with hours."""
+    if not db.session.scalar(select(Service.id).limit(1)):
+        for name, minutes, price, colour, capacity in DEMO_SERVICES:
+            values = dict(
+                name=name,
+                duration_minutes=minutes,
+                price_minor=price,
+                colour=colour,
+                capacity=capacity,
+                active=True,
+            )
+            booking_ops.save_service(values, owner)
+    practitioners = db.session.scalars(
+        select(StaffMember.id).where(StaffMember.role.in_(("practitioner", "manager")))
+    ).all()
+    for staff_id in practitioners:
+        if not db.session.get(StaffMember, staff_id).takes_bookings:
+            booking_ops.set_practitioner(staff_id, True, DEMO_HOURS, owner)
+    services = db.session.scalars(select(Service).order_by(Service.id)).all()
+    for service in services:
+        times = DEMO_CLASS_TIMES.get(service.name, [])
+        if times and not db.session.scalar(
+            select(ClassTime.id).where(ClassTime.service_id == service.id)
+        ):
+            for index, (weekday, starts) in enumerate(times):
+                leader = practitioners[index % len(practitioners)]
+                booking_ops.add_class_time(
+                    service.id, weekday, time.fromisoformat(starts), leader, owner
+                )
+    return services, practitioners
+
+
+def _sessions(rng: random.Random, staff: list, now: datetime, skip: int) -> int:
+    """Past sessions (mostly completed, some cancelled or missed), upcoming ones booked
+    through the real booking path, and a few today so reception has a day to show."""
+    owner = next(member for member in staff if member.role == "owner")
+    services, practitioners = _ensure_services(owner)
+    appointments = [service for service in services if not service.is_class]
+    clients = db.session.scalars(
+        select(Client).where(Client.deleted_at.is_(None)).order_by(Client.id).offset(skip)
+    ).all()
+    taken: set[tuple[int, datetime]] = set()
+    count = 0
+    for client in clients:
+        if rng.random() < 0.35:
+            continue
+        for _ in range(rng.choice([1, 1, 2, 3, 4, 6, 8])):
+            days_ago = rng.uniform(1, max((now - client.created_at).days, 2))
+            day = (now - timedelta(days=days_ago)).replace(minute=0, second=0, microsecond=0)
+            starts = day.replace(hour=rng.randrange(9, 17))
+            practitioner = rng.choice(practitioners)
+            if (practitioner, starts) in taken or starts >= now:
+                continue
+            taken.add((practitioner, starts))
+            status = rng.choices(["completed", "cancelled", "no_show"], weights=[85, 10, 5])[0]
+            reason = rng.choice(DEMO_CANCEL_REASONS) if status == "cancelled" else None
+            booking_ops.add_past_session(
+                client.id,
+                rng.choice(appointments).id,
+                practitioner,
+                starts,
+                status,
+                rng.choice(staff),
+                reason,
+            )
+            count += 1
+    booked = rng.sample(clients, min(len(clients), 60))
+    for index, client in enumerate(booked):
+        # The first dozen today (reception's day), the others over the next two weeks.
+        day = now.date() if index < 12 else now.date() + timedelta(days=rng.randrange(1, 15))
+        service = rng.choice(services)
+        at = time(rng.randrange(9, 17), rng.choice([0, 30]))
+        if service.is_class:
+            weekday_times = DEMO_CLASS_TIMES[service.name]
+            if not any(weekday == day.weekday() for weekday, _ in weekday_times):
+                service = rng.choice(appointments)
+            else:
+                at = time.fromisoformat(
+                    next(starts for weekday, starts in weekday_times if weekday == day.weekday())
+                )
+        request = booking_ops.BookingRequest(
+            client_id=client.id,
+            service_id=service.id,
+            practitioner_id=rng.choice(practitioners),
+            day=day,
+            wall_time=at,
+            confirm_blocked=True,
+        )
+        try:
+            booking_ops.create_booking(request, rng.choice(staff))
+        except booking_ops.BookingRefused:
+            starts = datetime.combine(day, at, tzinfo=business_zone())
+            if day != now.date() or starts >= now or service.is_class:
+                continue  # taken: the demo skips it
+            # Earlier today (a demo started late in the day): booked, not yet seen.
+            booking_ops.add_past_session(
+                client.id, service.id, request.practitioner_id, starts, "confirmed", owner
+            )
+        count += 1
+    return count
 
 
 def _profile_depth(rng: random.Random, staff: list, now: datetime, skip: int) -> int:

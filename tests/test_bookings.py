@@ -351,3 +351,23 @@ def test_daylight_saving_days(app, owner):
     autumn_starts = [slot.starts_at for slot in autumn]
     assert len(autumn_starts) == len(set(autumn_starts))
     assert autumn[0].starts_at == datetime(2027, 10, 30, 23, 0, tzinfo=UTC)
+
+
+def test_new_session_page_finds_the_client_then_books(app, owner, setup):
+    sam, massage, client_id = setup
+    page = owner.get("/sessions/new?q=Booker", hx=True)
+    assert page.status_code == 200 and "Bea Booker" in page.text
+    assert f'href="/clients/{client_id}/sessions/new"' in page.text
+    assert "No client matches" in owner.get("/sessions/new?q=zzzz", hx=True).text
+
+
+def test_booking_needs_a_live_client_and_edit_rights(app, owner, login, setup):
+    sam, massage, client_id = setup
+    with app.app_context():
+        from app.clients import ops
+        from app.models import Client
+
+        ops.delete_client(db.session.get(Client, client_id), owner.staff)
+    assert owner.get(f"/clients/{client_id}/sessions/new").status_code == 404
+    assert owner.get("/clients/999999/sessions/new").status_code == 404
+    assert owner.get("/clients/999999/sessions").status_code == 404

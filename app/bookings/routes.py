@@ -342,3 +342,15 @@ def check_in(client_id: int):
     if booking_id is not None and is_fragment_request():
         return _row_response(booking_id)
     return redirect(url_for("bookings.check_ins_tab", client_id=client_id), 303)
+
+
+@bp.get("/sessions/new")
+@requires(Permission.EDIT_CLIENTS)
+def new_session():
+    """ "New session": find the client with the list's instant search, then the same
+    booking form as the profile's "Book session"."""
+    from app.clients.queries import client_page
+
+    query = request.args.get("q", "")[:100]
+    found = client_page(query, None, 10).rows if query.strip() else []
+    return render_page("bookings/new_session.html", "session_clients", q=query, found=found)
