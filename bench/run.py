@@ -14,6 +14,7 @@ import gzip
 import math
 import os
 import random
+import re
 import secrets
 import signal
 import statistics
@@ -26,6 +27,7 @@ from urllib.parse import quote
 from bench import search
 from bench.build import Database, Sizes, build_postgres, build_sqlite
 from bench.pg import Cluster
+from bench.sessions import DAY_SESSIONS, FEW, MANY, prepare_sessions
 from bench.util import DATA_DIR, REPO, bench_app, log, step
 from bench.web import COOKIE, HTMX, Gunicorn, Load, check, combine, sign_in, wrk
 
@@ -37,6 +39,10 @@ SEARCH_TERMS = 200
 JS_BUDGET = 20_000  # bytes gzipped
 # The profile's share of the /healthz ceiling: a margin for the parts still to come.
 PROFILE_SHARE = 0.25
+SESSIONS_TAB_RATIO = 1.2  # a client with 5,000 sessions against one with 5
+RECEPTION_P99_MS = 50  # a day of 400 sessions
+BOOKINGS_PER_SECOND = 200  # POSTs that book a free slot, the conflict check included
+BOOKING_CHUNK = 7_000  # distinct free slots each wrk run of the booking load may use
 SEARCH_MAX_MS = 30  # the slowest of the SEARCH_TERMS
 
 ENDPOINTS = (
@@ -49,6 +55,10 @@ ENDPOINTS = (
     ("activity", "Activity tab timeline page 1 ({sample} clients; htmx)"),
     ("timeline_1", "{heavy:,}-event client: timeline page 1 (htmx)"),
     ("timeline_n", "{heavy:,}-event client: timeline page {page:,} (htmx)"),
+    ("sessions_few", "Sessions tab, client with {few} sessions (htmx)"),
+    ("sessions_many", "Sessions tab, client with {many:,} sessions (htmx)"),
+    ("reception", "reception, a day of {day} sessions (full page)"),
+    ("book", "book a free slot (POST, conflict check; htmx)"),
 )
 
 
@@ -74,6 +84,7 @@ class Plan:
     page: int
     cursor: str | None
     page_size: int
+    sessions: object = None
 
 
 def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan:
@@ -120,7 +131,8 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
         db.session.remove()
         db.engine.dispose()
     profile_ids = rng.sample(range(1, database.clients + 1), min(PROFILE_SAMPLE, database.clients))
-    return Plan(password, profile_ids, heavy, events, web_terms, page, cursor, page_size)
+    sessions = prepare_sessions(app, [cid for cid in profile_ids if cid != heavy])
+    return Plan(password, profile_ids, heavy, events, web_terms, page, cursor, page_size, sessions)
 
 
 def measure_web(database: Database, args, result: EngineResult) -> None:
@@ -136,14 +148,39 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
         "activity": ([f"/clients/{cid}/activity/timeline" for cid in plan.profile_ids], True),
         "timeline_1": ([f"/clients/{heavy}/activity/timeline"], True),
         "timeline_n": ([f"/clients/{heavy}/activity/timeline?before={plan.cursor}"], True),
+        "sessions_few": ([f"/clients/{plan.sessions.few_id}/sessions"], True),
+        "sessions_many": ([f"/clients/{plan.sessions.many_id}/sessions"], True),
+        "reception": (["/reception"], False),
+        "book": ([f"/clients/{cid}/sessions/new" for cid in plan.profile_ids[2:]], True),
     }
+    slots = plan.sessions.booking_bodies
+
+    def booking_slots() -> list[str]:
+        # Each wrk run of the booking load takes slots no earlier run has taken.
+        taken = slots[:BOOKING_CHUNK]
+        del slots[:BOOKING_CHUNK]
+        if len(taken) < BOOKING_CHUNK:
+            raise RuntimeError("the booking load ran out of free slots")
+        return taken
+
     with Gunicorn(database.url) as server:
         cookie = sign_in(server.base, OWNER_EMAIL, plan.owner_password)
         signed_in = {"Cookie": f"{COOKIE}={cookie}"}
+        page_for_token = check(server.base, "/clients", signed_in).text
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page_for_token).group(1)
+        posting = {
+            "X-CSRFToken": token,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         prepared = []
         for key, _ in ENDPOINTS:
             paths, htmx = requests_by_key[key]
             headers = ({} if key == "healthz" else signed_in) | (HTMX if htmx else {})
+            if key == "book":
+                headers |= posting
+                wrk(server.base, paths, headers, 2.0, 4, bodies=booking_slots())
+                prepared.append((key, paths, headers))
+                continue
             response = check(server.base, paths[0], headers)
             if key == "timeline_n":
                 shown = response.text.count('<li class="event event--')
@@ -157,7 +194,10 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
         rounds: dict[str, list[Load]] = {key: [] for key, _, _ in prepared}
         for number in range(1, args.rounds + 1):
             for key, paths, headers in prepared:
-                load = wrk(server.base, paths, headers, args.duration, args.connections)
+                bodies = booking_slots() if key == "book" else None
+                load = wrk(
+                    server.base, paths, headers, args.duration, args.connections, bodies=bodies
+                )
                 if load.errors:
                     raise RuntimeError(f"{key}: {load.errors} failed requests under load")
                 rounds[key].append(load)
@@ -256,6 +296,17 @@ def targets(result: EngineResult) -> list[tuple[str, str]]:
         out.append(("not measured", "—"))
     out.append(ratio_row("profile", "profile_heavy", 1.5, inverse=True))
     out.append(ratio_row("timeline_1", "timeline_n", 1.2, inverse=True))
+    out.append(ratio_row("sessions_few", "sessions_many", SESSIONS_TAB_RATIO, inverse=True))
+    if "reception" in loads:
+        p99 = loads["reception"].p99_ms
+        out.append((f"{p99:.1f} ms", _verdict(p99 <= RECEPTION_P99_MS)))
+    else:
+        out.append(("not measured", "—"))
+    if "book" in loads:
+        rps = loads["book"].rps
+        out.append((f"{rps:.0f}/s", _verdict(rps >= BOOKINGS_PER_SECOND)))
+    else:
+        out.append(("not measured", "—"))
     if result.search:
         p95, worst = result.search["p95_ms"], result.search["max_ms"]
         out.append((f"{p95:.1f} ms", _verdict(p95 <= 15)))
@@ -288,7 +339,15 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
         " " * width + f"{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}" * len(engines),
     ]
     for key, label in ENDPOINTS:
-        label = label.format(terms=WEB_SEARCH_TERMS, sample=PROFILE_SAMPLE, heavy=heavy, page=page)
+        label = label.format(
+            terms=WEB_SEARCH_TERMS,
+            sample=PROFILE_SAMPLE,
+            heavy=heavy,
+            page=page,
+            few=FEW,
+            many=MANY,
+            day=DAY_SESSIONS,
+        )
         cells = ""
         for engine in engines:
             load: Load | None = (results[engine].loads if results[engine] else {}).get(key)
@@ -309,6 +368,9 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
         "profile p99 <= 25 ms",
         f"{heavy:,}-event client's profile cost <= 1.5x average",
         f"timeline page {page:,} cost <= 1.2x page 1",
+        f"Sessions tab: {MANY:,} sessions cost <= {SESSIONS_TAB_RATIO}x {FEW}",
+        f"reception ({DAY_SESSIONS} sessions) p99 <= {RECEPTION_P99_MS} ms",
+        f"booking a free slot >= {BOOKINGS_PER_SECOND} per second",
         f"search p95 <= 15 ms at {sizes.search_clients:,} clients",
         f"search max (worst of {SEARCH_TERMS} terms) < {SEARCH_MAX_MS} ms",
     ]

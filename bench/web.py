@@ -175,28 +175,48 @@ def parse_wrk(output: str) -> Load:
     )
 
 
-def _script(paths: list[str]) -> str:
-    # Paths are URL-quoted ASCII, so plain Lua string literals are safe.
+def _script(paths: list[str], bodies: list[str] | None = None) -> str:
+    # Paths and form bodies are URL-quoted ASCII, so plain Lua string literals are safe.
     listed = ",\n  ".join(f'"{path}"' for path in paths)
+    if bodies is None:
+        return (
+            f"local paths = {{\n  {listed}\n}}\n"
+            "local n = 0\n"
+            "request = function()\n"
+            "  n = n % #paths + 1\n"
+            '  return wrk.format("GET", paths[n])\n'
+            "end\n"
+        )
+    # A POST per body, each body once at most (a booking load must not repeat a slot).
+    posted = ",\n  ".join(f'"{body}"' for body in bodies)
     return (
         f"local paths = {{\n  {listed}\n}}\n"
+        f"local bodies = {{\n  {posted}\n}}\n"
         "local n = 0\n"
         "request = function()\n"
-        "  n = n % #paths + 1\n"
-        '  return wrk.format("GET", paths[n])\n'
+        "  n = n + 1\n"
+        "  local path = paths[(n - 1) % #paths + 1]\n"
+        '  return wrk.format("POST", path, nil, bodies[(n - 1) % #bodies + 1])\n'
         "end\n"
     )
 
 
 def wrk(
-    base: str, paths: list[str], headers: dict, duration: float, connections: int, threads: int = 1
+    base: str,
+    paths: list[str],
+    headers: dict,
+    duration: float,
+    connections: int,
+    threads: int = 1,
+    bodies: list[str] | None = None,
 ) -> Load:
-    """Load `paths` round-robin; requests/s and latency percentiles from wrk."""
+    """Load `paths` round-robin (POSTing `bodies` in turn when given); requests/s and
+    latency percentiles from wrk."""
     executable = shutil.which("wrk")
     if not executable:
         raise RuntimeError("wrk is not installed (make bench installs it)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_script(paths))
+        script.write(_script(paths, bodies))
     try:
         command = [
             executable,

@@ -371,3 +371,123 @@ def test_booking_needs_a_live_client_and_edit_rights(app, owner, login, setup):
     assert owner.get(f"/clients/{client_id}/sessions/new").status_code == 404
     assert owner.get("/clients/999999/sessions/new").status_code == 404
     assert owner.get("/clients/999999/sessions").status_code == 404
+
+
+def test_statistics_at_the_edges(app, owner, setup):
+    sam, massage, client_id = setup
+    now = utcnow()
+    # Only a future session: counted, no last session, a next one.
+    upcoming = book(app, owner.staff, client_id, massage, sam.id, future_day(4), "10:00")
+    with app.app_context():
+        stats = booking_queries.session_stats(client_id, now)
+    assert (stats.total, stats.last_session is None, stats.next_session is not None) == (
+        1,
+        True,
+        True,
+    )
+    # Only cancelled ones: a rate of 100%, neither a last nor a next session.
+    owner.post(f"/sessions/{upcoming}/cancel", {"reason": ""}, hx=True)
+    with app.app_context():
+        booking_ops.add_past_session(
+            client_id, massage, sam.id, now - timedelta(days=9), "cancelled", owner.staff
+        )
+        stats = booking_queries.session_stats(client_id, utcnow())
+    assert (stats.total, stats.cancelled, stats.cancellation_rate) == (2, 2, 1.0)
+    assert stats.last_session is None and stats.next_session is None
+    # A waiting place is not a session yet.
+    assert "100%" in owner.get(f"/clients/{client_id}").text
+
+
+def test_no_show_rule_switches_the_policy_and_says_why(app, owner, setup):
+    sam, massage, client_id = setup
+    with app.app_context():
+        from app.bookings import settings as booking_settings
+
+        booking_settings.save({"no_show_limit": 2, "no_show_days": 30})
+        ids = [
+            booking_ops.add_past_session(
+                client_id, massage, sam.id, utcnow() - timedelta(days=d), "confirmed", owner.staff
+            ).id
+            for d in (3, 5)
+        ]
+    owner.post(f"/sessions/{ids[0]}/no_show", hx=True)
+    with app.app_context():
+        from app.models import Client
+
+        assert db.session.get(Client, client_id).booking_policy == "allow"
+    owner.post(f"/sessions/{ids[1]}/no_show", hx=True)
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        assert client.booking_policy == "approval"
+        assert client.booking_policy_reason == "2 no-shows in 30 days"
+        last = db.session.scalars(
+            select(Activity).where(Activity.client_id == client_id).order_by(Activity.id.desc())
+        ).first()
+    assert last.verb == "client.booking_policy_changed" and last.actor_type == "system"
+    # The next booking starts as Pending, with a notice.
+    answer = owner.post(
+        f"/clients/{client_id}/sessions/new",
+        {
+            "service": massage,
+            "practitioner": sam.id,
+            "day": future_day().isoformat(),
+            "time": "10:00",
+        },
+        hx=True,
+    )
+    assert "Session booked as Pending" in answer.text
+
+
+def test_blocked_client_needs_confirmation(app, owner, setup):
+    sam, massage, client_id = setup
+    with app.app_context():
+        from app.clients import ops
+        from app.models import Client
+
+        ops.set_booking_policy(
+            db.session.get(Client, client_id), "block", "Unpaid invoices", owner.staff
+        )
+    data = {
+        "service": massage,
+        "practitioner": sam.id,
+        "day": future_day().isoformat(),
+        "time": "10:00",
+    }
+    page = owner.get(f"/clients/{client_id}/sessions/new")
+    assert "Online bookings are blocked for this client: Unpaid invoices" in page.text
+    refused = owner.post(f"/clients/{client_id}/sessions/new", data, hx=True)
+    assert refused.status_code == 422 and "Tick the box to book anyway." in refused.text
+    booked = owner.post(
+        f"/clients/{client_id}/sessions/new", data | {"confirm_blocked": "y"}, hx=True
+    )
+    assert booked.status_code == 200 and "Session booked." in booked.text
+
+
+def test_export_and_erasure_keep_sessions_without_personal_text(app, owner, setup):
+    sam, massage, client_id = setup
+    with app.app_context():
+        past = booking_ops.add_past_session(
+            client_id,
+            massage,
+            sam.id,
+            utcnow() - timedelta(days=2),
+            "cancelled",
+            owner.staff,
+            "Her divorce hearing",
+        ).id
+        booking_ops.check_in(client_id, owner.staff)
+        from app.data.export import client_export
+        from app.models import Client
+
+        exported = client_export(db.session.get(Client, client_id))
+    assert exported["sessions"][0]["cancel_reason"] == "Her divorce hearing"
+    assert exported["sessions"][0]["service"] == "Massage"
+    assert len(exported["check_ins"]) == 1
+    with app.app_context():
+        from app.clients import ops
+
+        ops.erase_client(db.session.get(Client, client_id), "Bea Booker", owner.staff)
+        kept = db.session.get(Booking, past)
+        assert kept is not None and kept.cancel_reason is None
+        stats = booking_queries.session_stats(client_id, utcnow())
+    assert stats.cancelled == 1  # the business's records keep the session

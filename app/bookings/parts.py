@@ -2,11 +2,13 @@
 statistics card and "Book session" action, the timeline's verbs and filter, and the
 one-client export's sections."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
 from app.bookings import bp, queries
+from app.data.erasure import erasure_step
 from app.data.export import export_section
+from app.database import PERSONAL_TABLES
 from app.extensions import db
 from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember, utcnow
 from app.profile import (
@@ -131,3 +133,19 @@ def _export_check_ins(client) -> list[dict]:
         select(CheckIn).where(CheckIn.client_id == client.id).order_by(CheckIn.at, CheckIn.id)
     ).all()
     return [{"at": row.at.isoformat(), "session_id": row.booking_id} for row in rows]
+
+
+@erasure_step("sessions")
+def _erase_session_texts(client) -> None:
+    """Sessions stay (the day's list, the statistics, "Deleted Client"); the reasons
+    staff typed about this person go."""
+    db.session.execute(
+        update(Booking)
+        .where(Booking.client_id == client.id)
+        .values(cancel_reason=None, removed_reason=None)
+    )
+
+
+# The reasons are personal text: an erasure scrubs this table's files too.
+if "bookings" not in PERSONAL_TABLES:
+    PERSONAL_TABLES.append("bookings")
