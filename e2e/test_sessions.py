@@ -171,7 +171,10 @@ def test_reception_checks_in_at_tablet_width(
     assert box and box["height"] >= 44
     page.get_by_label("Name or last digits of a phone number").fill("Tess")
     button.click()
-    expect(page.locator(".day-entry").filter(has_text="Tess Today")).to_contain_text("Arrived")
+    expect(page.get_by_role("status").filter(has_text="Checked in.")).to_be_visible()
+    page.get_by_text("Arrived and done").click()
+    arrived = page.get_by_role("list", name="Arrived and done")
+    expect(arrived.locator(".day-entry").filter(has_text="Tess Today")).to_contain_text("Arrived")
     # The quick find kept what was typed through the swap.
     expect(page.get_by_label("Name or last digits of a phone number")).to_have_value("Tess")
     page.screenshot(path=str(screenshots / "reception-tablet.png"), full_page=True)

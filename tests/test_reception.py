@@ -1,6 +1,7 @@
 """Reception: today's sessions with arrivals, late and due-next clients, alerts on
 arrival, check-ins in place, walk-ins and the quick find."""
 
+import re
 from datetime import datetime, time, timedelta
 
 from app.bookings import ops as booking_ops
@@ -41,7 +42,9 @@ def test_the_day_shows_who_is_late_due_and_arrived(app, owner, client_factory):
         assert "Due next" in page.text and "Nut allergy" in page.text
         answer = owner.post(f"/reception/sessions/{due_id}/check-in", hx=True)
         assert answer.status_code == 200 and "Checked in." in answer.text
-        assert "Arrived" in answer.text and "<html" not in answer.text
+        assert "Arrived and done (1)" in answer.text and "<html" not in answer.text
+        seen = owner.get("/reception/day?seen=1", hx=True).text
+        assert "Dora Due" in seen and "Arrived" in seen
         again = owner.post(f"/reception/sessions/{due_id}/check-in", hx=True)
         assert again.status_code == 409 and "changed meanwhile" in again.text
 
@@ -66,7 +69,7 @@ def test_reception_costs_the_same_for_a_busy_day(app, owner, client_factory, cou
     first = client_factory(first_name="First")
     _session_today(app, owner.staff, first, massage, sam.id, start)
     small = measure(count_queries, owner, "/reception")
-    for index in range(30):
+    for index in range(60):
         client_id = client_factory(first_name=f"Busy {index}")
         _session_today(
             app, owner.staff, client_id, massage, sam.id, start + timedelta(minutes=index)
@@ -75,7 +78,15 @@ def test_reception_costs_the_same_for_a_busy_day(app, owner, client_factory, cou
             with app.app_context():
                 ops.add_alert(db.session.get(Client, client_id), "info", "Note it", owner.staff)
     large = measure(count_queries, owner, "/reception")
-    assert small <= large == 3  # session, the day, the alerts of the day's clients
+    # session, the day's counts, its first page, the alerts of that page's clients
+    assert small <= large == 4  # (no alert query when no client on the page has one)
+    page = owner.get("/reception").text
+    assert page.count('class="day-entry') == 40 and "Later today" in page
+    cursor = re.search(r"/reception/day\?after=([0-9-]+)", page).group(1)
+    more = owner.get(f"/reception/day?after={cursor}", hx=True)
+    assert more.text.count('class="day-entry') == 21 and "Later today" not in more.text
+    assert measure(count_queries, owner, f"/reception/day?after={cursor}", hx=True) == 3
+    assert owner.get("/reception/day?after=²", hx=True).status_code == 400
 
 
 def test_an_erased_clients_session_stays_as_deleted_client(app, owner, client_factory):

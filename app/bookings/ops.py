@@ -11,10 +11,11 @@ the second sees the first's booking.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app.activity import record
 from app.bookings import settings as booking_settings
+from app.bookings.queries import COUNTED
 from app.bookings.slots import appointment_slots, class_slots
 from app.database import write_transaction
 from app.extensions import db
@@ -25,6 +26,7 @@ from app.models import (
     CheckIn,
     ClassTime,
     Client,
+    ClientSessionCounts,
     DayOff,
     Service,
     StaffMember,
@@ -68,6 +70,39 @@ class BookingRequest:
 
 def _now() -> datetime:
     return utcnow()
+
+
+def refresh_counts(client_id: int) -> None:
+    """Rewrite the client's session counts from their sessions, inside the caller's
+    write transaction. The counts row is locked first, so two writers for one client
+    take turns and the second counts what the first committed."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    db.session.execute(
+        upsert(ClientSessionCounts)
+        .values(client_id=client_id, total=0, completed=0, cancelled=0, no_shows=0)
+        .on_conflict_do_nothing()
+    )
+    db.session.execute(
+        select(ClientSessionCounts.client_id)
+        .where(ClientSessionCounts.client_id == client_id)
+        .with_for_update()
+    )
+    counted = select(
+        func.count().filter(Booking.status.in_(COUNTED)),
+        func.count().filter(Booking.status == "completed"),
+        func.count().filter(Booking.status == "cancelled"),
+        func.count().filter(Booking.status == "no_show"),
+    ).where(Booking.client_id == client_id, Booking.removed_at.is_(None))
+    total, completed, cancelled, no_shows = db.session.execute(counted).one()
+    db.session.execute(
+        update(ClientSessionCounts)
+        .where(ClientSessionCounts.client_id == client_id)
+        .values(total=total, completed=completed, cancelled=cancelled, no_shows=no_shows)
+    )
 
 
 def _describe(booking: Booking, service: Service, practitioner: StaffMember | None) -> str:
@@ -196,6 +231,7 @@ def create_booking(request: BookingRequest, actor) -> Booking:
         if status == "pending":
             changes["status"] = [None, "Pending (bookings need approval)"]
         record(client, verb, actor, subject=booking, changes=changes)
+        refresh_counts(client.id)
     return booking
 
 
@@ -258,6 +294,7 @@ def change_status(booking_id: int, action: str, actor, reason: str | None = None
             _move_in_from_waitlist(service, booking, actor)
         if action == "no_show":
             _apply_no_show_rule(client, actor, now)
+        refresh_counts(client.id)
     return booking
 
 
@@ -277,6 +314,7 @@ def _move_in_from_waitlist(service: Service, freed: Booking, actor) -> Booking |
         return None
     client = db.session.get(Client, waiting.client_id)
     waiting.status = "pending" if client.booking_policy == "approval" else "confirmed"
+    refresh_counts(client.id)
     waiting.updated_at = _now()
     waiting.version += 1
     practitioner = (
@@ -404,6 +442,7 @@ def remove_from_history(booking_id: int, reason: str, actor) -> Booking:
                 "removed_reason": [None, reason],
             },
         )
+        refresh_counts(client.id)
     return booking
 
 
@@ -424,6 +463,7 @@ def put_back_in_history(booking_id: int, actor) -> Booking:
             subject=booking,
             changes={"session": [None, _describe(booking, service, practitioner)]},
         )
+        refresh_counts(client.id)
     return booking
 
 
@@ -568,4 +608,5 @@ def add_past_session(
         }.get(status)
         if verb:
             record(client, verb, actor, subject=booking, changes=description, at=starts_at)
+        refresh_counts(client_id)
     return booking

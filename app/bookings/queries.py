@@ -7,7 +7,14 @@ from sqlalchemy import and_, func, select, tuple_
 
 from app.clients.queries import Page, decode_cursor, encode_cursor
 from app.extensions import db
-from app.models import BOOKING_STATUSES, HOLDING_STATUSES, Booking, Service, StaffMember
+from app.models import (
+    BOOKING_STATUSES,
+    HOLDING_STATUSES,
+    Booking,
+    ClientSessionCounts,
+    Service,
+    StaffMember,
+)
 
 # The Sessions tab's filter: value in the URL -> what staff read.
 SESSION_FILTERS = {"": "All", **BOOKING_STATUSES, "removed": "Removed from history"}
@@ -85,22 +92,44 @@ class SessionStats:
 
 
 def session_stats(client_id: int, now: datetime) -> SessionStats:
-    """The statistics card in one aggregate query. The clock is a parameter: a session
-    moves from "next" to "last" when its time passes, with nothing to maintain."""
-    counted = Booking.status.in_(COUNTED)
+    """The statistics card in one query: the counts kept beside the sessions (see
+    ops.refresh_counts) and the last and next session, each one seek of the client's
+    (client_id, starts_at) index. The clock is a parameter: a session moves from "next"
+    to "last" when its time passes, with nothing to maintain."""
+    mine = and_(Booking.client_id == client_id, Booking.removed_at.is_(None))
+    last_session = (
+        select(Booking.starts_at)
+        .where(mine, Booking.status.in_(HOLDING_STATUSES), Booking.starts_at < now)
+        .order_by(Booking.starts_at.desc(), Booking.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    next_session = (
+        select(Booking.starts_at)
+        .where(mine, Booking.status.in_(("pending", "confirmed")), Booking.starts_at >= now)
+        .order_by(Booking.starts_at, Booking.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    counts = (
+        select(
+            ClientSessionCounts.total,
+            ClientSessionCounts.completed,
+            ClientSessionCounts.cancelled,
+            ClientSessionCounts.no_shows,
+        )
+        .where(ClientSessionCounts.client_id == client_id)
+        .subquery()
+    )
     row = db.session.execute(
         select(
-            func.count().filter(counted),
-            func.count().filter(Booking.status == "completed"),
-            func.count().filter(Booking.status == "cancelled"),
-            func.count().filter(Booking.status == "no_show"),
-            func.max(Booking.starts_at).filter(
-                Booking.status.in_(HOLDING_STATUSES), Booking.starts_at < now
-            ),
-            func.min(Booking.starts_at).filter(
-                Booking.status.in_(("pending", "confirmed")), Booking.starts_at >= now
-            ),
-        ).where(Booking.client_id == client_id, Booking.removed_at.is_(None))
+            func.coalesce(select(counts.c.total).scalar_subquery(), 0),
+            func.coalesce(select(counts.c.completed).scalar_subquery(), 0),
+            func.coalesce(select(counts.c.cancelled).scalar_subquery(), 0),
+            func.coalesce(select(counts.c.no_shows).scalar_subquery(), 0),
+            last_session,
+            next_session,
+        )
     ).one()
     return SessionStats(*row)
 

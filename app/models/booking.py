@@ -146,3 +146,17 @@ class BusinessSetting(Base):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class ClientSessionCounts(Base):
+    """A client's session counts for the statistics, rewritten by every write that
+    changes the client's sessions (in its transaction), so reading them costs the same
+    for a client with 5 sessions as for one with 5,000."""
+
+    __tablename__ = "client_session_counts"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,18 +16,26 @@ FIND_LIMIT = 8
 MAX_QUERY_LENGTH = 100
 
 
-def _day_context(notice=None, problem=None) -> dict:
+def _page_context(seen: bool = False, after: str | None = None) -> dict:
+    """One page of the day's list with the open alerts of its clients."""
     now = utcnow()
-    entries = queries.day_sessions(business_today(), business_zone(), now)
-    with_alerts = {entry.client_id for entry in entries if entry.has_alerts}
+    try:
+        page = queries.day_page(business_today(), business_zone(), now, seen, after)
+    except ValueError:
+        abort(400)
+    with_alerts = {entry.client_id for entry in page.rows if entry.has_alerts}
+    return {"page": page, "alerts": queries.open_alerts_of(with_alerts), "seen": seen}
+
+
+def _day_context(notice=None, problem=None) -> dict:
+    total, seen_count = queries.day_counts(business_today(), business_zone())
     return {
-        "entries": entries,
-        "alerts": queries.open_alerts_of(with_alerts),
-        "now": now,
+        **_page_context(),
         "today": business_today(),
         "notice": notice,
         "problem": problem,
-        "arrived": sum(entry.state == "arrived" for entry in entries),
+        "total": total,
+        "arrived": seen_count,
     }
 
 
@@ -44,6 +52,18 @@ def index():
         max_query_length=MAX_QUERY_LENGTH,
         **_day_context(),
     )
+
+
+@bp.get("/day")
+@requires(Permission.VIEW_CLIENTS)
+def day_list():
+    """More of the day: the next page of expected clients (the sentinel), or the
+    clients already seen ("Arrived and done")."""
+    seen = request.args.get("seen") == "1"
+    after = request.args.get("after") or None
+    if not is_fragment_request():
+        return redirect(url_for("reception.index"))
+    return render_page("reception/index.html", "day_rows", **_page_context(seen, after))
 
 
 @bp.get("/find")

@@ -93,6 +93,15 @@ def upgrade():
         batch_op.create_index('ix_bookings_service_starts', ['service_id', 'starts_at'], unique=False)
         batch_op.create_index('ix_bookings_starts', ['starts_at'], unique=False)
 
+    op.create_table('client_session_counts',
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('completed', sa.Integer(), nullable=False),
+    sa.Column('cancelled', sa.Integer(), nullable=False),
+    sa.Column('no_shows', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_client_session_counts_client_id_clients')),
+    sa.PrimaryKeyConstraint('client_id', name=op.f('pk_client_session_counts'))
+    )
     op.create_table('check_ins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -126,6 +135,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_check_ins_at'))
 
     op.drop_table('check_ins')
+    op.drop_table('client_session_counts')
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('ix_bookings_starts')
         batch_op.drop_index('ix_bookings_service_starts')
