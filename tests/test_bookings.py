@@ -491,3 +491,19 @@ def test_export_and_erasure_keep_sessions_without_personal_text(app, owner, setu
         assert kept is not None and kept.cancel_reason is None
         stats = booking_queries.session_stats(client_id, utcnow())
     assert stats.cancelled == 1  # the business's records keep the session
+
+
+def test_the_status_filter_narrows_both_lists(app, owner, setup):
+    sam, massage, client_id = setup
+    keep = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
+    drop = book(app, owner.staff, client_id, massage, sam.id, future_day(3), "10:00")
+    owner.post(f"/sessions/{drop}/cancel", {"reason": "Away"}, hx=True)
+    with app.app_context():
+        booking_ops.add_past_session(
+            client_id, massage, sam.id, utcnow() - timedelta(days=1), "cancelled", owner.staff
+        )
+    cancelled = owner.get(f"/clients/{client_id}/sessions?status=cancelled", hx=True).text
+    assert f'id="session-{drop}"' in cancelled and f'id="session-{keep}"' not in cancelled
+    assert cancelled.count('class="session-row') == 2  # one upcoming, one past
+    assert 'aria-current="true">Cancelled<' in cancelled
+    assert owner.get(f"/clients/{client_id}/sessions?status=nonsense").status_code == 404

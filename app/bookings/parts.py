@@ -2,6 +2,7 @@
 statistics card and "Book session" action, the timeline's verbs and filter, and the
 one-client export's sections."""
 
+from flask import abort, request
 from sqlalchemy import select, update
 
 from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
@@ -48,14 +49,18 @@ bp.add_app_template_global(queries.SESSION_FILTERS, "session_filters")
 
 def _sessions_tab(client) -> dict:
     now = utcnow()
+    # The tab's own URL carries the status filter (?status=cancelled): both lists obey it.
+    status = request.args.get("status", "") if request.method == "GET" else ""
+    if status not in queries.SESSION_FILTERS:
+        abort(404)
     return {
         "now": now,
         "session_form": None,
         "booked": None,
         "stats": queries.session_stats(client.id, now),
-        "upcoming": queries.sessions_page(client.id, "upcoming", now),
-        "past": queries.sessions_page(client.id, "past", now),
-        "status_filter": "",
+        "upcoming": queries.sessions_page(client.id, "upcoming", now, status),
+        "past": queries.sessions_page(client.id, "past", now, status),
+        "status_filter": status,
     }
 
 
