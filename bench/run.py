@@ -199,7 +199,10 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
                     server.base, paths, headers, args.duration, args.connections, bodies=bodies
                 )
                 if load.errors:
-                    raise RuntimeError(f"{key}: {load.errors} failed requests under load")
+                    raise RuntimeError(
+                        f"{key}: {load.errors} failed requests under load; the server's log "
+                        f"ends:\n{server.log_tail()}"
+                    )
                 rounds[key].append(load)
                 log(
                     f"  round {number} {key:<14} {load.rps:9.1f} req/s  "

@@ -149,7 +149,7 @@ def test_a_full_class_offers_the_waitlist_and_a_cancellation_moves_the_first_in(
     waiting = book(app, owner.staff, third, yoga, None, day, "18:00", waitlist=True)
     with app.app_context():
         assert db.session.get(Booking, waiting).status == "waitlisted"
-    answer = owner.post(f"/sessions/{a}/cancel", {"reason": "Flu"}, hx=True)
+    answer = owner.post(f"/sessions/{a}", {"action": "cancel", "reason": "Flu"}, hx=True)
     assert answer.status_code == 200 and "Cancelled" in answer.text
     with app.app_context():
         assert db.session.get(Booking, waiting).status == "confirmed"
@@ -179,10 +179,10 @@ def test_status_flow_and_statistics(app, owner, setup):
         ).id
     upcoming = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
     # Only a session that has begun can be completed.
-    early = owner.post(f"/sessions/{upcoming}/complete", hx=True)
+    early = owner.post(f"/sessions/{upcoming}", {"action": "complete"}, hx=True)
     assert early.status_code == 422 and "once it has begun" in early.text
-    assert owner.post(f"/sessions/{past}/complete", hx=True).status_code == 200
-    again = owner.post(f"/sessions/{past}/no_show", hx=True)
+    assert owner.post(f"/sessions/{past}", {"action": "complete"}, hx=True).status_code == 200
+    again = owner.post(f"/sessions/{past}", {"action": "no_show"}, hx=True)
     assert again.status_code == 409 and "changed meanwhile" in again.text
     with app.app_context():
         stats = booking_queries.session_stats(client_id, utcnow())
@@ -194,7 +194,7 @@ def test_status_flow_and_statistics(app, owner, setup):
         assert later.next_session is None and later.last_session.astimezone(
             LONDON
         ).date() == future_day(2)
-    owner.post(f"/sessions/{upcoming}/cancel", {"reason": "Moving house"}, hx=True)
+    owner.post(f"/sessions/{upcoming}", {"action": "cancel", "reason": "Moving house"}, hx=True)
     with app.app_context():
         stats = booking_queries.session_stats(client_id, utcnow())
         assert (stats.total, stats.cancelled, stats.cancellation_rate) == (2, 1, 0.5)
@@ -221,7 +221,7 @@ def test_late_cancellation_inside_the_window(app, owner, setup):
         from app.bookings import settings as booking_settings
 
         booking_settings.save({"late_cancel_hours": 48})
-    owner.post(f"/sessions/{booking_id}/cancel", {"reason": "Late"}, hx=True)
+    owner.post(f"/sessions/{booking_id}", {"action": "cancel", "reason": "Late"}, hx=True)
     with app.app_context():
         assert db.session.get(Booking, booking_id).late_cancellation is True
         verbs = db.session.scalars(
@@ -261,8 +261,10 @@ def test_sessions_tab_pages_upcoming_and_past(app, owner, setup):
                 client_id, massage, sam.id, now - timedelta(days=days), "completed", owner.staff
             )
     tab = owner.get(f"/clients/{client_id}/sessions")
-    assert tab.text.count('class="session-row') == 20
-    assert "More sessions" in tab.text
+    # Upcoming first; the past loads when scrolled to.
+    assert "Nothing booked." in tab.text and "Show past sessions" in tab.text
+    past = owner.get(f"/clients/{client_id}/sessions/list?when=past", hx=True)
+    assert past.text.count('class="session-row') == 20 and "More sessions" in past.text
     with app.app_context():
         first = booking_queries.sessions_page(client_id, "past", now, limit=20)
         second = booking_queries.sessions_page(
@@ -289,15 +291,23 @@ def test_remove_from_history_needs_permission_and_can_be_undone(app, owner, logi
             client_id, massage, sam.id, utcnow() - timedelta(days=2), "completed", owner.staff
         ).id
     desk = login("front_desk")
-    assert desk.post(f"/sessions/{visit}/remove", {"reason": "Test"}, hx=True).status_code == 403
-    assert owner.post(f"/sessions/{visit}/remove", {"reason": ""}, hx=True).status_code == 422
     assert (
-        owner.post(f"/sessions/{visit}/remove", {"reason": "Booked twice"}, hx=True).status_code
+        desk.post(f"/sessions/{visit}", {"action": "remove", "reason": "Test"}, hx=True).status_code
+        == 403
+    )
+    assert (
+        owner.post(f"/sessions/{visit}", {"action": "remove", "reason": ""}, hx=True).status_code
+        == 422
+    )
+    assert (
+        owner.post(
+            f"/sessions/{visit}", {"action": "remove", "reason": "Booked twice"}, hx=True
+        ).status_code
         == 200
     )
     with app.app_context():
         assert booking_queries.session_stats(client_id, utcnow()).total == 0
-    assert owner.post(f"/sessions/{visit}/put-back", hx=True).status_code == 200
+    assert owner.post(f"/sessions/{visit}", {"action": "put_back"}, hx=True).status_code == 200
     with app.app_context():
         assert booking_queries.session_stats(client_id, utcnow()).completed == 1
 
@@ -311,13 +321,13 @@ def test_check_in_with_a_booking_confirms_it(app, owner, setup):
     booking_id = book(app, owner.staff, client_id, massage, sam.id, future_day(), "10:00")
     with app.app_context():
         assert db.session.get(Booking, booking_id).status == "pending"
-    answer = owner.post(f"/clients/{client_id}/check-ins", {"session": booking_id}, hx=True)
+    answer = owner.post(f"/sessions/{booking_id}", {"action": "check_in"}, hx=True)
     assert answer.status_code == 200
     with app.app_context():
         assert db.session.get(Booking, booking_id).status == "confirmed"
     tab = owner.get(f"/clients/{client_id}/check-ins")
     assert "for Massage" in tab.text
-    twice = owner.post(f"/clients/{client_id}/check-ins", {"session": booking_id}, hx=True)
+    twice = owner.post(f"/sessions/{booking_id}", {"action": "check_in"}, hx=True)
     assert twice.status_code == 409
 
 
@@ -386,7 +396,7 @@ def test_statistics_at_the_edges(app, owner, setup):
         True,
     )
     # Only cancelled ones: a rate of 100%, neither a last nor a next session.
-    owner.post(f"/sessions/{upcoming}/cancel", {"reason": ""}, hx=True)
+    owner.post(f"/sessions/{upcoming}", {"action": "cancel", "reason": ""}, hx=True)
     with app.app_context():
         booking_ops.add_past_session(
             client_id, massage, sam.id, now - timedelta(days=9), "cancelled", owner.staff
@@ -410,12 +420,12 @@ def test_no_show_rule_switches_the_policy_and_says_why(app, owner, setup):
             ).id
             for d in (3, 5)
         ]
-    owner.post(f"/sessions/{ids[0]}/no_show", hx=True)
+    owner.post(f"/sessions/{ids[0]}", {"action": "no_show"}, hx=True)
     with app.app_context():
         from app.models import Client
 
         assert db.session.get(Client, client_id).booking_policy == "allow"
-    owner.post(f"/sessions/{ids[1]}/no_show", hx=True)
+    owner.post(f"/sessions/{ids[1]}", {"action": "no_show"}, hx=True)
     with app.app_context():
         client = db.session.get(Client, client_id)
         assert client.booking_policy == "approval"
@@ -497,13 +507,16 @@ def test_the_status_filter_narrows_both_lists(app, owner, setup):
     sam, massage, client_id = setup
     keep = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
     drop = book(app, owner.staff, client_id, massage, sam.id, future_day(3), "10:00")
-    owner.post(f"/sessions/{drop}/cancel", {"reason": "Away"}, hx=True)
+    owner.post(f"/sessions/{drop}", {"action": "cancel", "reason": "Away"}, hx=True)
     with app.app_context():
         booking_ops.add_past_session(
             client_id, massage, sam.id, utcnow() - timedelta(days=1), "cancelled", owner.staff
         )
     cancelled = owner.get(f"/clients/{client_id}/sessions?status=cancelled", hx=True).text
     assert f'id="session-{drop}"' in cancelled and f'id="session-{keep}"' not in cancelled
-    assert cancelled.count('class="session-row') == 2  # one upcoming, one past
+    assert cancelled.count('class="session-row') == 1  # the upcoming one
     assert 'aria-current="true">Cancelled<' in cancelled
+    assert "/sessions/list?when=past&amp;status=cancelled" in cancelled
+    past = owner.get(f"/clients/{client_id}/sessions/list?when=past&status=cancelled", hx=True)
+    assert past.text.count('class="session-row') == 1
     assert owner.get(f"/clients/{client_id}/sessions?status=nonsense").status_code == 404

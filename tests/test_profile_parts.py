@@ -59,3 +59,24 @@ def test_overview_cards_cost_what_they_declare(app, owner, client_factory, count
     costs = [measure(count_queries, owner, f"/clients/{c}", hx=True) for c in (few, many)]
     assert costs[0] == costs[1] == PROFILE_QUERIES + sum(card.queries for card in all_cards())
     assert "Total sessions" in owner.get(f"/clients/{many}").text
+
+
+def test_every_table_that_points_at_clients_is_exported_and_erased():
+    """A new area's table with a client_id must join the one-client export and the
+    erasure (each says what it keeps): the registries, not app/clients, cover it."""
+    import app.bookings.parts  # noqa: F401  (registers its sections and steps)
+    from app.data.erasure import ERASED_TABLES
+    from app.data.export import EXPORTED_TABLES
+    from app.models import Base
+
+    pointing = {
+        table.name
+        for table in Base.metadata.sorted_tables
+        for key in table.foreign_keys
+        if key.column.table.name == "clients"
+    }
+    assert {"notes", "bookings", "check_ins"} <= pointing
+    exported = {name for tables in EXPORTED_TABLES.values() for name in tables}
+    erased = {name for tables in ERASED_TABLES.values() for name in tables}
+    assert pointing - exported == set(), "tables missing from the one-client export"
+    assert pointing - erased == set(), "tables no erasure step deals with"

@@ -59,7 +59,7 @@ def _sessions_tab(client) -> dict:
         "booked": None,
         "stats": queries.session_stats(client.id, now),
         "upcoming": queries.sessions_page(client.id, "upcoming", now, status),
-        "past": queries.sessions_page(client.id, "past", now, status),
+        # Past sessions load when scrolled to (a sentinel), as the timeline does.
         "status_filter": status,
     }
 
@@ -80,7 +80,7 @@ register_tab(
         order=100,
         template="bookings/_sessions_tab.html",
         load=_sessions_tab,
-        queries=3,
+        queries=2,
         client_facing=True,
     )
 )
@@ -108,7 +108,7 @@ register_card(
 register_action(ProfileAction("book", "Book session", "bookings.book", order=10))
 
 
-@export_section("sessions")
+@export_section("sessions", tables=("bookings", "client_session_counts"))
 def _export_sessions(client) -> list[dict]:
     rows = db.session.execute(
         select(Booking, Service.name, StaffMember.name)
@@ -132,7 +132,7 @@ def _export_sessions(client) -> list[dict]:
     ]
 
 
-@export_section("check_ins")
+@export_section("check_ins", tables=("check_ins",))
 def _export_check_ins(client) -> list[dict]:
     rows = db.session.scalars(
         select(CheckIn).where(CheckIn.client_id == client.id).order_by(CheckIn.at, CheckIn.id)
@@ -140,7 +140,7 @@ def _export_check_ins(client) -> list[dict]:
     return [{"at": row.at.isoformat(), "session_id": row.booking_id} for row in rows]
 
 
-@erasure_step("sessions")
+@erasure_step("sessions", tables=("bookings", "check_ins", "client_session_counts"))
 def _erase_session_texts(client) -> None:
     """Sessions stay (the day's list, the statistics, "Deleted Client"); the reasons
     staff typed about this person go."""

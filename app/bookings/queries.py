@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, bindparam, select, tuple_
 
 from app.clients.queries import Page, decode_cursor, encode_cursor
 from app.extensions import db
@@ -91,12 +91,9 @@ class SessionStats:
         return self.cancelled / self.total if self.total else None
 
 
-def session_stats(client_id: int, now: datetime) -> SessionStats:
-    """The statistics card in one query: the counts kept beside the sessions (see
-    ops.refresh_counts) and the last and next session, each one seek of the client's
-    (client_id, starts_at) index. The clock is a parameter: a session moves from "next"
-    to "last" when its time passes, with nothing to maintain."""
-    mine = and_(Booking.client_id == client_id, Booking.removed_at.is_(None))
+def _stats_statement():
+    mine = and_(Booking.client_id == ClientSessionCounts.client_id, Booking.removed_at.is_(None))
+    now = bindparam("now", type_=Booking.starts_at.type)
     last_session = (
         select(Booking.starts_at)
         .where(mine, Booking.status.in_(HOLDING_STATUSES), Booking.starts_at < now)
@@ -111,27 +108,30 @@ def session_stats(client_id: int, now: datetime) -> SessionStats:
         .limit(1)
         .scalar_subquery()
     )
-    counts = (
-        select(
-            ClientSessionCounts.total,
-            ClientSessionCounts.completed,
-            ClientSessionCounts.cancelled,
-            ClientSessionCounts.no_shows,
-        )
-        .where(ClientSessionCounts.client_id == client_id)
-        .subquery()
-    )
-    row = db.session.execute(
-        select(
-            func.coalesce(select(counts.c.total).scalar_subquery(), 0),
-            func.coalesce(select(counts.c.completed).scalar_subquery(), 0),
-            func.coalesce(select(counts.c.cancelled).scalar_subquery(), 0),
-            func.coalesce(select(counts.c.no_shows).scalar_subquery(), 0),
-            last_session,
-            next_session,
-        )
-    ).one()
-    return SessionStats(*row)
+    return select(
+        ClientSessionCounts.total,
+        ClientSessionCounts.completed,
+        ClientSessionCounts.cancelled,
+        ClientSessionCounts.no_shows,
+        last_session,
+        next_session,
+    ).where(ClientSessionCounts.client_id == bindparam("client_id"))
+
+
+# Built once: the statistics card is on every Overview, and building the statement cost
+# more than running it.
+_STATS = _stats_statement()
+_NO_SESSIONS = SessionStats(0, 0, 0, 0, None, None)
+
+
+def session_stats(client_id: int, now: datetime) -> SessionStats:
+    """The statistics card in one query: the counts kept beside the sessions (see
+    ops.refresh_counts) and the last and next session, each one seek of the client's
+    (client_id, starts_at) index. The clock is a parameter: a session moves from "next"
+    to "last" when its time passes, with nothing to maintain. No counts row means no
+    session was ever written for the client."""
+    row = db.session.connection().execute(_STATS, {"client_id": client_id, "now": now}).first()
+    return _NO_SESSIONS if row is None else SessionStats(*row)
 
 
 def session_row(booking_id: int):

@@ -19,16 +19,8 @@ from app.clients.routes import render_profile_tab
 from app.extensions import db
 from app.htmx import is_fragment_request, render_page
 from app.models import Booking, Client, Service, utcnow
-from app.paths import parse_id
-from app.permissions import Permission, requires
+from app.permissions import Permission, can, requires
 from app.templating import business_today, business_zone
-
-ACTIONS = {
-    "confirm": "Confirm",
-    "complete": "Mark completed",
-    "no_show": "Mark no-show",
-    "cancel": "Cancel session",
-}
 
 
 def _client_id_exists(client_id: int) -> None:
@@ -199,48 +191,38 @@ def _row_response(booking_id: int, status: int = 200, error: str | None = None):
     )
 
 
-@bp.post("/sessions/<id:booking_id>/<action>")
+# What a session's row can ask, by the "action" of the button pressed: one URL per row.
+ROW_ACTIONS = {*ops.TRANSITIONS, "remove", "put_back", "check_in"}
+
+
+@bp.post("/sessions/<id:booking_id>")
 @requires(Permission.EDIT_CLIENTS)
-def change_status(booking_id: int, action: str):
-    if action not in ops.TRANSITIONS:
-        abort(404)
-    _booking_or_404(booking_id)
-    form = ReasonForm()
+def session_action(booking_id: int):
+    """Confirm, complete, mark no-show, cancel (with a reason), check in, remove from
+    history (with a reason) or put back: the pressed button says which."""
+    action = request.form.get("action", "")
+    if action not in ROW_ACTIONS:
+        abort(400)
+    booking = _booking_or_404(booking_id)
+    if action in ("remove", "put_back") and not can(current_user, Permission.MANAGE_ATTENDANCE):
+        abort(403)
+    form = RequiredReasonForm() if action == "remove" else ReasonForm()
     if not form.validate():
         return _row_response(booking_id, 422, " ".join(form.reason.errors))
+    reason = form.reason.data or None
     try:
-        ops.change_status(booking_id, action, current_user, reason=form.reason.data or None)
+        if action == "remove":
+            ops.remove_from_history(booking_id, reason, current_user)
+        elif action == "put_back":
+            ops.put_back_in_history(booking_id, current_user)
+        elif action == "check_in":
+            ops.check_in(booking.client_id, current_user, booking_id)
+        else:
+            ops.change_status(booking_id, action, current_user, reason=reason)
     except ops.SessionChanged as changed:
         return _row_response(booking_id, 409, str(changed))
-    except ops.NotYet as not_yet:
-        return _row_response(booking_id, 422, str(not_yet))
-    except ops.BookingRefused as refused:
+    except (ops.NotYet, ops.BookingRefused) as refused:
         return _row_response(booking_id, 422, str(refused))
-    return _row_response(booking_id)
-
-
-@bp.post("/sessions/<id:booking_id>/remove")
-@requires(Permission.MANAGE_ATTENDANCE)
-def remove_from_history(booking_id: int):
-    _booking_or_404(booking_id)
-    form = RequiredReasonForm()
-    if not form.validate():
-        return _row_response(booking_id, 422, " ".join(form.reason.errors))
-    try:
-        ops.remove_from_history(booking_id, form.reason.data, current_user)
-    except ops.SessionChanged as changed:
-        return _row_response(booking_id, 409, str(changed))
-    return _row_response(booking_id)
-
-
-@bp.post("/sessions/<id:booking_id>/put-back")
-@requires(Permission.MANAGE_ATTENDANCE)
-def put_back(booking_id: int):
-    _booking_or_404(booking_id)
-    try:
-        ops.put_back_in_history(booking_id, current_user)
-    except ops.SessionChanged as changed:
-        return _row_response(booking_id, 409, str(changed))
     return _row_response(booking_id)
 
 
@@ -325,22 +307,13 @@ def calendar_file(booking_id: int):
 @bp.post("/clients/<id:client_id>/check-ins")
 @requires(Permission.EDIT_CLIENTS)
 def check_in(client_id: int):
+    """An arrival without a booking (the Check-ins tab); a booked session is checked in
+    from its row."""
     _client_id_exists(client_id)
-    booking_id = None
-    if request.form.get("session"):
-        booking_id = parse_id(request.form["session"])
-        if booking_id is None:
-            abort(400)
     try:
-        ops.check_in(client_id, current_user, booking_id)
-    except LookupError:
-        abort(404)
+        ops.check_in(client_id, current_user)
     except ops.BookingRefused:
         abort(404)
-    except ops.SessionChanged as changed:
-        return _row_response(booking_id, 409, str(changed))
-    if booking_id is not None and is_fragment_request():
-        return _row_response(booking_id)
     return redirect(url_for("bookings.check_ins_tab", client_id=client_id), 303)
 
 

@@ -8,11 +8,18 @@ time and service for the business's records, not the free text staff typed).
 from collections.abc import Callable
 
 _STEPS: dict[str, Callable] = {}
+# The tables each step deals with (what it keeps is its decision, said in its docstring):
+# a table that points at clients and is in no step is a gap in the erasure.
+ERASED_TABLES: dict[str, tuple[str, ...]] = {
+    # What app/clients erases itself (clients.ops._wipe_client).
+    "clients": ("clients", "notes", "alerts", "client_labels", "activities"),
+}
 
 
-def erasure_step(name: str):
+def erasure_step(name: str, tables: tuple[str, ...] = ()):
     def register(function):
         _STEPS[name] = function
+        ERASED_TABLES[name] = tables
         return function
 
     return register

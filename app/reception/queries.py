@@ -42,7 +42,7 @@ def _state(status: str, starts_at: datetime, arrived_at, now: datetime) -> str:
     return "later"
 
 
-DAY_PAGE = 40
+DAY_PAGE = 25  # a tablet shows about ten; the sentinel brings the rest
 
 
 def _day_statement(day: date, zone):
