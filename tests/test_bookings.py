@@ -520,3 +520,55 @@ def test_the_status_filter_narrows_both_lists(app, owner, setup):
     past = owner.get(f"/clients/{client_id}/sessions/list?when=past&status=cancelled", hx=True)
     assert past.text.count('class="session-row') == 1
     assert owner.get(f"/clients/{client_id}/sessions?status=nonsense").status_code == 404
+
+
+def test_one_time_check_agrees_with_the_times_offered(app, owner, client_factory):
+    """What a booking checks (one time) and what the form offers (a day) are one rule:
+    on ordinary days, around both daylight-saving changes, beside existing sessions."""
+    from app.bookings.slots import appointment_slot_at
+
+    hours = {
+        day: (time(0, 0), time(4, 0)) if day == 6 else (time(9, 0), time(17, 0)) for day in range(7)
+    }
+    sam = practitioner(app, owner.staff, hours=hours)
+    long = service(app, owner.staff, name="Long", duration_minutes=50)
+    day = future_day(5)
+    book(app, owner.staff, client_factory(first_name="Taken"), long, sam.id, day, "11:00")
+    past = datetime(2020, 1, 1, tzinfo=UTC)
+    walls = [time(h, m) for h in range(24) for m in range(0, 60, 5)]
+    with app.app_context():
+        svc = db.session.get(Service, long)
+        for when, now in ((date(2027, 3, 28), past), (date(2027, 10, 31), past), (day, utcnow())):
+            offered = {slot.label for slot in appointment_slots(svc, sam.id, when, LONDON, now)}
+            checked = {
+                wall.strftime("%H:%M")
+                for wall in walls
+                if appointment_slot_at(svc, sam.id, when, wall, LONDON, now) is not None
+            }
+            assert offered == checked, when
+
+
+def test_counts_stay_equal_to_a_recount(app, owner, setup, client_factory):
+    from app.models import ClientSessionCounts
+
+    sam, massage, client_id = setup
+    first = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
+    book(app, owner.staff, client_id, massage, sam.id, future_day(2), "12:00")
+    with app.app_context():
+        past = booking_ops.add_past_session(
+            client_id, massage, sam.id, utcnow() - timedelta(days=1), "confirmed", owner.staff
+        ).id
+    owner.post(f"/sessions/{first}", {"action": "cancel"}, hx=True)
+    owner.post(f"/sessions/{past}", {"action": "no_show"}, hx=True)
+    owner.post(f"/sessions/{past}", {"action": "remove", "reason": "Entered twice"}, hx=True)
+    owner.post(f"/sessions/{past}", {"action": "put_back"}, hx=True)
+    with app.app_context():
+        kept = db.session.get(ClientSessionCounts, client_id)
+        kept = (kept.total, kept.completed, kept.cancelled, kept.no_shows)
+        from app.database import write_transaction
+
+        with write_transaction():
+            booking_ops.refresh_counts(client_id)
+        again = db.session.get(ClientSessionCounts, client_id)
+        db.session.refresh(again)
+    assert kept == (again.total, again.completed, again.cancelled, again.no_shows) == (3, 0, 1, 1)

@@ -126,6 +126,40 @@ def appointment_slots(
     return slots
 
 
+def appointment_slot_at(
+    service: Service,
+    practitioner_id: int,
+    day: date,
+    wall: time,
+    zone: ZoneInfo,
+    now: datetime,
+    ignore_booking: int | None = None,
+) -> Slot | None:
+    """The slot at `wall` if appointment_slots() offers it, else None: the same rules,
+    asked of one time (what a booking checks, inside its transaction) instead of a day."""
+    hours = hours_on(practitioner_id, day)
+    if hours is None or not (hours.starts <= wall < hours.ends):
+        return None
+    step = int(SLOT_STEP.total_seconds() // 60)
+    offset = (wall.hour * 60 + wall.minute) - (hours.starts.hour * 60 + hours.starts.minute)
+    if offset % step or wall.second or wall.microsecond:
+        return None
+    starts_at = instant(day, wall, zone)
+    if starts_at is None or starts_at <= now:
+        return None
+    closes = instant(day, hours.ends, zone) or datetime.combine(
+        day, hours.ends, tzinfo=zone
+    ).astimezone(UTC)
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    if ends_at > closes:
+        return None
+    if busy_periods(practitioner_id, starts_at, ends_at, ignore_booking):
+        return None
+    return Slot(
+        starts_at, starts_at.astimezone(zone).strftime("%H:%M"), practitioner_id=practitioner_id
+    )
+
+
 def class_slots(service: Service, day: date, zone: ZoneInfo, now: datetime) -> list[Slot]:
     """The class's scheduled times on `day` with the places left (0 = full)."""
     times = db.session.scalars(
