@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -132,6 +132,7 @@ class Load:
     p99_ms: float
     requests: int
     errors: int
+    refusals: list = field(default_factory=list)  # what refused POSTs answered
 
 
 def combine(loads: list[Load]) -> Load:
@@ -198,6 +199,14 @@ def _script(paths: list[str], bodies: list[str] | None = None) -> str:
         "  local path = paths[(n - 1) % #paths + 1]\n"
         '  return wrk.format("POST", path, nil, bodies[(n - 1) % #bodies + 1])\n'
         "end\n"
+        # A refused POST says why on wrk's output (the bench reports it).
+        "response = function(status, headers, body)\n"
+        "  if status >= 400 then\n"
+        "    local why = body:match('class=\"error\"[^>]*>([^<]*)')\n"
+        "      or body:match('role=\"alert\">([^<]*)') or body:sub(1, 300)\n"
+        '    print("refused " .. status .. ": " .. why)\n'
+        "  end\n"
+        "end\n"
     )
 
 
@@ -234,6 +243,8 @@ def wrk(
         )
         if result.returncode != 0:
             raise RuntimeError(f"wrk failed: {result.stderr or result.stdout}")
-        return parse_wrk(result.stdout)
+        load = parse_wrk(result.stdout)
+        load.refusals = [line for line in result.stdout.splitlines() if line.startswith("refused ")]
+        return load
     finally:
         os.unlink(script.name)
