@@ -53,27 +53,22 @@ class IdChoice(SelectField):
         return parse_id(self.data or "")
 
 
-class BookingForm(Form):
-    service = IdChoice("Service", "Choose a service.")
+class RescheduleForm(Form):
+    """When and with whom; the booking form adds what is booked."""
+
     practitioner = IdChoice("Practitioner", "Choose a practitioner.")
     day = FriendlyDateField("Date", validators=[InputRequired("Choose a date.")])
     time = SelectField("Time", validate_choice=False)
+
+    def validate_time(self, field):
+        if parse_wall_time(field.data) is None:
+            raise ValidationError("Choose one of the times offered.")
+
+
+class BookingForm(RescheduleForm):
+    service = IdChoice("Service", "Choose a service.")
     waitlist = BooleanField("Join waitlist")
     confirm_blocked = BooleanField("Book although online bookings are blocked")
-
-    def validate_time(self, field):
-        if parse_wall_time(field.data) is None:
-            raise ValidationError("Choose one of the times offered.")
-
-
-class RescheduleForm(Form):
-    practitioner = IdChoice("Practitioner", "Choose a practitioner.")
-    day = FriendlyDateField("Date", validators=[InputRequired("Choose a date.")])
-    time = SelectField("Time", validate_choice=False)
-
-    def validate_time(self, field):
-        if parse_wall_time(field.data) is None:
-            raise ValidationError("Choose one of the times offered.")
 
 
 class ReasonForm(Form):

@@ -147,8 +147,8 @@ def _describe(booking: Booking, service: Service, practitioner: StaffMember | No
     return f"{service.name}, {local_datetime(booking.starts_at)}{who}"
 
 
-def _client_for_booking(client_id: int, *, lock: bool = False) -> Client:
-    client = db.session.get(Client, client_id, with_for_update=lock or None)
+def _client_for_booking(client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
     if client is None or client.erased_at is not None:
         raise BookingRefused("client", "Choose a client.")
     if client.deleted_at is not None:

@@ -11,6 +11,7 @@ from app.models import (
     BOOKING_STATUSES,
     HOLDING_STATUSES,
     Booking,
+    CheckIn,
     ClientSessionCounts,
     Service,
     StaffMember,
@@ -140,8 +141,6 @@ def session_row(booking_id: int):
 
 def check_ins_page(client_id: int, limit: int = 50):
     """The client's latest arrivals (a check-in list is short: a page is enough)."""
-    from app.models import CheckIn
-
     return db.session.execute(
         select(CheckIn, Service.name.label("service_name"), Booking.starts_at)
         .outerjoin(Booking, Booking.id == CheckIn.booking_id)

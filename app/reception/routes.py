@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from app.bookings import ops as booking_ops
 from app.clients.queries import client_page
+from app.extensions import db
 from app.htmx import is_fragment_request, render_page
-from app.models import utcnow
+from app.models import Booking, utcnow
 from app.paths import parse_id
 from app.permissions import Permission, requires
 from app.reception import bp, queries
@@ -88,9 +89,6 @@ def _after_check_in(notice=None, problem=None, status=200):
 @bp.post("/sessions/<id:booking_id>/check-in")
 @requires(Permission.EDIT_CLIENTS)
 def check_in_session(booking_id: int):
-    from app.extensions import db
-    from app.models import Booking
-
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         abort(404)
