@@ -16,7 +16,8 @@ from sqlalchemy import delete, insert, select
 FEW, MANY, DAY_SESSIONS = 5, 5_000, 400
 PRACTITIONERS = 20
 SLOT_MINUTES = 15
-BOOKING_DAYS = 12  # days of free slots for the POST load, from the day after tomorrow
+BOOKING_DAYS = 12  # days of free slots for the POST load, after the upcoming sessions'
+UPCOMING_DAYS = (2, 3)  # the few and many clients' upcoming sessions, days from today
 BENCH_SERVICE = "Bench session"
 PRACTITIONER_EMAIL = "bench.practitioner.{}@example.com"
 
@@ -121,7 +122,7 @@ def prepare_sessions(app, client_ids: list[int], csrf_field: str = "csrf_token")
                 starts = now - timedelta(days=index + 1)
                 rows.append(session(few_id, practitioners[index], starts, "completed"))
             for client_id in (few_id, many_id):
-                for days in (2, 3):
+                for days in UPCOMING_DAYS:
                     starts = datetime.combine(today + timedelta(days=days), time(8), tzinfo=zone)
                     rows.append(session(client_id, practitioners[-1], starts, "confirmed"))
             # Today: 400 sessions over the day, 20 practitioners with 20 each.
@@ -137,7 +138,8 @@ def prepare_sessions(app, client_ids: list[int], csrf_field: str = "csrf_token")
                 refresh_counts(client_id)
         db.session.remove()
     bodies = []
-    first_day: date = today + timedelta(days=2)
+    # From the day after the upcoming sessions: a body for a slot they hold would be refused.
+    first_day: date = today + timedelta(days=max(UPCOMING_DAYS) + 1)
     for day_offset in range(BOOKING_DAYS):
         day = first_day + timedelta(days=day_offset)
         for minute in range(0, 24 * 60 - SLOT_MINUTES, SLOT_MINUTES):

@@ -70,6 +70,36 @@ def test_booking_from_the_profile_and_its_timeline(app, owner, setup):
     assert "Session booked" in timeline.text and "Profile created" not in timeline.text
 
 
+def test_a_booking_costs_the_same_statements_however_full_the_diary(
+    app, owner, setup, count_queries
+):
+    """Booking checks the client, service and practitioner once, inside its transaction
+    (not once in the route and again in ops), and the statement count does not grow
+    with the practitioner's or the client's sessions."""
+    sam, massage, client_id = setup
+    day = future_day()
+
+    def post_booking(at: str) -> int:
+        with count_queries() as statements:
+            answer = owner.post(
+                f"/clients/{client_id}/sessions/new",
+                {"service": massage, "practitioner": sam.id, "day": day.isoformat(), "time": at},
+                hx=True,
+            )
+        assert answer.status_code == 200, answer.text
+        return len(statements)
+
+    first = post_booking("09:00")
+    for hour in range(10, 16):
+        book(app, owner.staff, client_id, massage, sam.id, day + timedelta(days=1), f"{hour}:00")
+    later = post_booking("16:00")
+    assert first == later
+    # Session, then the write (client, service, practitioner, hours, busy time, the
+    # booking, its timeline event, the counts), then the tab (profile, stats, upcoming),
+    # and SQLite's BEGINs.
+    assert later <= 15
+
+
 def test_double_booking_is_refused_beside_the_time(app, owner, setup, client_factory):
     sam, massage, client_id = setup
     other = client_factory(first_name="Cal")

@@ -34,7 +34,8 @@ def parse_wall_time(text: str | None) -> time | None:
 
 
 class IdChoice(SelectField):
-    """A select of records: the posted value must be an id among the choices."""
+    """A select of records: the posted value must be an id among the choices. Without
+    choices (a POST whose ops look the record up anyway) only the id's form is checked."""
 
     def __init__(self, label, message, **kwargs):
         super().__init__(label, validate_choice=False, **kwargs)
@@ -45,7 +46,7 @@ class IdChoice(SelectField):
         if self.optional and not self.data:
             return
         chosen = parse_id(self.data or "")
-        if chosen is None or str(chosen) not in self.choices:
+        if chosen is None or (self.choices is not None and str(chosen) not in self.choices):
             raise ValidationError(self.message)
 
     @property

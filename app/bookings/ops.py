@@ -10,8 +10,9 @@ the second sees the first's booking.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from app.activity import record
 from app.bookings import settings as booking_settings
@@ -83,6 +84,27 @@ def _counted(state: tuple[str, bool] | None) -> tuple[int, int, int, int]:
     return (1, status == "completed", status == "cancelled", status == "no_show")
 
 
+_COUNT_NAMES = ("total", "completed", "cancelled", "no_shows")
+
+
+@cache
+def _count_upsert(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE that adds the given deltas, built once per dialect
+    (building it cost more than running it, on every booking)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(ClientSessionCounts).values(
+        client_id=bindparam("client_id"), **{name: bindparam(name) for name in _COUNT_NAMES}
+    )
+    table = ClientSessionCounts.__table__.c
+    return statement.on_conflict_do_update(
+        index_elements=["client_id"],
+        set_={name: table[name] + statement.excluded[name] for name in _COUNT_NAMES},
+    )
+
+
 def count_change(client_id: int, before: tuple[str, bool] | None, after: tuple[str, bool]):
     """Move the client's session counts by what one session's change adds: one
     statement that adds in the database (INSERT … ON CONFLICT DO UPDATE), so two writers
@@ -90,20 +112,9 @@ def count_change(client_id: int, before: tuple[str, bool] | None, after: tuple[s
     delta = [new - old for new, old in zip(_counted(after), _counted(before), strict=True)]
     if not any(delta):
         return
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    names = ("total", "completed", "cancelled", "no_shows")
-    statement = upsert(ClientSessionCounts).values(
-        client_id=client_id, **dict(zip(names, delta, strict=True))
-    )
-    table = ClientSessionCounts.__table__.c
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["client_id"],
-            set_={name: table[name] + statement.excluded[name] for name in names},
-        )
+    db.session.connection().execute(
+        _count_upsert(db.engine.dialect.name),
+        {"client_id": client_id, **dict(zip(_COUNT_NAMES, delta, strict=True))},
     )
 
 

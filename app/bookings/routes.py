@@ -105,6 +105,8 @@ def _booking_page(client_id, form, status=200, error=None, booked=None):
     slots = _offered_slots(service, form.practitioner.id_value, form.day.data)
     form.time.choices = {slot.value: slot.label for slot in slots}
     client = db.session.get(Client, client_id)
+    if client is None or client.erased_at is not None or client.deleted_at is not None:
+        abort(404)
     return render_profile_tab(
         client_id,
         "sessions",
@@ -123,22 +125,17 @@ def _booking_page(client_id, form, status=200, error=None, booked=None):
 def book(client_id: int):
     """ "Book session": the client preselected; service, practitioner and date first, then
     one of the free times offered (the form redraws itself as the choices change)."""
-    client = db.session.get(Client, client_id)
-    if client is None:
-        abort(404)
-    if client.erased_at is not None or client.deleted_at is not None:
-        abort(404)
     if request.method == "GET":
         # The choices so far come as query parameters (the form redraws with GET).
         form = BookingForm(formdata=request.args or None)
         if not request.args:
             form.day.data = business_today()
         return _booking_page(client_id, form)
+    # A POST checks the client, service and practitioner once, inside the booking's
+    # transaction (ops refuses each beside its field); the form checks what it can alone.
     form = BookingForm()
-    services = _services()
-    _fill_choices(form, services, practitioners())
-    chosen = next((s for s in services if s.id == form.service.id_value), None)
-    form.practitioner.optional = chosen is not None and chosen.is_class
+    form.service.choices = form.practitioner.choices = None
+    form.practitioner.optional = True  # a class's comes with its time; ops asks the rest
     if not form.validate():
         return _booking_page(client_id, form, status=422)
     booking_request = ops.BookingRequest(
@@ -153,6 +150,8 @@ def book(client_id: int):
     try:
         booking = ops.create_booking(booking_request, current_user)
     except ops.BookingRefused as refused:
+        if refused.field == "client":
+            abort(404)  # unknown, erased or in the trash: as the GET answers
         field = getattr(form, refused.field, None)
         if field is not None:
             field.errors = [str(refused)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from app.extensions import db
 from app.models import (
@@ -55,22 +55,28 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def is_day_off(practitioner_id: int, day: date) -> bool:
-    return (
-        db.session.scalar(
-            select(DayOff.id).where(DayOff.staff_id == practitioner_id, DayOff.day == day)
-        )
-        is not None
-    )
+# Built once, run with parameters: a booking asks both inside its write transaction.
+_HOURS_ON = select(WorkingHours).where(
+    WorkingHours.staff_id == bindparam("staff_id"),
+    WorkingHours.weekday == bindparam("weekday"),
+    ~select(DayOff.id)
+    .where(DayOff.staff_id == bindparam("staff_id"), DayOff.day == bindparam("day"))
+    .exists(),
+)
+_BUSY = select(Booking.starts_at, Booking.ends_at).where(
+    Booking.practitioner_id == bindparam("staff_id"),
+    Booking.status.in_(HOLDING_STATUSES),
+    Booking.starts_at < bindparam("end"),
+    Booking.ends_at > bindparam("start"),
+    Booking.id != bindparam("ignore"),
+)
+NO_BOOKING = 0  # ids start at 1: "ignore no booking"
 
 
 def hours_on(practitioner_id: int, day: date) -> WorkingHours | None:
-    if is_day_off(practitioner_id, day):
-        return None
+    """The practitioner's hours on `day`; None on their weekly day off or a day off."""
     return db.session.scalar(
-        select(WorkingHours).where(
-            WorkingHours.staff_id == practitioner_id, WorkingHours.weekday == day.weekday()
-        )
+        _HOURS_ON, {"staff_id": practitioner_id, "weekday": day.weekday(), "day": day}
     )
 
 
@@ -78,15 +84,16 @@ def busy_periods(
     practitioner_id: int, start: datetime, end: datetime, ignore_booking: int | None = None
 ) -> list[tuple[datetime, datetime]]:
     """The practitioner's held time overlapping [start, end)."""
-    query = select(Booking.starts_at, Booking.ends_at).where(
-        Booking.practitioner_id == practitioner_id,
-        Booking.status.in_(HOLDING_STATUSES),
-        Booking.starts_at < end,
-        Booking.ends_at > start,
+    rows = db.session.connection().execute(
+        _BUSY,
+        {
+            "staff_id": practitioner_id,
+            "start": start,
+            "end": end,
+            "ignore": NO_BOOKING if ignore_booking is None else ignore_booking,
+        },
     )
-    if ignore_booking is not None:
-        query = query.where(Booking.id != ignore_booking)
-    return [(row.starts_at, row.ends_at) for row in db.session.execute(query)]
+    return [(row.starts_at, row.ends_at) for row in rows]
 
 
 def appointment_slots(
