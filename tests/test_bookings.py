@@ -11,7 +11,14 @@ from app.bookings import queries as booking_queries
 from app.bookings.slots import appointment_slots, instant
 from app.extensions import db
 from app.models import Activity, Booking, Service, utcnow
-from tests.booking_helpers import LONDON, book, future_day, practitioner, service
+from tests.booking_helpers import (
+    LONDON,
+    book,
+    future_day,
+    practitioner,
+    service,
+    service_values,
+)
 
 
 @pytest.fixture
@@ -41,6 +48,21 @@ def test_free_times_leave_out_booked_time_and_the_end_of_the_day(app, owner, set
     labels = _slot_labels(app, massage, sam.id, day)
     assert "10:00" not in labels and "10:30" not in labels and "09:15" not in labels
     assert "09:00" in labels and "11:00" in labels
+
+
+def test_a_long_session_holds_its_whole_time_and_no_service_runs_past_a_day(app, owner, setup):
+    """The busy-time check looks back only as far as the longest service runs: a session
+    that began hours earlier still holds the time it runs into."""
+    sam, _massage, client_id = setup
+    day = future_day()
+    long_one = service(app, owner.staff, name="Retreat day", duration_minutes=7 * 60)
+    book(app, owner.staff, client_id, long_one, sam.id, day, "09:00")
+    labels = _slot_labels(app, long_one, sam.id, day)
+    assert labels == []  # 09:00-16:00 is held, and nothing of 7 hours fits after it
+    short = service(app, owner.staff, name="Quick check", duration_minutes=30)
+    assert _slot_labels(app, short, sam.id, day)[0] == "16:00"
+    with pytest.raises(ValueError), app.app_context():
+        booking_ops.save_service({**service_values(), "duration_minutes": 24 * 60 + 1}, owner.staff)
 
 
 def test_booking_from_the_profile_and_its_timeline(app, owner, setup):

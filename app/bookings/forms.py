@@ -14,7 +14,12 @@ from wtforms.validators import (
 
 from app.clients.forms import FriendlyDateField, no_control_characters
 from app.forms import Form
-from app.models import CANCEL_REASON_MAX_LENGTH, LABEL_COLOURS, SERVICE_NAME_MAX_LENGTH
+from app.models import (
+    CANCEL_REASON_MAX_LENGTH,
+    LABEL_COLOURS,
+    LONGEST_SERVICE_MINUTES,
+    SERVICE_NAME_MAX_LENGTH,
+)
 from app.paths import parse_id
 
 
@@ -110,7 +115,7 @@ class ServiceForm(Form):
         "Duration (minutes)",
         validators=[
             InputRequired("Enter a duration in minutes."),
-            NumberRange(5, 24 * 60, "Between 5 minutes and 24 hours."),
+            NumberRange(5, LONGEST_SERVICE_MINUTES, "Between 5 minutes and 24 hours."),
         ],
     )
     price = StringField("Price", filters=[_strip])

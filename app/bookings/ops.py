@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import (
     BOOKING_STATUSES,
     HOLDING_STATUSES,
+    LONGEST_SERVICE_MINUTES,
     Booking,
     CheckIn,
     ClassTime,
@@ -556,6 +557,8 @@ SERVICE_FIELDS = ("name", "duration_minutes", "price_minor", "colour", "capacity
 def save_service(values: dict, actor, service_id: int | None = None) -> Service:
     """Create a service, or change one (its sessions keep the times they were booked at)."""
     _require_settings(actor)
+    if not 1 <= values["duration_minutes"] <= LONGEST_SERVICE_MINUTES:
+        raise ValueError("a service lasts between a minute and LONGEST_SERVICE_MINUTES")
     with write_transaction():
         if service_id is None:
             service = Service(created_at=_now())

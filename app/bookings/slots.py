@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, select
 from app.extensions import db
 from app.models import (
     HOLDING_STATUSES,
+    LONGEST_SERVICE_MINUTES,
     Booking,
     ClassTime,
     DayOff,
@@ -24,6 +25,7 @@ from app.models import (
 )
 
 SLOT_STEP = timedelta(minutes=15)
+LONGEST_SERVICE = timedelta(minutes=LONGEST_SERVICE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ _BUSY = select(Booking.starts_at, Booking.ends_at).where(
     Booking.status.in_(HOLDING_STATUSES),
     Booking.starts_at < bindparam("end"),
     Booking.ends_at > bindparam("start"),
+    # Implied by the line above (no session is longer), and what bounds the index scan.
+    Booking.starts_at > bindparam("earliest"),
     Booking.id != bindparam("ignore"),
 )
 NO_BOOKING = 0  # ids start at 1: "ignore no booking"
@@ -90,6 +94,7 @@ def busy_periods(
             "staff_id": practitioner_id,
             "start": start,
             "end": end,
+            "earliest": start - LONGEST_SERVICE,
             "ignore": NO_BOOKING if ignore_booking is None else ignore_booking,
         },
     )

@@ -7,6 +7,7 @@ from app.models.booking import (
     BOOKING_STATUSES,
     CANCEL_REASON_MAX_LENGTH,
     HOLDING_STATUSES,
+    LONGEST_SERVICE_MINUTES,
     SERVICE_NAME_MAX_LENGTH,
     WEEKDAYS,
     Booking,
@@ -40,6 +41,7 @@ from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
 __all__ = [
     "BOOKING_STATUSES",
     "CANCEL_REASON_MAX_LENGTH",
+    "LONGEST_SERVICE_MINUTES",
     "SERVICE_NAME_MAX_LENGTH",
     "HOLDING_STATUSES",
     "WEEKDAYS",

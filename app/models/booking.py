@@ -24,6 +24,9 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 SERVICE_NAME_MAX_LENGTH = 120
 CANCEL_REASON_MAX_LENGTH = 200
+# No service runs longer: the busy-time check looks this far back for sessions still
+# running, instead of through a practitioner's whole history.
+LONGEST_SERVICE_MINUTES = 24 * 60
 
 # Status -> what staff read. A "waitlisted" booking holds no place yet.
 BOOKING_STATUSES = {
