@@ -17,10 +17,12 @@ class DescribedOnceCursor(psycopg.Cursor):
     @property
     def description(self):
         result = self.pgresult
-        query = getattr(self, "_query", None)
-        if result is None or query is None or not result.nfields:
+        # The statement as executed: kept for prepared statements too (the converted
+        # query psycopg keeps beside it is not, and most statements are prepared soon).
+        query = getattr(self, "_last_query", None)
+        if result is None or type(query) is not str or not result.nfields:
             return super().description
-        key = (query.query, result.nfields)
+        key = (query, result.nfields)
         columns = _descriptions.get(key)
         if columns is None:
             columns = super().description
