@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, true, update
 
 from app.activity import record
 from app.bookings import settings as booking_settings
@@ -217,12 +217,35 @@ def _find_slot(service: Service, practitioner_id, day: date, wall: time, ignore=
     )
 
 
+def _load_parties(request: BookingRequest):
+    """The client, service and practitioner a booking checks, in one round trip instead
+    of three, with the practitioner's row locked as every competing booking locks it.
+    The checks that follow find them in the session while the caller holds the row (the
+    session keeps loaded objects only as long as someone does). None when a row is
+    missing, or no practitioner was asked for: each check then reads its own."""
+    if not request.practitioner_id:
+        return None
+    return db.session.execute(
+        select(Client, Service, StaffMember)
+        .select_from(Client)
+        .join(Service, true())  # one row each, picked by id: their product is one row
+        .join(StaffMember, true())
+        .where(
+            Client.id == request.client_id,
+            Service.id == request.service_id,
+            StaffMember.id == request.practitioner_id,
+        )
+        .with_for_update(of=StaffMember)
+    ).first()
+
+
 def create_booking(request: BookingRequest, actor) -> Booking:
     """Book a session; BookingRefused says why not, beside which field."""
     if not can(actor, Permission.EDIT_CLIENTS):
         raise PermissionError("booking is not allowed for this staff member")
     _check_day(request.day)
     with write_transaction():
+        parties = _load_parties(request)
         client = _client_for_booking(request.client_id)
         service = _service(request.service_id)
         # Then the lock every competing booking takes too (see the module's docstring):
@@ -239,7 +262,7 @@ def create_booking(request: BookingRequest, actor) -> Booking:
             if places <= 0 and not request.waitlist:
                 raise BookingRefused("time", "This class is full: join the waitlist instead.")
         else:
-            practitioner = _practitioner(request.practitioner_id, lock=True)
+            practitioner = _practitioner(request.practitioner_id, lock=parties is None)
             slot = _find_slot(service, practitioner.id, request.day, request.wall_time)
             if slot is None:
                 raise BookingRefused(
