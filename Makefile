@@ -24,6 +24,8 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Clientele is at http://$(HOST):$(PORT) (sign in with the demo owner above)."
+	@# A job consumer beside the server (imports, exports, duplicate scans); it stops with it.
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # SQLite, then a throwaway PostgreSQL, then Chromium: all three must pass.

@@ -68,8 +68,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.bookings import bp as bookings_bp
     from app.clients import bp as clients_bp
     from app.core import bp as core_bp
+    from app.data.routes import bp as data_bp
+    from app.jobs import init_jobs
     from app.reception import bp as reception_bp
     from app.settings import bp as settings_bp
+
+    init_jobs(app)
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -77,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     app.register_blueprint(bookings_bp)
     app.register_blueprint(reception_bp)
+    app.register_blueprint(data_bp)
 
     from app.templating import register_template_helpers
 

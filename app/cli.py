@@ -1,4 +1,5 @@
-"""Flask CLI: `flask --app app staff add|deactivate`, `seed-demo`, `backup`, `restore`, `scrub`."""
+"""Flask CLI: `flask --app app staff add|deactivate`, `jobs worker`, `seed-demo`, `backup`,
+`restore`, `scrub`."""
 
 import sys
 
@@ -47,6 +48,21 @@ def register_cli(app) -> None:
         except StaffError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Deactivated {member.email}; their sessions have ended.")
+
+    @app.cli.group()
+    def jobs():
+        """Background jobs."""
+
+    @jobs.command("worker")
+    @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32))
+    def jobs_worker(workers):
+        """Run a job consumer until stopped (Ctrl-C or SIGTERM finish the running jobs)."""
+        from app.jobs import queue_of
+
+        queue = queue_of(current_app)
+        click.echo(f"Job worker: {workers} thread(s) on the {type(queue).__name__} queue.")
+        # An idle SQLite queue is polled: at most a second before a new job starts.
+        queue.create_consumer(workers=workers, worker_type="thread", max_delay=1.0).run()
 
     @app.cli.command("seed-demo")
     @click.option("--clients", "client_count", default=300, show_default=True, type=int)

@@ -161,6 +161,9 @@ def load_settings(instance_path: str) -> dict:
         # off leaves the rewrite to `flask scrub` (see README, "What an erasure removes").
         "SCRUB_VACUUM_FULL": _env_bool("SCRUB_VACUUM_FULL", True),
         "ERASURE_LEDGER": os.environ.get("ERASURE_LEDGER") or None,
+        # The job queue: Redis in production (shared by every web server and consumer);
+        # without it, an SQLite file beside the database (see app/jobs.py).
+        "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL") or None,
         "PAGE_SIZE": 50,
         "TIMELINE_PAGE_SIZE": 25,
         "NOTES_PAGE_SIZE": 10,

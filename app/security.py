@@ -88,6 +88,12 @@ def register_error_handlers(app) -> None:
     def method_not_allowed(_error):
         return error_page(405, "Not allowed", "This address does not accept that request.")
 
+    @app.errorhandler(410)
+    def gone(_error):
+        return error_page(
+            410, "No longer here", "This file was removed a day after it was made. Export again."
+        )
+
     @app.errorhandler(413)
     def too_large(_error):
         limit = current_app.config.get("MAX_CONTENT_LENGTH")

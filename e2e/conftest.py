@@ -3,6 +3,7 @@ driven by Playwright in Debian's Chromium (never a downloaded browser)."""
 
 import logging
 import re
+import signal
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +19,13 @@ from app.auth.ops import add_staff
 from app.clients import ops as client_ops
 from app.database import write_transaction
 from app.extensions import db
+from app.jobs import queue_of
 from app.models import Client
 from app.sessions import SignedInStaff
 from e2e.helpers import VIEWPORTS, field
 
 CHROMIUM = "/usr/bin/chromium"
+CONSUMER_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 STAFF_EMAIL = "frontdesk@example.com"
 STAFF_NAME = "Fiona Front"
@@ -77,6 +80,7 @@ def live_server(tmp_path_factory):
             **CONFIG,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "ERASURE_LEDGER": str(path.parent / "erasure-ledger.jsonl"),  # not instance/
+            "EXPORT_FILES_DIR": str(path.parent / "exports"),
         }
     )
     with app.app_context():
@@ -85,11 +89,21 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
+    # A job consumer beside the server, as `make run` starts one (its queue sits beside
+    # the database file). Its start takes the signals over: pytest gets them back after.
+    handlers = {number: signal.getsignal(number) for number in CONSUMER_SIGNALS}
+    consumer = queue_of(app).create_consumer(
+        workers=1, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.3
+    )
+    consumer.start()
     live = LiveServer(app, f"http://127.0.0.1:{server.server_port}")
     live.staff = live.make_staff(STAFF_EMAIL, STAFF_NAME)
     try:
         yield live
     finally:
+        consumer.stop(graceful=True)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

@@ -185,6 +185,10 @@ def test_screens_fit_and_are_accessible(
     expect(page.get_by_role("button", name="Erase personal data")).to_be_visible()
     screen("client-erase")
 
+    page.goto("/clients/export")
+    expect(page.get_by_role("group", name="Columns")).to_be_visible()
+    screen("client-export")
+
     page.goto("/clients/new")
     expect(field(page, "First name")).to_be_visible()
     screen("client-new")

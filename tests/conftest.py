@@ -5,6 +5,7 @@ query counter."""
 import os
 import re
 import shutil
+import signal
 from contextlib import contextmanager
 from datetime import date
 
@@ -77,6 +78,9 @@ def make_app(database_url, tmp_path):
                 **BASE_CONFIG,
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "ERASURE_LEDGER": ledger,
+                # Each test its own job queue and export files, never under instance/.
+                "JOBS_QUEUE_FILE": str(tmp_path / "jobs.sqlite3"),
+                "EXPORT_FILES_DIR": str(tmp_path / "exports"),
                 **overrides,
             }
         )
@@ -240,3 +244,22 @@ def count_queries(app):
 @pytest.fixture
 def today():
     return date.today()
+
+
+@pytest.fixture
+def job_worker(app):
+    """A real job consumer for the test's app: one worker thread, polling often."""
+    from app.jobs import queue_of
+
+    consumer_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    handlers = {number: signal.getsignal(number) for number in consumer_signals}
+    consumer = queue_of(app).create_consumer(
+        workers=1, worker_type="thread", periodic=False, initial_delay=0.05, max_delay=0.2
+    )
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for number, handler in handlers.items():  # start() took Ctrl-C over from pytest
+            signal.signal(number, handler)

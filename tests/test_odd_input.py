@@ -17,9 +17,10 @@ from wtforms import FileField, StringField
 from app.bookings import ops as booking_ops
 from app.clients import ops, routes
 from app.clients.queries import decode_cursor
+from app.database import write_transaction
 from app.extensions import db
 from app.forms import Form
-from app.models import LABEL_NAME_MAX_LENGTH, Client, Label, Note, utcnow
+from app.models import LABEL_NAME_MAX_LENGTH, Client, Job, Label, Note, utcnow
 from app.paths import MAX_ID, parse_id
 from tests.booking_helpers import book, future_day, practitioner, service, service_values
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
@@ -149,6 +150,20 @@ def _sessions_of(app, actor, client_id: int, tag) -> dict:
     }
 
 
+def _finished_export_job(staff_id: int) -> int:
+    """A finished export whose file is long gone (its download answers 410)."""
+    with write_transaction():
+        job = Job(
+            kind="export",
+            status="done",
+            created_by_id=staff_id,
+            result={"rows": 1, "file": "0" * 32 + ".bin", "file_format": "csv", "filename": "x"},
+        )
+        db.session.add(job)
+        db.session.flush()
+        return job.id
+
+
 def _target(app, actor) -> dict:
     """Fresh records for one rule's requests (the sweep's writes may delete or lock
     them): a client with a note, an alert and a label."""
@@ -166,6 +181,7 @@ def _target(app, actor) -> dict:
             "label_id": label.id,
             "filename": "app.css",
             "action": "confirm",
+            "job_id": _finished_export_job(actor.id),
         }
     return ids | _sessions_of(app, actor, client_id, client_id)
 

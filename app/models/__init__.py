@@ -27,6 +27,7 @@ from app.models.client import (
     FIELD_LABELS,
     Client,
 )
+from app.models.job import JOB_STATUSES, DataExport, Job
 from app.models.label import (
     LABEL_COLOURS,
     LABEL_KEY_MAX_LENGTH,
@@ -63,7 +64,10 @@ __all__ = [
     "EDITABLE_FIELDS",
     "ERASED_FIRST_NAME",
     "ERASED_LAST_NAME",
+    "DataExport",
     "Erasure",
+    "JOB_STATUSES",
+    "Job",
     "FIELD_LABELS",
     "LABEL_COLOURS",
     "LABEL_KEY_MAX_LENGTH",

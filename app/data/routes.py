@@ -1,0 +1,119 @@
+"""HTTP for the data pages: export the client list, and follow a background job."""
+
+from flask import Blueprint, abort, make_response, redirect, request, url_for
+from flask_login import current_user
+
+from app.clients.queries import LIST_VIEWS
+from app.clients.routes import MAX_LABEL_FILTERS, MAX_QUERY_LENGTH
+from app.data import list_export
+from app.data.forms import ExportForm
+from app.extensions import db
+from app.htmx import render_page
+from app.jobs import start_job
+from app.models import JOB_STATUSES, Job
+from app.paths import parse_id
+from app.permissions import Permission, can, requires
+
+bp = Blueprint("data", __name__)
+
+
+def _list_state() -> tuple[str, str, tuple[int, ...]]:
+    """The list's search, view and labels, as the list's own URL carries them (a GET) or
+    the export form carries them on (a POST); 400 for a label that is not an id."""
+    source = request.form if request.method == "POST" else request.args
+    query = source.get("q", "")[:MAX_QUERY_LENGTH]
+    view = source.get("show", "active")
+    if view not in LIST_VIEWS:
+        view = "active"
+    label_ids = set()
+    for value in source.getlist("label")[:MAX_LABEL_FILTERS]:
+        label_id = parse_id(value)
+        if label_id is None:
+            abort(400)
+        label_ids.add(label_id)
+    return query, view, tuple(sorted(label_ids))
+
+
+def _export_page(form, query, view, label_ids, status=200):
+    probe = list_export.ExportRequest(query, view, label_ids, (), "csv")
+    found = len(list_export.matching_ids(probe, limit=list_export.INLINE_ROWS + 1))
+    return render_page(
+        "data/export.html",
+        "export_form",
+        status=status,
+        form=form,
+        q=query,
+        view=view,
+        view_name=LIST_VIEWS[view],
+        label_ids=label_ids,
+        found=found,
+        many=found > list_export.INLINE_ROWS,
+        inline_rows=list_export.INLINE_ROWS,
+    )
+
+
+@bp.route("/clients/export", methods=["GET", "POST"])
+@requires(Permission.IMPORT_EXPORT)
+def export_clients():
+    """The list as it stands, as a file: a short one at once, a long one as a job."""
+    query, view, label_ids = _list_state()
+    if request.method == "GET":
+        return _export_page(ExportForm(formdata=None), query, view, label_ids)
+    form = ExportForm()
+    if not form.validate():
+        return _export_page(form, query, view, label_ids, status=422)
+    export = list_export.ExportRequest(
+        query, view, label_ids, form.chosen_columns(), form.file_format.data
+    )
+    ids = list_export.matching_ids(export, limit=list_export.INLINE_ROWS + 1)
+    if len(ids) > list_export.INLINE_ROWS:
+        # The job records the export with the number of rows it wrote.
+        params = export.as_params() | {"staff_id": current_user.id}
+        job_id = start_job("export", current_user, params)
+        return redirect(url_for("data.job", job_id=job_id), 303)
+    content = list_export.write_file(ids, export.columns, export.file_format)
+    list_export.record_export(current_user.id, export, len(ids))
+    return _file_response(content, export.file_format, list_export.filename(export.file_format))
+
+
+def _file_response(content: bytes, file_format: str, name: str):
+    response = make_response(content)
+    response.headers["Content-Type"] = list_export.MEDIA_TYPES[file_format]
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+def _job_or_404(job_id: int) -> Job:
+    """A job is shown to the staff member who started it (and to an owner): to anyone
+    else it does not exist."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        abort(404)
+    if job.created_by_id != current_user.id and not can(current_user, Permission.MANAGE_STAFF):
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<id:job_id>")
+@requires(Permission.VIEW_CLIENTS)
+def job(job_id: int):
+    """A job's progress; the page polls while the job runs, and stops when it ends."""
+    return render_page(
+        "data/job.html", "job_status", job=_job_or_404(job_id), statuses=JOB_STATUSES
+    )
+
+
+@bp.get("/jobs/<id:job_id>/download")
+@requires(Permission.IMPORT_EXPORT)
+def job_download(job_id: int):
+    job = _job_or_404(job_id)
+    if job.kind != "export" or job.status != "done":
+        abort(404)
+    content = list_export.job_file(job.result or {})
+    if content is None:
+        abort(410)  # expired: the file is removed a day after the export
+    return _file_response(content, job.result["file_format"], job.result["filename"])
