@@ -61,3 +61,26 @@ def phone_query_digits(query: str) -> str | None:
 
 def has_control_chars(text: str) -> bool:
     return bool(CONTROL_CHARS.search(text))
+
+
+class NotAPhoneNumber(ValueError):
+    """`invalid` is True for a number that parses but does not exist (a wrong length)."""
+
+    def __init__(self, invalid: bool):
+        super().__init__("invalid phone number" if invalid else "not a phone number")
+        self.invalid = invalid
+
+
+def phone_to_e164(text: str, region: str) -> str:
+    """A phone number typed however the person likes, in E.164 (how clients' phones are
+    kept); numbers without a country code are read in `region`."""
+    text = text.strip()
+    if has_control_chars(text) or len(text) > 40:
+        raise NotAPhoneNumber(invalid=False)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        raise NotAPhoneNumber(invalid=False) from error
+    if not phonenumbers.is_valid_number(number):
+        raise NotAPhoneNumber(invalid=True)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

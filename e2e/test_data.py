@@ -60,3 +60,16 @@ def test_a_long_list_exports_in_the_background_with_a_progress_page(
     text = Path(waiting.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert sorted(row[0] for row in rows[1:]) == ["Jobrun", "Jobwalk"]
+
+
+def test_typing_an_email_another_client_has_warns_without_blocking(live_server, staff_page):
+    page = staff_page
+    live_server.make_client(first_name="Dorothea", last_name="Twin", email="twin@example.com")
+    page.goto("/clients/new")
+    page.get_by_label("First name").fill("Dora")
+    page.get_by_label("Email").fill("TWIN@example.com")
+    warning = page.get_by_role("status").filter(has_text="Possible duplicate")
+    expect(warning).to_contain_text("Dorothea Twin")
+    expect(warning.get_by_role("link", name="Dorothea Twin")).to_be_visible()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1, name="Dora")).to_be_visible()

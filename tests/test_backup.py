@@ -9,12 +9,12 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import MetaData, Table, create_engine, func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app.clients import ops
 from app.extensions import db
-from app.models import Activity, Client
+from app.models import Activity, Base, Client
 from tests.conftest import POSTGRES_URL
 from tests.disk_files import files_holding
 from tests.test_disk_erasure import GREEK, MARKER, _marked_client, _needles
@@ -106,8 +106,8 @@ def test_backup_while_writing_then_restore_into_a_fresh_database(
     assert _counts(restored.output) == in_backup
     with restored_app.app_context(), db.engine.connect() as connection:
         for table, count in in_backup.items():
-            reflected = Table(table, MetaData(), autoload_with=connection)
-            assert connection.scalar(select(func.count()).select_from(reflected)) == count
+            declared = Base.metadata.tables[table]  # reflection cannot read expression indexes
+            assert connection.scalar(select(func.count()).select_from(declared)) == count
     assert re.search(r"Erasures re-applied from .*: 0$", restored.output, re.M)
 
 

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from wtforms import (
@@ -29,7 +28,7 @@ from app.models import (
 )
 from app.paths import parse_id
 from app.templating import business_today, country_names, language_names, phone_display
-from app.text import has_control_chars
+from app.text import NotAPhoneNumber, has_control_chars, phone_to_e164
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -76,17 +75,15 @@ class PhoneField(StringField):
             return
         if has_control_chars(text) or len(text) > 40:
             raise ValidationError("Enter a phone number, for example 020 7946 0958.")
-        region = current_app.config["DEFAULT_PHONE_REGION"]
         try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException as error:
+            self.e164 = phone_to_e164(text, current_app.config["DEFAULT_PHONE_REGION"])
+        except NotAPhoneNumber as error:
+            if error.invalid:
+                raise ValidationError(
+                    "This is not a valid phone number. Add the country code (e.g. +1) "
+                    "for a number from another country."
+                ) from error
             raise ValidationError("This does not look like a phone number.") from error
-        if not phonenumbers.is_valid_number(number):
-            raise ValidationError(
-                "This is not a valid phone number. Add the country code (e.g. +1) "
-                "for a number from another country."
-            )
-        self.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class FriendlyDateField(DateField):

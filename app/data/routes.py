@@ -6,6 +6,7 @@ from flask_login import current_user
 from app.clients.queries import LIST_VIEWS
 from app.clients.routes import MAX_LABEL_FILTERS, MAX_QUERY_LENGTH
 from app.data import list_export
+from app.data.duplicates import possible_duplicates
 from app.data.forms import ExportForm
 from app.extensions import db
 from app.htmx import render_page
@@ -117,3 +118,18 @@ def job_download(job_id: int):
     if content is None:
         abort(410)  # expired: the file is removed a day after the export
     return _file_response(content, job.result["file_format"], job.result["filename"])
+
+
+# --- possible duplicates while typing ----------------------------------------------------
+
+
+@bp.get("/clients/duplicate-check")
+@requires(Permission.EDIT_CLIENTS)
+def duplicate_check():
+    """ "Possible duplicate: NAME" under the client form's contact fields, as an email or
+    phone is typed (the form is never blocked: families share emails and phones)."""
+    except_id = parse_id(request.args.get("client", "")) if request.args.get("client") else None
+    found = possible_duplicates(
+        request.args.get("email", "")[:300], request.args.get("phone", "")[:60], except_id
+    )
+    return render_page("data/duplicate_check.html", "duplicate_warning", found=found)

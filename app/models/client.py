@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -88,6 +88,10 @@ class Client(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_clients_sort_name_id", "sort_name", "id"),
+        # "Possible duplicate" while typing, and the duplicate finder: same email (any
+        # case) or same phone number (kept in E.164).
+        Index("ix_clients_email_lower", func.lower(text("email"))),
+        Index("ix_clients_phone", "phone"),
         # The "Deleted clients" list walks only the trash, in name order.
         Index(
             "ix_clients_trash_sort_name_id",
