@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from app.data import list_export
+from e2e.helpers import VIEWPORTS
 
 
 def _search(page, text: str) -> None:
@@ -41,7 +42,7 @@ def test_the_filtered_list_exports_to_a_spreadsheet(live_server, staff_page):
 
 
 def test_a_long_list_exports_in_the_background_with_a_progress_page(
-    live_server, staff_page, monkeypatch
+    live_server, staff_page, monkeypatch, screenshots
 ):
     monkeypatch.setattr(list_export, "INLINE_ROWS", 1)
     page = staff_page
@@ -55,6 +56,9 @@ def test_a_long_list_exports_in_the_background_with_a_progress_page(
     download_button = page.get_by_role("link", name=re.compile("Download clients-"))
     expect(download_button).to_be_visible(timeout=15_000)  # the page polls until done
     expect(page.get_by_text("2 clients exported.")).to_be_visible()
+    for width in ("phone", "desk"):  # for a person to look at
+        page.set_viewport_size(VIEWPORTS[width])
+        page.screenshot(path=screenshots / f"export-job-{width}.png", full_page=True)
     with page.expect_download() as waiting:
         download_button.click()
     text = Path(waiting.value.path()).read_text(encoding="utf-8-sig")
