@@ -56,7 +56,7 @@ def test_a_long_list_exports_in_the_background_with_a_progress_page(
     download_button = page.get_by_role("link", name=re.compile("Download clients-"))
     expect(download_button).to_be_visible(timeout=15_000)  # the page polls until done
     expect(page.get_by_text("2 clients exported.")).to_be_visible()
-    for width in ("phone", "desk"):  # for a person to look at
+    for width in ("phone", "tablet", "desk"):  # for a person to look at
         page.set_viewport_size(VIEWPORTS[width])
         page.screenshot(path=screenshots / f"export-job-{width}.png", full_page=True)
     with page.expect_download() as waiting:

@@ -77,28 +77,24 @@ class BookingForm(RescheduleForm):
     confirm_blocked = BooleanField("Book although online bookings are blocked")
 
 
-class ReasonForm(Form):
-    reason = StringField(
+def _reason_field(presence):
+    return StringField(
         "Reason",
         validators=[
-            Optional(),
+            presence,
             Length(max=CANCEL_REASON_MAX_LENGTH, message="Use at most 200 characters."),
             no_control_characters,
         ],
         filters=[_strip],
     )
+
+
+class ReasonForm(Form):
+    reason = _reason_field(Optional())
 
 
 class RequiredReasonForm(ReasonForm):
-    reason = StringField(
-        "Reason",
-        validators=[
-            DataRequired("Say why."),
-            Length(max=CANCEL_REASON_MAX_LENGTH, message="Use at most 200 characters."),
-            no_control_characters,
-        ],
-        filters=[_strip],
-    )
+    reason = _reason_field(DataRequired("Say why."))
 
 
 class ServiceForm(Form):

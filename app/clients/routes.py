@@ -45,12 +45,18 @@ def _after_id() -> int | None:
     return after_id
 
 
-def _list_filter() -> queries.ListFilter:
-    view = request.args.get("show", "active")
+def list_filter_from(values) -> queries.ListFilter:
+    """The list's view and labels as its URL carries them (`values`: request.args, or a
+    form that carries them on, like the export's); 400 for a label that is not an id."""
+    view = values.get("show", "active")
     if view not in queries.LIST_VIEWS:
         view = "active"
-    label_ids = _ids(request.args.getlist("label")[:MAX_LABEL_FILTERS])
+    label_ids = _ids(values.getlist("label")[:MAX_LABEL_FILTERS])
     return queries.ListFilter(view=view, label_ids=tuple(sorted(label_ids)))
+
+
+def _list_filter() -> queries.ListFilter:
+    return list_filter_from(request.args)
 
 
 def _ids(values: list[str]) -> set[int]:

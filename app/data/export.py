@@ -152,18 +152,22 @@ def client_export_csv(client: Client) -> str:
     writer.writerow(
         [FIELD_LABELS.get(column, column.replace("_", " ").capitalize()) for column in columns]
     )
-    writer.writerow([_spreadsheet_safe(profile.get(column)) for column in columns])
+    writer.writerow([spreadsheet_safe(profile.get(column)) for column in columns])
     return output.getvalue()
 
 
 _PHONE = re.compile(r"^\+\d{4,15}$")
 
 
-def _spreadsheet_safe(value) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets: quote it (a bare
-    # E.164 phone number is only a number there, and stays as it is).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def spreadsheet_safe(value) -> str:
+    """The cell's text, quoted when a spreadsheet would run it as a formula (a bare
+    E.164 phone number is only a number there, and stays as it is). Every file of
+    clients' data that a spreadsheet may open goes through this."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PHONE.match(text):
+    if text.startswith(_FORMULA_STARTS) and not _PHONE.match(text):
         return "'" + text
     return text
 

@@ -2,8 +2,8 @@
 XLSX, with the columns staff tick. A short list is written in the request; a long one
 is a background job whose file waits, encrypted, for the staff member who asked.
 
-Every cell goes through spreadsheet_safe(): a value a spreadsheet would run as a formula
-is quoted.
+Every cell goes through spreadsheet_safe() (app/data/export.py, shared with the one-client
+export): a value a spreadsheet would run as a formula is quoted.
 """
 
 import csv
@@ -18,29 +18,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.clients.queries import ListFilter, client_page, labels_of
+from app.data.export import spreadsheet_safe
 from app.data.files import read_encrypted, write_encrypted
 from app.database import write_transaction
 from app.extensions import db
 from app.jobs import JobFailed, job_kind
-from app.models import Client, DataExport
+from app.models import FIELD_LABELS, Client, DataExport
 
-# column key -> heading; the order of the file.
-EXPORT_COLUMNS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "phone": "Phone",
-    "whatsapp": "WhatsApp",
-    "birth_date": "Birth date",
-    "preferred_language": "Preferred language",
-    "address": "Address",
-    "city": "City",
-    "state": "State",
-    "postal_code": "Postal code",
-    "country": "Country",
-    "labels": "Labels",
-    "created_at": "Added",
-}
+# column key -> heading; the order of the file: the form's fields, then these.
+EXPORT_COLUMNS = {**FIELD_LABELS, "labels": "Labels", "created_at": "Added"}
 DEFAULT_COLUMNS = ("first_name", "last_name", "email", "phone", "labels")
 FORMATS = {"csv": "CSV (any spreadsheet, UTF-8)", "xlsx": "Excel workbook (.xlsx)"}
 MEDIA_TYPES = {
@@ -50,18 +36,6 @@ MEDIA_TYPES = {
 INLINE_ROWS = 2_000  # more than this runs as a background job
 BATCH = 500  # clients read per query
 FILE_LIFETIME = 24 * 3600  # seconds a job's file waits to be downloaded
-
-_PHONE = re.compile(r"^\+\d{4,15}$")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def spreadsheet_safe(value) -> str:
-    """The cell's text, quoted when a spreadsheet would read it as a formula (a bare
-    E.164 phone number is only a number there, and stays as it is)."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS) and not _PHONE.match(text):
-        return "'" + text
-    return text
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from app.clients.queries import LIST_VIEWS
-from app.clients.routes import MAX_LABEL_FILTERS, MAX_QUERY_LENGTH
+from app.clients.routes import MAX_QUERY_LENGTH, list_filter_from
 from app.data import list_export
 from app.data.duplicates import possible_duplicates
 from app.data.forms import ExportForm
@@ -20,19 +20,10 @@ bp = Blueprint("data", __name__)
 
 def _list_state() -> tuple[str, str, tuple[int, ...]]:
     """The list's search, view and labels, as the list's own URL carries them (a GET) or
-    the export form carries them on (a POST); 400 for a label that is not an id."""
+    the export form carries them on (a POST)."""
     source = request.form if request.method == "POST" else request.args
-    query = source.get("q", "")[:MAX_QUERY_LENGTH]
-    view = source.get("show", "active")
-    if view not in LIST_VIEWS:
-        view = "active"
-    label_ids = set()
-    for value in source.getlist("label")[:MAX_LABEL_FILTERS]:
-        label_id = parse_id(value)
-        if label_id is None:
-            abort(400)
-        label_ids.add(label_id)
-    return query, view, tuple(sorted(label_ids))
+    list_filter = list_filter_from(source)
+    return source.get("q", "")[:MAX_QUERY_LENGTH], list_filter.view, list_filter.label_ids
 
 
 def _export_page(form, query, view, label_ids, status=200):
@@ -128,7 +119,7 @@ def job_download(job_id: int):
 def duplicate_check():
     """ "Possible duplicate: NAME" under the client form's contact fields, as an email or
     phone is typed (the form is never blocked: families share emails and phones)."""
-    except_id = parse_id(request.args.get("client", "")) if request.args.get("client") else None
+    except_id = parse_id(request.args.get("client", ""))  # None: a new client
     found = possible_duplicates(
         request.args.get("email", "")[:300], request.args.get("phone", "")[:60], except_id
     )
