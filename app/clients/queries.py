@@ -45,7 +45,11 @@ class ListFilter:
     def condition(self):
         if self.view == "deleted":
             # Matches the partial index that serves this view.
-            condition = and_(Client.deleted_at.is_not(None), Client.erased_at.is_(None))
+            condition = and_(
+                Client.deleted_at.is_not(None),
+                Client.erased_at.is_(None),
+                Client.merged_into_id.is_(None),
+            )
         else:
             condition = Client.deleted_at.is_(None)
             if self.view == "incomplete":

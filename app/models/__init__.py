@@ -27,6 +27,15 @@ from app.models.client import (
     FIELD_LABELS,
     Client,
 )
+from app.models.data import (
+    IMPORT_ACTIONS,
+    UNDO_MERGE_DAYS,
+    ClientImport,
+    ImportedClient,
+    Merge,
+    MergedClient,
+    NotDuplicate,
+)
 from app.models.job import JOB_STATUSES, DataExport, Job
 from app.models.label import (
     LABEL_COLOURS,
@@ -40,6 +49,13 @@ from app.models.privacy import Erasure
 from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
 
 __all__ = [
+    "IMPORT_ACTIONS",
+    "UNDO_MERGE_DAYS",
+    "ClientImport",
+    "ImportedClient",
+    "Merge",
+    "MergedClient",
+    "NotDuplicate",
     "BOOKING_STATUSES",
     "CANCEL_REASON_MAX_LENGTH",
     "LONGEST_SERVICE_MINUTES",

@@ -74,6 +74,11 @@ class Client(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Merged into another profile (also in deleted_at, so it leaves every list and
+    # search): its URLs lead to the survivor, and "Undo merge" brings it back. No
+    # foreign key: on SQLite adding one would rebuild the clients table and its search
+    # triggers, and the merge record (merged_clients) already ties the two.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
     # Derived on every write (see _refresh_derived): the list's sort key and the
     # folded text the search index covers.
@@ -120,7 +125,11 @@ class Client(Base):
 
     @property
     def in_trash(self) -> bool:
-        return self.deleted_at is not None and self.erased_at is None
+        return self.deleted_at is not None and self.erased_at is None and not self.is_merged
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def is_erased(self) -> bool:
