@@ -6,9 +6,10 @@ from flask import abort, request
 from sqlalchemy import select, update
 
 from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
-from app.bookings import bp, queries
+from app.bookings import bp, ops, queries
 from app.data.erasure import erasure_step
 from app.data.export import export_section
+from app.data.merge import derived_per_client
 from app.database import PERSONAL_TABLES
 from app.extensions import db
 from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember, utcnow
@@ -154,3 +155,6 @@ def _erase_session_texts(client) -> None:
 # The reasons are personal text: an erasure scrubs this table's files too.
 if "bookings" not in PERSONAL_TABLES:
     PERSONAL_TABLES.append("bookings")
+
+# A merge moves the sessions; the counts are then recounted for each profile involved.
+derived_per_client("client_session_counts")(ops.refresh_counts)

@@ -201,6 +201,7 @@ class ClientView:
     full_name = Client.full_name
     is_locked = Client.is_locked
     in_trash = Client.in_trash
+    is_merged = Client.is_merged
     is_erased = Client.is_erased
 
     def __init__(self, values):
@@ -239,6 +240,17 @@ def profile_view(client_id: int) -> ProfileView | None:
         values["labels"],
         bool(values["has_notes"]),
     )
+
+
+def merged_survivor(client_id: int) -> int:
+    """The profile that holds a merged profile now (a survivor may have been merged
+    again since): follows merged_into_id to its end."""
+    for _hop in range(10):
+        merged_into = db.session.scalar(select(Client.merged_into_id).where(Client.id == client_id))
+        if merged_into is None:
+            return client_id
+        client_id = merged_into
+    return client_id
 
 
 def profile_labels(row) -> list[LabelBadge]:

@@ -11,7 +11,7 @@ _STEPS: dict[str, Callable] = {}
 # The tables each step deals with (what it keeps is its decision, said in its docstring):
 # a table that points at clients and is in no step is a gap in the erasure.
 ERASED_TABLES: dict[str, tuple[str, ...]] = {
-    # What app/clients erases itself (clients.ops._wipe_client).
+    # What app/clients erases itself (clients.ops.wipe_client).
     "clients": ("clients", "notes", "alerts", "client_labels", "activities"),
 }
 
