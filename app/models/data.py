@@ -57,6 +57,9 @@ class ImportedClient(Base):
     action: Mapped[str] = mapped_column(String(10))
     previous: Mapped[str | None] = mapped_column(encrypted_text())  # JSON, "updated" only
     version_after: Mapped[int] = mapped_column(Integer)
+    # The note the import added (the file's unmapped columns), which a revert removes
+    # and which does not count as "something else points at this client".
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="SET NULL"))
 
     __table_args__ = (
         Index("ix_imported_clients_import", "import_id", "id"),

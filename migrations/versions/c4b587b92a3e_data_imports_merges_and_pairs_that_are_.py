@@ -80,8 +80,10 @@ def upgrade():
     sa.Column('action', sa.String(length=10), nullable=False),
     sa.Column('previous', sa.Text(), nullable=True),
     sa.Column('version_after', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_imported_clients_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['import_id'], ['client_imports.id'], name=op.f('fk_imported_clients_import_id_client_imports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['note_id'], ['notes.id'], name=op.f('fk_imported_clients_note_id_notes'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imported_clients'))
     )
     with op.batch_alter_table('imported_clients', schema=None) as batch_op:
