@@ -68,7 +68,10 @@ def create_app(config: dict | None = None) -> Flask:
     from app.bookings import bp as bookings_bp
     from app.clients import bp as clients_bp
     from app.core import bp as core_bp
-    from app.data import merge_routes  # noqa: F401  (the finder and merge, on data_bp)
+    from app.data import (
+        import_routes,  # noqa: F401  (the import's routes, on data_bp)
+        merge_routes,  # noqa: F401  (the finder and merge, on data_bp)
+    )
     from app.data.routes import bp as data_bp
     from app.jobs import init_jobs
     from app.reception import bp as reception_bp

@@ -1,9 +1,13 @@
 """Forms for the data pages: every rule about a valid field lives here."""
 
-from wtforms import RadioField, SelectMultipleField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.data.imports.mapping import FULL_NAME, IGNORE, NOTE, TARGETS
+from app.data.imports.reading import DELIMITERS, ENCODINGS
+from app.data.imports.rows import MATCH_KEYS, ON_MATCH
 from app.data.list_export import DEFAULT_COLUMNS, EXPORT_COLUMNS, FORMATS
 from app.forms import Form
 
@@ -28,3 +32,70 @@ class ExportForm(Form):
         """The ticked columns in the file's order, whatever order they were posted in."""
         ticked = set(self.columns.data or ())
         return tuple(column for column in EXPORT_COLUMNS if column in ticked)
+
+
+# --- importing clients ------------------------------------------------------------------
+
+
+class ImportUploadForm(Form):
+    file = FileField("File", validators=[FileRequired("Choose a file to import.")])
+
+
+class ImportColumnsForm(Form):
+    """The file's reading (encoding, delimiter) and one choice per column; the column
+    fields are added for each file by columns_form()."""
+
+    encoding = SelectField("Encoding", choices=dict(ENCODINGS))
+    delimiter = SelectField("Cells separated by", choices=dict(DELIMITERS))
+    column_count = 0
+
+    def column_fields(self):
+        return [self[f"column_{index}"] for index in range(self.column_count)]
+
+    def chosen(self) -> list[str]:
+        return [field.data or "" for field in self.column_fields()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        first_column = {}
+        for field in self.column_fields():
+            target = field.data or ""
+            if target in (NOTE, IGNORE):
+                continue
+            if target in first_column:
+                field.errors = [
+                    *field.errors,
+                    f"“{first_column[target]}” already goes to {TARGETS[target]}: "
+                    "choose one column for it.",
+                ]
+                valid = False
+            else:
+                first_column[target] = field.label.text
+        if self.column_count and not {"first_name", FULL_NAME} & set(first_column):
+            self.column_fields()[0].errors = [
+                *self.column_fields()[0].errors,
+                "Choose the column that holds the first name (or the full name).",
+            ]
+            valid = False
+        return valid
+
+
+def columns_form(headers: list[str], **kwargs) -> ImportColumnsForm:
+    """The Map columns form for a file with these headings."""
+    fields = {
+        f"column_{index}": SelectField(heading, choices=dict(TARGETS), default=IGNORE)
+        for index, heading in enumerate(headers)
+    }
+    form_class = type("FileColumnsForm", (ImportColumnsForm,), fields)
+    form_class.column_count = len(headers)
+    return form_class(**kwargs)
+
+
+class ImportOptionsForm(Form):
+    match_key = RadioField(
+        "Find existing clients by", choices=dict(MATCH_KEYS), validators=[InputRequired()]
+    )
+    on_match = RadioField(
+        "When a row matches a client", choices=dict(ON_MATCH), validators=[InputRequired()]
+    )
+    labels = CheckboxesField("Give every imported client these labels", coerce=int)

@@ -1,0 +1,246 @@
+"""Each row through the client form's rules, then what the import will do with it.
+
+A row is checked with the client form itself (app/clients/forms.py ClientForm: the same
+messages, the same phone, email and date rules) and its note with the note form. The
+plan (create, update, skip, or fail with the reasons) is the same code for the
+preview, a dry run, and for the import job, which plans each batch again inside its
+own transaction.
+"""
+
+from dataclasses import dataclass, field
+from functools import partial
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from app.activity import jsonable
+from app.clients.forms import ClientForm, NoteForm
+from app.clients.ops import ClientLimitReached, may_change_details
+from app.data.imports.mapping import RowReader
+from app.extensions import db
+from app.models import EDITABLE_FIELDS, FIELD_LABELS, Client
+
+MATCH_KEYS = {
+    "email": "Email",
+    "phone": "Phone",
+    "none": "None: every row is a new client",
+}
+ON_MATCH = {
+    "skip": "Skip the row",
+    "update": "Update the client with the file's values",
+    "fill": "Fill only the client's empty fields",
+}
+ACTIONS = {"create": "Create", "update": "Update", "skip": "Skip", "error": "Error"}
+_LOOKUP_CHUNK = 10_000  # keys per matching query (well inside every database's limits)
+
+
+def _known_choice(allowed: frozenset, field, _form) -> None:
+    if field.data not in allowed:
+        raise ValidationError(field.gettext("Not a valid choice."))
+
+
+class ImportRowForm(ClientForm):
+    """The client form, filled from a row instead of a request. Same fields, same rules;
+    a country or language is looked up in a set instead of the list's 800 choices being
+    walked for each of 10,000 rows."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self):
+        super().__init__(formdata=None)
+        for select_field in (self.country, self.preferred_language):
+            allowed = frozenset(value for value, _label in select_field.choices)
+            select_field.pre_validate = partial(_known_choice, allowed, select_field)
+
+
+class ImportNoteForm(NoteForm):
+    class Meta:
+        csrf = False
+
+
+@dataclass
+class CheckedRow:
+    number: int
+    cells: list[str]
+    values: dict  # the fields the row gives (cleaned, as stored), empty cells left out
+    note: str | None
+    errors: list[str]
+    key: str | None = None  # the match key's value (lower-case email, E.164 phone)
+
+    @property
+    def name(self) -> str:
+        return " ".join(
+            part for part in (self.values.get("first_name"), self.values.get("last_name")) if part
+        )
+
+
+class RowChecker:
+    """Checks rows one after the other with one form (building the form is the slow part)."""
+
+    def __init__(self, headers: list[str], mapping: list[str]):
+        self.reader = RowReader(headers, mapping, current_app.config["BUSINESS_LOCALE"])
+        self.form = ImportRowForm()
+        self.note_form = ImportNoteForm(formdata=None)
+
+    def check(self, number: int, cells: list[str]) -> CheckedRow:
+        texts, note_lines = self.reader.read(cells)
+        form = self.form
+        form.process(MultiDict(texts))
+        form.validate()
+        errors = []
+        for name in EDITABLE_FIELDS:
+            if name == "first_name" and not texts.get("first_name"):
+                continue  # required only of a new client: the plan decides
+            errors += [f"{FIELD_LABELS[name]}: {message}" for message in form[name].errors]
+        cleaned = form.values()
+        values = {name: cleaned[name] for name in texts if name in cleaned and cleaned[name]}
+        note = None
+        if note_lines:
+            note = "\n".join(note_lines)
+            self.note_form.process(MultiDict({"body": note}))
+            if not self.note_form.validate():
+                errors += [f"Note: {message}" for message in self.note_form.body.errors]
+        return CheckedRow(number, cells, values, note, errors)
+
+
+def check_rows(table, mapping: list[str], match_key: str) -> list[CheckedRow]:
+    """Every row checked, and a row that repeats an earlier one (same match key, or
+    the same values when nothing is matched) marked as a duplicate of it."""
+    checker = RowChecker(table.headers, mapping)
+    checked = [checker.check(number, cells) for number, cells in table.rows]
+    first_seen: dict = {}
+    for row in checked:
+        if match_key in ("email", "phone"):
+            row.key = row.values.get(match_key)
+            identity = row.key
+            what = FIELD_LABELS[match_key].lower()
+        else:
+            identity = tuple(sorted((k, jsonable(v)) for k, v in row.values.items())) or None
+            what = "values"
+        if identity is None:
+            continue
+        if identity in first_seen:
+            row.errors.append(f"Duplicate: the same {what} as row {first_seen[identity]:,}.")
+        else:
+            first_seen[identity] = row.number
+    return checked
+
+
+# --- the plan --------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedRow:
+    row: CheckedRow
+    action: str  # create, update, skip, error
+    errors: list[str] = field(default_factory=list)
+    reason: str = ""  # why a row is skipped
+    client: Client | None = None  # the client matched (update, skip)
+    changes: dict = field(default_factory=dict)  # update: field -> [old, new]
+    refused: bool = False  # over the client limit
+
+    @property
+    def number(self) -> int:
+        return self.row.number
+
+
+def find_matches(match_key: str, keys) -> dict[str, list[Client]]:
+    """The clients (not deleted) whose email (any case) or phone (E.164) is one of
+    `keys`: key -> clients. Emails compare lower-cased, as the client form stores them."""
+    found: dict[str, list[Client]] = {}
+    keys = sorted({key for key in keys if key})
+    if match_key not in ("email", "phone") or not keys:
+        return found
+    column = func.lower(Client.email) if match_key == "email" else Client.phone
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[start : start + _LOOKUP_CHUNK]
+        for client in db.session.scalars(
+            select(Client).where(column.in_(chunk), Client.deleted_at.is_(None)).order_by(Client.id)
+        ):
+            value = client.email.lower() if match_key == "email" else client.phone
+            found.setdefault(value, []).append(client)
+    return found
+
+
+def client_room() -> int | None:
+    """How many more clients MAX_CLIENTS allows now (None: no limit)."""
+    limit = current_app.config.get("MAX_CLIENTS")
+    if limit is None:
+        return None
+    active = db.session.scalar(
+        select(func.count()).select_from(Client).where(Client.deleted_at.is_(None))
+    )
+    return max(0, limit - active)
+
+
+class Planner:
+    """Decides each row's fate. `room` is how many new clients the limit still allows;
+    it counts down as rows are planned to be created."""
+
+    def __init__(self, match_key: str, on_match: str, actor, matches: dict, room: int | None):
+        self.match_key = match_key
+        self.on_match = on_match
+        self.actor = actor
+        self.matches = matches
+        self.room = room
+
+    def plan(self, row: CheckedRow) -> PlannedRow:
+        if row.errors:
+            return PlannedRow(row, "error", list(row.errors))
+        found = self.matches.get(row.key, []) if row.key else []
+        if found:
+            return self._matched(row, found)
+        if not row.values.get("first_name"):
+            return PlannedRow(row, "error", ["First name: Enter a first name."])
+        if self.room is not None:
+            if self.room <= 0:
+                limit = current_app.config["MAX_CLIENTS"]
+                return PlannedRow(row, "error", [str(ClientLimitReached(limit))], refused=True)
+            self.room -= 1
+        return PlannedRow(row, "create")
+
+    def _matched(self, row: CheckedRow, found: list[Client]) -> PlannedRow:
+        what = FIELD_LABELS[self.match_key].lower()
+        client = found[0]
+        if self.on_match == "skip":
+            return PlannedRow(row, "skip", reason=f"Already a client ({what}).", client=client)
+        if len(found) > 1:
+            return PlannedRow(
+                row,
+                "error",
+                [f"{len(found)} clients have this {what}: update them by hand."],
+            )
+        if not may_change_details(self.actor, client):
+            return PlannedRow(row, "error", [f"{client.full_name}'s profile is locked."])
+        changes = {}
+        for name, value in row.values.items():
+            current = getattr(client, name)
+            if self.on_match == "fill" and current not in (None, ""):
+                continue
+            if current != value:
+                changes[name] = [jsonable(current), jsonable(value)]
+        if not changes and not row.note:
+            return PlannedRow(row, "skip", reason="Nothing new for this client.", client=client)
+        return PlannedRow(row, "update", client=client, changes=changes)
+
+
+@dataclass
+class Preview:
+    rows: list[PlannedRow]
+    counts: dict[str, int]
+    refused: int
+
+
+def preview(table, settings, actor) -> Preview:
+    """The dry run: what the import would do with every row now. Nothing is written."""
+    checked = check_rows(table, settings.mapping, settings.match_key)
+    matches = find_matches(settings.match_key, (row.key for row in checked))
+    planner = Planner(settings.match_key, settings.on_match, actor, matches, client_room())
+    planned = [planner.plan(row) for row in checked]
+    counts = dict.fromkeys(ACTIONS, 0)
+    for row in planned:
+        counts[row.action] += 1
+    return Preview(planned, counts, sum(row.refused for row in planned))
