@@ -4,5 +4,6 @@ bp = Blueprint("clients", __name__, url_prefix="/clients")
 
 from app.clients import ops, routes  # noqa: E402, F401
 
-# Templates ask the same rule the route and the ops function check.
-bp.add_app_template_global(ops.may_restore, "may_restore")
+# Templates ask the same rules the routes and the ops functions check.
+for rule in (ops.may_change_details, ops.may_delete, ops.may_merge, ops.may_restore):
+    bp.add_app_template_global(rule)

@@ -57,6 +57,10 @@ def _require(actor, permission: Permission) -> None:
 # --- who may change what ------------------------------------------------------------
 
 
+# Each rule takes a Client or a client list row (queries.client_page): they read only
+# columns both carry, so the list's row menu asks the same rules the profile does.
+
+
 def may_add_notes(actor, client: Client) -> bool:
     """Notes stay allowed on a locked profile; never on one in the trash or erased."""
     return client.deleted_at is None and can(actor, Permission.EDIT_CLIENTS)
@@ -66,13 +70,23 @@ def may_change_details(actor, client: Client) -> bool:
     """Details (fields, labels, alerts, booking policy, trash): the lock decides."""
     if not may_add_notes(actor, client):
         return False
-    return not client.is_locked or can(actor, Permission.EDIT_LOCKED_PROFILES)
+    return client.locked_at is None or can(actor, Permission.EDIT_LOCKED_PROFILES)
+
+
+def may_delete(actor, client: Client) -> bool:
+    """Into the trash: staff allowed to delete clients, when they may change the details."""
+    return can(actor, Permission.DELETE_CLIENTS) and may_change_details(actor, client)
+
+
+def may_merge(actor, client: Client) -> bool:
+    """Merging changes the profile for good: staff allowed to merge, when they may change
+    the details (so not in the trash, and a locked profile only with the lock's right)."""
+    return can(actor, Permission.MERGE_CLIENTS) and may_change_details(actor, client)
 
 
 def may_restore(actor, client) -> bool:
     """Out of the trash: whoever may delete clients, but a locked profile only for
-    staff allowed to edit locked profiles (the lock covers the way back too). `client`
-    may be a list row."""
+    staff allowed to edit locked profiles (the lock covers the way back too)."""
     if not can(actor, Permission.DELETE_CLIENTS):
         return False
     return client.locked_at is None or can(actor, Permission.EDIT_LOCKED_PROFILES)

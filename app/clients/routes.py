@@ -586,7 +586,8 @@ def unlock(client_id: int):
 def delete(client_id: int):
     """GET asks for confirmation; POST moves the client to the trash."""
     row = _profile_or_404(client_id)
-    _require_details(row)
+    if not ops.may_delete(current_user, row.Client):
+        abort(403)
     if request.method == "POST":
         ops.delete_client(row.Client, current_user)
         return _redirect(url_for("clients.index", show="deleted"))
