@@ -16,7 +16,8 @@ from app.clients.forms import (
     NoteForm,
 )
 from app.htmx import is_fragment_request, render_page
-from app.paths import parse_id
+from app.models import BOOKING_POLICIES
+from app.paths import parse_id, safe_next_path
 from app.permissions import Permission, can, requires
 from app.profile import (
     ProfileTab,
@@ -118,6 +119,7 @@ _PROFILE_CONTEXT = (
     "alert_form",
     "editing_alert",
     "booking_form",
+    "booking_next",
     "label_picker",
     "notes",
     "lock_form",
@@ -541,13 +543,20 @@ def booking_policy(client_id: int):
     _require_details(row)
     client = row.Client
     form = BookingPolicyForm()
+    # The list's row menu sends its own URL to come back to, and the choice made there
+    # ("Block online bookings" opens this form with Block chosen, for the reason).
+    back_to = safe_next_path(request.values.get("next"))
     if request.method == "GET":
         form.policy.data, form.reason.data = client.booking_policy, client.booking_policy_reason
+        if request.args.get("policy") in BOOKING_POLICIES:
+            form.policy.data = request.args["policy"]
     elif form.validate_on_submit():
         reason = form.reason.data or None
         ops.set_booking_policy(client, form.policy.data, reason, current_user)
-        return _profile_updated(client_id)
-    return _render_profile(row, "overview", status=_form_status(form), booking_form=form)
+        return _redirect(back_to) if back_to else _profile_updated(client_id)
+    return _render_profile(
+        row, "overview", status=_form_status(form), booking_form=form, booking_next=back_to
+    )
 
 
 def _lockable_or_404(client_id: int):
