@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from bench import search
 from bench.build import Database, Sizes, build_postgres, build_sqlite
+from bench.data import MERGE_EVENTS, MERGE_SECONDS, PLANTED_SHARE, SCAN_SECONDS, measure_data
 from bench.pg import Cluster
 from bench.sessions import DAY_SESSIONS, FEW, MANY, prepare_sessions
 from bench.util import DATA_DIR, REPO, bench_app, log, step
@@ -70,6 +71,7 @@ class EngineResult:
     search: dict | None = None
     search_clients: int = 0
     explained: list = field(default_factory=list)
+    data: dict | None = None
 
 
 @dataclass
@@ -254,6 +256,8 @@ def run_engine(engine: str, sizes: Sizes, args) -> EngineResult:
         searched = build_sqlite("search", sizes, args.rebuild)
         with step("SQLite: pages under wrk"):
             measure_web(web, args, result)
+        with step("SQLite: duplicate scan and merge"):
+            result.data = measure_data(web.url, web.clients, OWNER_EMAIL)
         measure_search(searched, args, result)
         return result
     with Cluster(DATA_DIR) as cluster:
@@ -261,6 +265,8 @@ def run_engine(engine: str, sizes: Sizes, args) -> EngineResult:
         searched = build_postgres(cluster, "search", sizes, args.rebuild)
         with step("PostgreSQL: pages under wrk"):
             measure_web(web, args, result)
+        with step("PostgreSQL: duplicate scan and merge"):
+            result.data = measure_data(web.url, web.clients, OWNER_EMAIL)
         measure_search(searched, args, result)
     return result
 
@@ -392,6 +398,7 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
                 figure, verdict = per_engine[engine][index]
                 cells += f"{figure:>{column - 8}}{verdict:>8}"
         lines.append(f"{label:<{width}}{cells}")
+    lines += data_lines(results, engines, width, column)
     js_bytes, js_files = js
     lines.append(
         f"{'JavaScript <= 20 KB gzipped (both engines)':<{width}}"
@@ -411,6 +418,43 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
         result = results[engine]
         if result and result.search:
             print_search_details(names[engine], result)
+
+
+def data_lines(results: dict, engines: list, width: int, column: int) -> list[str]:
+    """The data-management targets, per engine (in-process job time)."""
+    figures = {e: results[e].data if results[e] else None for e in engines}
+
+    def row(label: str, figure) -> str:
+        cells = ""
+        for engine in engines:
+            found = figures[engine]
+            if not found:
+                cells += f"{'error':>{column}}"
+                continue
+            text, ok = figure(found)
+            cells += f"{text:>{column - 8}}{_verdict(ok):>8}"
+        return f"{label:<{width}}{cells}"
+
+    any_data = next((found for found in figures.values() if found), None)
+    scanned = any_data["scan_clients"] if any_data else 0
+    return [
+        row(
+            f"duplicate scan, {scanned:,} clients ({PLANTED_SHARE:.0%} planted) < {SCAN_SECONDS} s",
+            lambda f: (f"{f['scan_seconds']:.2f} s", f["scan_seconds"] < SCAN_SECONDS),
+        ),
+        row(
+            "  planted pairs found (recall)",
+            lambda f: (f"{f['recall']:.1%} of {f['planted']:,}", f["recall"] >= 0.9),
+        ),
+        row(
+            f"merge two clients of {MERGE_EVENTS:,} events < {MERGE_SECONDS} s",
+            lambda f: (f"{f['merge_seconds']:.2f} s", f["merge_seconds"] < MERGE_SECONDS),
+        ),
+        row(
+            f"  undo that merge < {MERGE_SECONDS} s",
+            lambda f: (f"{f['undo_seconds']:.2f} s", f["undo_seconds"] < MERGE_SECONDS),
+        ),
+    ]
 
 
 def print_search_details(name: str, result: EngineResult) -> None:

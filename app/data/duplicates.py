@@ -13,9 +13,11 @@ the reasons a person can check ("same phone; name 92% alike; same birth date").
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import combinations
 
 from flask import current_app
-from rapidfuzz.fuzz import token_sort_ratio
+from rapidfuzz.fuzz import ratio
+from rapidfuzz.process import extract
 from sqlalchemy import func, or_, select, tuple_
 
 from app.database import write_transaction
@@ -134,6 +136,7 @@ for _full in NICKNAMES:
     _CANONICAL.setdefault(_full, _full)
 
 MAX_BLOCK = 60  # a key shared by more clients than this (a shop's own email) says nothing
+MAX_WEAK_BLOCK = 2000  # the most common last name with one initial, at 100,000 clients
 MAX_PAIRS = 5000  # kept from one scan, best first
 KEEP_AT = 60  # the lowest score shown
 NAME_ALIKE_AT = 80  # a name this alike counts on its own
@@ -148,10 +151,26 @@ def normalised_email(email: str | None) -> str | None:
     return local.split("+", 1)[0] + "@" + domain
 
 
-def _name_tokens(first_name: str | None, last_name: str | None) -> tuple[list[str], list[str]]:
-    first = [_CANONICAL.get(token, token) for token in fold(first_name).replace("-", " ").split()]
-    last = fold(last_name).replace("-", " ").split()
-    return first, last
+class _NameTokens:
+    """Folded name tokens, first names in their full form (Bob -> robert), each spelling
+    folded once: a client list repeats its names a lot."""
+
+    def __init__(self):
+        self._first: dict = {}
+        self._last: dict = {}
+
+    def first(self, text: str | None) -> list[str]:
+        found = self._first.get(text)
+        if found is None:
+            tokens = fold(text).replace("-", " ").split()
+            found = self._first[text] = [_CANONICAL.get(token, token) for token in tokens]
+        return found
+
+    def last(self, text: str | None) -> list[str]:
+        found = self._last.get(text)
+        if found is None:
+            found = self._last[text] = fold(text).replace("-", " ").split()
+        return found
 
 
 @dataclass(slots=True)
@@ -163,7 +182,8 @@ class _Person:
     birth_date: object
 
 
-def _blocking_keys(person: _Person, first: list[str], last: list[str]) -> list[str]:
+def _strong_keys(person: _Person) -> list[str]:
+    """Keys that make every pair sharing them a candidate."""
     keys = []
     if person.email:
         keys.append("e" + person.email)
@@ -171,9 +191,16 @@ def _blocking_keys(person: _Person, first: list[str], last: list[str]) -> list[s
         keys.append("p" + person.phone)
     if person.name:
         keys.append("n" + person.name)
+    return keys
+
+
+def _weak_keys(person: _Person, first: list[str], last: list[str]) -> list[str]:
+    """Keys whose pairs are candidates only when their names are alike: a typo in the
+    first or the last name, or the same birth date."""
+    keys = []
     if first and last:
-        keys.append(f"l{last[-1]}|{first[0][0]}")  # a typo in the first name
-        keys.append(f"f{first[0]}|{last[-1][0]}")  # a typo in the last name
+        keys.append(f"l{last[-1]}|{first[0][0]}")
+        keys.append(f"f{first[0]}|{last[-1][0]}")
     if person.birth_date:
         keys.append(f"b{person.birth_date}")
     return keys
@@ -182,16 +209,15 @@ def _blocking_keys(person: _Person, first: list[str], last: list[str]) -> list[s
 def score_pair(a: _Person, b: _Person) -> tuple[int, list[str]]:
     """How likely two profiles are one person (0-100), and why, in words."""
     reasons = []
-    name = round(token_sort_ratio(a.name, b.name)) if a.name and b.name else 0
+    # Both names are sorted tokens already, so this is rapidfuzz's token_sort_ratio.
+    name = round(ratio(a.name, b.name)) if a.name and b.name else 0
     score = 0.6 * name
-    same_email = a.email is not None and a.email == b.email
-    same_phone = a.phone is not None and a.phone == b.phone
-    if same_email:
-        score += 25
-        reasons.append("same email")
-    if same_phone:
-        score += 25
-        reasons.append("same phone")
+    for label, mine, theirs in (("email", a.email, b.email), ("phone", a.phone, b.phone)):
+        if mine is not None and mine == theirs:
+            score += 25
+            reasons.append(f"same {label}")
+        elif mine is not None and theirs is not None:
+            score -= 10  # different people more often than one person with two
     if name >= 50:
         reasons.append("same name" if name == 100 else f"name {name}% alike")
     if a.birth_date and b.birth_date:
@@ -201,7 +227,8 @@ def score_pair(a: _Person, b: _Person) -> tuple[int, list[str]]:
         else:
             score -= 20
             reasons.append("different birth dates")
-    if not (same_email or same_phone or name >= NAME_ALIKE_AT):
+    shares_contact = any(reason in ("same email", "same phone") for reason in reasons)
+    if not (shares_contact or name >= NAME_ALIKE_AT):
         return 0, reasons
     return max(0, min(100, round(score))), reasons
 
@@ -219,30 +246,42 @@ def find_duplicate_pairs(progress=None) -> tuple[list[list], int]:
             Client.phone,
             Client.birth_date,
         ).where(Client.deleted_at.is_(None))
-    ).all()
+    )
     people: dict[int, _Person] = {}
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for row in rows:
-        first, last = _name_tokens(row.first_name, row.last_name)
+    strong: dict[str, list[int]] = defaultdict(list)
+    weak: dict[str, list[int]] = defaultdict(list)
+    names = _NameTokens()
+    for client_id, first_name, last_name, email, phone, birth_date in rows:
+        first, last = names.first(first_name), names.last(last_name)
         person = _Person(
-            row.id,
-            " ".join(sorted(first + last)),
-            normalised_email(row.email),
-            row.phone,
-            row.birth_date,
+            client_id, " ".join(sorted(first + last)), normalised_email(email), phone, birth_date
         )
-        people[row.id] = person
-        for key in _blocking_keys(person, first, last):
-            blocks[key].append(row.id)
+        people[client_id] = person
+        for key in _strong_keys(person):
+            strong[key].append(client_id)
+        for key in _weak_keys(person, first, last):
+            weak[key].append(client_id)
     if progress:
         progress(1, 3)
     candidates = set()
-    for ids in blocks.values():
+    for ids in strong.values():
         if 1 < len(ids) <= MAX_BLOCK:
             ids.sort()
-            for index, low in enumerate(ids):
-                for high in ids[index + 1 :]:
-                    candidates.add((low, high))
+            candidates.update(combinations(ids, 2))
+    for ids in weak.values():
+        if 1 < len(ids) <= MAX_WEAK_BLOCK:
+            ids.sort()
+            names = [people[i].name for i in ids]
+            for index in range(len(ids) - 1):
+                # One call compares a name with the rest of the block, in C.
+                for _name, _score, offset in extract(
+                    names[index],
+                    names[index + 1 :],
+                    scorer=ratio,
+                    score_cutoff=NAME_ALIKE_AT,
+                    limit=None,
+                ):
+                    candidates.add((ids[index], ids[index + 1 + offset]))
     dismissed = set(db.session.execute(select(NotDuplicate.low_id, NotDuplicate.high_id)).all())
     pairs = []
     for low, high in candidates - dismissed:

@@ -1,0 +1,179 @@
+"""Data management at full size, in-process on the web database: the duplicate scan over
+every client with 2% planted duplicates (time and recall), and the merge (and its undo)
+of two clients with 50,000 timeline events each. Everything planted is removed after,
+so the cached database stays as it was built."""
+
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from bench.util import bench_app, log
+
+PLANTED_SHARE = 0.02
+MERGE_EVENTS = 50_000
+SCAN_SECONDS = 10
+MERGE_SECONDS = 2
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    """Two neighbouring letters swapped inside the word (never the first letter)."""
+    if len(text) < 4:
+        return text + text[-1]
+    at = rng.randrange(1, len(text) - 2)
+    return text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+
+
+def _variant(row, kind: int, rng: random.Random) -> dict:
+    """A second profile of the same person, as people really make them."""
+    from app.data.duplicates import NICKNAMES
+
+    first, last = row.first_name, row.last_name or "Smith"
+    values = {"first_name": first, "last_name": last}
+    if kind == 0:  # typed again with another case and a +tag
+        local, _, domain = (row.email or f"{first}.{last}@example.com").partition("@")
+        values["email"] = f"{local.upper()}+visit@{domain}"
+    elif kind == 1:  # the same phone, a typo in the last name
+        values["phone"] = row.phone
+        values["last_name"] = _typo(last, rng)
+        if not row.phone:
+            values["email"] = row.email
+    elif kind == 2:  # first and last name swapped, the same email
+        values = {"first_name": last, "last_name": first, "email": row.email}
+    elif kind == 3:  # a nickname, the same phone
+        nicknames = NICKNAMES.get(first.lower())
+        values["first_name"] = nicknames[0].title() if nicknames else first.upper()
+        values["phone"] = row.phone
+        values["email"] = None if row.phone else row.email
+    else:  # a typo in the first name, the same birth date and email
+        values["first_name"] = _typo(first, rng)
+        values["birth_date"] = row.birth_date or date(1980, 1, 1) + timedelta(days=row.id % 9000)
+        values["email"] = row.email
+    return values
+
+
+def measure_scan(app, clients: int) -> dict:
+    from sqlalchemy import delete, select
+
+    from app.data.duplicates import find_duplicate_pairs
+    from app.database import write_transaction
+    from app.extensions import db
+    from app.models import Client
+
+    rng = random.Random(31)
+    planted = max(1, round(clients * PLANTED_SHARE))
+    with app.app_context():
+        originals = db.session.execute(
+            select(
+                Client.id,
+                Client.first_name,
+                Client.last_name,
+                Client.email,
+                Client.phone,
+                Client.birth_date,
+            )
+            .where(Client.id.in_(rng.sample(range(1, clients + 1), planted)))
+            .order_by(Client.id)
+        ).all()
+        now = datetime.now(UTC)
+        copies = []
+        with write_transaction():
+            for index, row in enumerate(originals):
+                variant = _variant(row, index % 5, rng)
+                if row.birth_date and "birth_date" not in variant:
+                    variant["birth_date"] = row.birth_date
+                copy = Client(**variant, created_at=now, updated_at=now)
+                db.session.add(copy)
+                copies.append((row.id, copy))
+            db.session.flush()
+            pairs_planted = {(original, copy.id) for original, copy in copies}
+        db.session.remove()
+        started = time.perf_counter()
+        pairs, scanned = find_duplicate_pairs()
+        seconds = time.perf_counter() - started
+        found = {(low, high) for low, high, _score, _reasons in pairs}
+        with write_transaction():
+            ids = [high for _low, high in pairs_planted]
+            db.session.execute(delete(Client).where(Client.id.in_(ids)))
+        db.session.remove()
+    recall = len(pairs_planted & found) / len(pairs_planted)
+    log(
+        f"  duplicate scan: {scanned:,} clients in {seconds:.2f} s, {len(pairs):,} pairs, "
+        f"recall {recall:.1%} of {len(pairs_planted):,} planted"
+    )
+    return {
+        "scan_seconds": seconds,
+        "scan_clients": scanned,
+        "scan_pairs": len(pairs),
+        "recall": recall,
+        "planted": len(pairs_planted),
+    }
+
+
+def measure_merge(app, owner_email: str) -> dict:
+    from sqlalchemy import delete, insert, select
+
+    from app.data.merge import client_references, merge_clients, undo_merge
+    from app.database import write_transaction
+    from app.extensions import db
+    from app.models import Activity, Client, StaffMember
+    from app.sessions import SignedInStaff
+
+    with app.app_context():
+        owner = SignedInStaff.of(
+            db.session.scalar(select(StaffMember).where(StaffMember.email == owner_email))
+        )
+        now = datetime.now(UTC)
+        with write_transaction():
+            pair = [
+                Client(first_name="Heavy", last_name=f"Merge {n}", created_at=now, updated_at=now)
+                for n in (1, 2)
+            ]
+            db.session.add_all(pair)
+            db.session.flush()
+            ids = [client.id for client in pair]
+            for client_id in ids:
+                db.session.execute(
+                    insert(Activity),
+                    [
+                        {
+                            "client_id": client_id,
+                            "occurred_at": now - timedelta(minutes=number),
+                            "actor_type": "staff",
+                            "actor_id": owner.id,
+                            "verb": "client.updated",
+                            "changes": {"city": [None, f"Town {number % 97}"]},
+                        }
+                        for number in range(MERGE_EVENTS)
+                    ],
+                )
+        db.session.remove()
+        started = time.perf_counter()
+        merge = merge_clients(ids[0], [ids[1]], {}, owner)
+        merge_seconds = time.perf_counter() - started
+        merge_id = merge.id
+        db.session.remove()
+        started = time.perf_counter()
+        undo_merge(merge_id, owner)
+        undo_seconds = time.perf_counter() - started
+        db.session.remove()
+        with write_transaction():
+            # Every row that points at the two (the timeline, the merge record, counts).
+            for reference in client_references():
+                column = reference.table.c[reference.column]
+                db.session.execute(delete(reference.table).where(column.in_(ids)))
+            db.session.execute(delete(Client).where(Client.id.in_(ids)))
+        db.session.remove()
+    log(f"  merge of two {MERGE_EVENTS:,}-event clients: {merge_seconds:.2f} s")
+    log(f"  its undo: {undo_seconds:.2f} s")
+    return {"merge_seconds": merge_seconds, "undo_seconds": undo_seconds}
+
+
+def measure_data(database_url: str, clients: int, owner_email: str) -> dict:
+    app = bench_app(database_url)
+    figures = measure_scan(app, clients)
+    figures |= measure_merge(app, owner_email)
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    return figures
