@@ -546,7 +546,7 @@ def _change_labels(client: Client, actor, delta) -> dict:
 # --- alerts -------------------------------------------------------------------------
 
 
-def _refresh_alert_severity(client: Client) -> None:
+def refresh_alert_severity(client: Client) -> None:
     """Keep the client's most severe open alert on the row, for the list's icon."""
     open_severities = set(
         db.session.scalars(
@@ -573,7 +573,7 @@ def add_alert(client: Client, severity: str, text: str, actor, at=None) -> Alert
         )
         db.session.add(alert)
         db.session.flush()
-        _refresh_alert_severity(client)
+        refresh_alert_severity(client)
         # The severity only: an alert's text is as private as a note.
         record(
             client,
@@ -597,7 +597,7 @@ def edit_alert(alert: Alert, severity: str, text: str, actor) -> bool:
         changes = diff({"severity": alert.severity}, {"severity": severity})
         alert.severity, alert.text, alert.updated_at = severity, text, utcnow()
         db.session.flush()
-        _refresh_alert_severity(client)
+        refresh_alert_severity(client)
         record(client, "alert.edited", actor, subject=alert, changes=changes)
     return True
 
@@ -611,7 +611,7 @@ def resolve_alert(alert: Alert, actor) -> None:
         alert.resolved_at = utcnow()
         alert.resolved_by_id = actor.id
         db.session.flush()
-        _refresh_alert_severity(client)
+        refresh_alert_severity(client)
         record(
             client,
             "alert.resolved",
@@ -652,7 +652,7 @@ def erase_client(client: Client, typed_name: str, actor) -> Erasure:
             raise ProfileReadOnly("this client is already erased")
         if " ".join(typed_name.split()).casefold() != client.full_name.casefold():
             raise ErasureNotConfirmed("Type the client's full name exactly as shown.")
-        erasure = _wipe_client(client, actor)
+        erasure = wipe_client(client, actor)
         ledger.erased_after_commit(client)  # the erasure ledger, then the database files
     return erasure
 
@@ -665,10 +665,10 @@ def reapply_erasure(client: Client) -> Erasure | None:
         _lock_row(client)
         if client.is_erased:
             return None
-        return _wipe_client(client, None)
+        return wipe_client(client, None)
 
 
-def _wipe_client(client: Client, actor) -> Erasure:
+def wipe_client(client: Client, actor) -> Erasure:
     """The erasure itself, in the caller's transaction; `actor` None is the system."""
     actor_id = getattr(actor, "id", None)
     erasure = Erasure(client_id=client.id, masked_name=masked_name(client), erased_by_id=actor_id)

@@ -95,6 +95,7 @@ def _profile_or_404(client_id: int):
     row = queries.profile(client_id)
     if row is None:
         abort(404)
+    _redirect_if_merged(row.Client)
     return row
 
 
@@ -103,7 +104,18 @@ def _profile_view_or_404(client_id: int):
     row = queries.profile_view(client_id)
     if row is None:
         abort(404)
+    _redirect_if_merged(row.Client)
     return row
+
+
+def _redirect_if_merged(client) -> None:
+    """A merged profile's pages lead to the profile it was merged into (a write to it
+    is refused like one to a profile in the trash)."""
+    if client.merged_into_id is None or request.method not in ("GET", "HEAD"):
+        return
+    survivor_id = queries.merged_survivor(client.merged_into_id)
+    arguments = {**(request.view_args or {}), "client_id": survivor_id}
+    abort(redirect(url_for(request.endpoint, **arguments), 302))
 
 
 # What the profile template expects; views pass the ones they have.
