@@ -64,6 +64,19 @@
     }
   });
 
+  // Row menus are popovers: the browser opens and closes them, even on rows htmx adds
+  // later. This keeps each button's aria-expanded true (toggle does not bubble, so the
+  // one listener catches it while capturing) and closes a menu once Tab has left it.
+  document.addEventListener("toggle", function (event) {
+    var button = event.target.id && document.querySelector('[aria-controls="' + event.target.id + '"][aria-expanded]');
+    if (button) button.setAttribute("aria-expanded", event.newState === "open");
+  }, true);
+  document.addEventListener("focusin", function (event) {
+    var button = document.querySelector('[popovertarget][aria-expanded="true"]');
+    var menu = button && document.getElementById(button.getAttribute("popovertarget"));
+    if (menu && event.target !== button && !menu.contains(event.target)) menu.hidePopover();
+  });
+
   // Errors htmx does not swap (403, 404, 500, network) still tell the person something.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
