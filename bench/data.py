@@ -54,7 +54,7 @@ def _variant(row, kind: int, rng: random.Random) -> dict:
 def measure_scan(app, clients: int) -> dict:
     from sqlalchemy import delete, select
 
-    from app.data.duplicates import find_duplicate_pairs
+    from app.data.duplicates import SCANNED_COLUMNS, find_duplicate_pairs
     from app.database import write_transaction
     from app.extensions import db
     from app.models import Client
@@ -63,14 +63,7 @@ def measure_scan(app, clients: int) -> dict:
     planted = max(1, round(clients * PLANTED_SHARE))
     with app.app_context():
         originals = db.session.execute(
-            select(
-                Client.id,
-                Client.first_name,
-                Client.last_name,
-                Client.email,
-                Client.phone,
-                Client.birth_date,
-            )
+            select(*SCANNED_COLUMNS)
             .where(Client.id.in_(rng.sample(range(1, clients + 1), planted)))
             .order_by(Client.id)
         ).all()

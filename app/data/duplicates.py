@@ -233,20 +233,22 @@ def score_pair(a: _Person, b: _Person) -> tuple[int, list[str]]:
     return max(0, min(100, round(score))), reasons
 
 
+# What the scan reads of each client, in this order.
+SCANNED_COLUMNS = (
+    Client.id,
+    Client.first_name,
+    Client.last_name,
+    Client.email,
+    Client.phone,
+    Client.birth_date,
+)
+
+
 def find_duplicate_pairs(progress=None) -> tuple[list[list], int]:
     """Every likely pair among the clients on the list (not in the trash, not merged,
     not erased), best first, without the pairs marked "Not a duplicate": [[low id,
     high id, score, reasons], ...] and how many clients were scanned."""
-    rows = db.session.execute(
-        select(
-            Client.id,
-            Client.first_name,
-            Client.last_name,
-            Client.email,
-            Client.phone,
-            Client.birth_date,
-        ).where(Client.deleted_at.is_(None))
-    )
+    rows = db.session.execute(select(*SCANNED_COLUMNS).where(Client.deleted_at.is_(None)))
     people: dict[int, _Person] = {}
     strong: dict[str, list[int]] = defaultdict(list)
     weak: dict[str, list[int]] = defaultdict(list)
