@@ -70,6 +70,12 @@ def may_change_details(actor, client: Client) -> bool:
     """Details (fields, labels, alerts, booking policy, trash): the lock decides."""
     if not may_add_notes(actor, client):
         return False
+    return may_pass_lock(actor, client)
+
+
+def may_pass_lock(actor, client) -> bool:
+    """The lock itself: a locked profile changes only for staff allowed to edit locked
+    profiles (its details, its way back from the trash, a merge or its undo)."""
     return client.locked_at is None or can(actor, Permission.EDIT_LOCKED_PROFILES)
 
 
@@ -87,9 +93,7 @@ def may_merge(actor, client: Client) -> bool:
 def may_restore(actor, client) -> bool:
     """Out of the trash: whoever may delete clients, but a locked profile only for
     staff allowed to edit locked profiles (the lock covers the way back too)."""
-    if not can(actor, Permission.DELETE_CLIENTS):
-        return False
-    return client.locked_at is None or can(actor, Permission.EDIT_LOCKED_PROFILES)
+    return can(actor, Permission.DELETE_CLIENTS) and may_pass_lock(actor, client)
 
 
 def _require_notes_allowed(actor, client: Client) -> None:

@@ -156,7 +156,9 @@ def mergeable_problem(actor, client: Client) -> str | None:
         return "An erased profile cannot be merged."
     if client.deleted_at is not None:
         return f"{client.full_name} is in the trash: restore the profile first."
-    if client.is_locked and not can(actor, Permission.EDIT_LOCKED_PROFILES):
+    from app.clients.ops import may_merge  # the lock's rule, in one place
+
+    if not may_merge(actor, client):
         return f"{client.full_name}'s profile is locked: ask someone who may edit locked profiles."
     return None
 
@@ -436,8 +438,10 @@ def undo_merge(merge_id: int, actor) -> Merge:
             db.session.scalars(select(MergedClient).where(MergedClient.merge_id == merge_id))
         )
         profiles = _lock_profiles([merge.survivor_id, *(m.client_id for m in members)])
+        from app.clients.ops import may_pass_lock
+
         for client in profiles.values():
-            if client.is_locked and not can(actor, Permission.EDIT_LOCKED_PROFILES):
+            if not may_pass_lock(actor, client):
                 raise MergeRefused(f"{client.full_name}'s profile is locked.")
         blockers = undo_blockers(merge, members, profiles)
         if blockers:
