@@ -8,6 +8,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from app.clients import ops as client_ops
+from app.extensions import db
+from app.models import Client
+from e2e.conftest import PASSWORD, STAFF_EMAIL
 from e2e.helpers import VIEWPORTS, field
 from e2e.test_layouts import check_screen
 
@@ -138,10 +142,18 @@ def test_rows_loaded_later_have_working_menus(live_server, staff_page, monkeypat
 
 @pytest.fixture(scope="module")
 def last_of_three(live_server) -> int:
-    """Three clients found by "Openmenu"; the id of the last one listed."""
+    """Three clients found by "Openmenu"; the id of the last one listed, whose row is
+    busy (locked, bookings blocked) so its marks must make room for the menu's button."""
     for last_name in ("Aaronson", "Bellweather-Smythe"):
         live_server.make_client(first_name="Openmenu", last_name=last_name, email="a@example.com")
-    return live_server.make_client(first_name="Openmenu", last_name="Zeal", phone="+442079460999")
+    client_id = live_server.make_client(
+        first_name="Openmenu", last_name="Zeal-Abercrombie", phone="+442079460999"
+    )
+    with live_server.app.app_context():
+        client = db.session.get(Client, client_id)
+        client_ops.set_booking_policy(client, "block", "No-shows", live_server.staff)
+        client_ops.lock_client(client, "Verified", live_server.staff)
+    return client_id
 
 
 @pytest.mark.parametrize("width", list(VIEWPORTS))
@@ -150,7 +162,7 @@ def test_the_open_menu_fits_each_screen(staff_page, axe, screenshots, last_of_th
     page.set_viewport_size(VIEWPORTS[width])
     page.goto("/clients?q=Openmenu")
     # The last row's menu: near the bottom of the list, where a clipped menu would show.
-    button = menu_button(page, "Openmenu Zeal")
+    button = menu_button(page, "Openmenu Zeal-Abercrombie")
     button.click()
     menu = menu_of(page, last_of_three)
     expect(menu).to_be_visible()
@@ -165,3 +177,44 @@ def test_the_open_menu_fits_each_screen(staff_page, axe, screenshots, last_of_th
         box["y"] + box["height"] <= button_box["y"]
     )
     assert check_screen(page, axe, f"open row menu at {width}") == []
+
+
+def test_near_the_bottom_of_the_screen_the_menu_opens_above_its_button(staff_page, last_of_three):
+    page = staff_page
+    page.set_viewport_size(VIEWPORTS["tablet"])
+    page.goto("/clients?q=Openmenu")
+    button = menu_button(page, "Openmenu Zeal-Abercrombie")
+    button_box = button.bounding_box()
+    height = int(button_box["y"] + button_box["height"] + 40)  # no room below the button
+    page.set_viewport_size({"width": VIEWPORTS["tablet"]["width"], "height": height})
+    assert button.bounding_box() == button_box
+    button.click()
+    box = menu_of(page, last_of_three).bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= button_box["y"]
+
+
+def test_without_javascript_the_menu_still_opens_and_its_items_work(
+    live_server, browser, browser_context_args
+):
+    client_id = live_server.make_client(first_name="Nojs", last_name="Menuplain")
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        field(page, "Email").fill(STAFF_EMAIL)
+        field(page, "Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto("/clients?q=Menuplain")
+        menu_button(page, "Nojs Menuplain").click()  # the browser opens a popover itself
+        menu = menu_of(page, client_id)
+        menu.get_by_role("link", name="Block online bookings").click()
+        field(page, "Reason").fill("Asked us to")
+        page.get_by_role("button", name="Save").click()
+        expect(page).to_have_url(re.compile(r"/clients\?q=Menuplain$"))
+        menu_button(page, "Nojs Menuplain").click()
+        menu.get_by_role("button", name="Unblock online bookings").click()
+        expect(page).to_have_url(re.compile(r"/clients\?q=Menuplain$"))
+        menu_button(page, "Nojs Menuplain").click()
+        expect(menu.get_by_role("link", name="Block online bookings")).to_be_visible()
+    finally:
+        context.close()
