@@ -289,14 +289,15 @@ def _give_labels(label_ids, created, updated) -> dict[int, list[int]]:
         return {}
     had = set()
     if updated:
-        had = set(
-            db.session.execute(
+        had = {
+            tuple(pair)
+            for pair in db.session.execute(
                 select(client_labels.c.client_id, client_labels.c.label_id).where(
                     client_labels.c.client_id.in_([row.client.id for row in updated]),
                     client_labels.c.label_id.in_(label_ids),
                 )
-            ).tuples()
-        )
+            )
+        }
     added: dict[int, list[int]] = {}
     for row in created + updated:
         for label_id in label_ids:

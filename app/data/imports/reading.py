@@ -152,17 +152,31 @@ def _decode(content: bytes, encoding: str, partial: bool = False) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _not_text() -> UnreadableFile:
+    return UnreadableFile(
+        f"This is not a text file (it holds binary data). {FILE_KINDS_HINT} If it is "
+        "a CSV, choose the encoding it was saved in."
+    )
+
+
 def _text_of(content: bytes, encoding: str | None) -> tuple[str, str]:
+    detected = encoding is None
     encoding = encoding or detect_encoding(content)
-    text = _decode(content, encoding)
+    if detected and not encoding.startswith("utf-16") and b"\x00" in content:
+        raise _not_text()
+    try:
+        text = _decode(content, encoding)
+    except UnreadableFile:
+        if not (detected and encoding == "cp1252"):
+            raise
+        # The five bytes cp1252 leaves undefined: Latin-1 reads every byte.
+        encoding = "iso-8859-1"
+        text = _decode(content, encoding)
     sample = text[:20_000]
     # Control, unassigned and private-use characters: few in text, many in binary data.
     unprintable = sum(1 for ch in sample if ch not in "\t\r\n" and category(ch)[0] == "C")
     if "\x00" in text or unprintable > len(sample) // 50:
-        raise UnreadableFile(
-            f"This is not a text file (it holds binary data). {FILE_KINDS_HINT} If it is "
-            "a CSV, choose the encoding it was saved in."
-        )
+        raise _not_text()
     return text, encoding
 
 
@@ -271,6 +285,7 @@ def _read_csv(content, encoding, delimiter, max_rows, limit) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
     def numbered():
+        record = 0
         while True:
             try:
                 cells = next(reader)
@@ -286,7 +301,8 @@ def _read_csv(content, encoding, delimiter, max_rows, limit) -> Table:
                     f"Line {reader.line_num:,} of the file cannot be read ({error}). "
                     'Check its quotes ("): a quoted cell must end with a quote.'
                 ) from error
-            yield reader.line_num, cells
+            record += 1  # a spreadsheet's row number (a quoted line break stays in its row)
+            yield record, cells
 
     return _table_from_rows(numbered(), max_rows, limit, encoding=encoding, delimiter=delimiter)
 
@@ -372,6 +388,8 @@ def check_workbook(content: bytes) -> None:
                         "never write; it is refused. Save it again from your spreadsheet "
                         "program."
                     )
+    except UnreadableFile:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise UnreadableFile(
             "This workbook is damaged and cannot be opened. Save it again and upload the new copy."
