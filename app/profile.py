@@ -35,9 +35,12 @@ class OverviewCard:
     template: str
     order: int
     load: Callable[..., dict] = field(default=lambda client: {})
-    queries: int = 0
+    queries: int = 0  # what load() costs, asserted
     permission: Permission = Permission.VIEW_CLIENTS
     client_facing: bool = False
+    # Read from the client's row alone (no query): a card with nothing to show for this
+    # client is neither loaded nor drawn, and costs nothing.
+    shown: Callable[..., bool] = field(default=lambda client: True)
 
 
 @dataclass(frozen=True)

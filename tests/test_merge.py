@@ -342,3 +342,25 @@ def test_the_merge_page_costs_a_fixed_number_of_queries(
     with count_queries() as again:
         owner.get(f"/clients/{first}/merge?client={second}")
     assert len(again) == len(few)
+
+
+def test_the_merges_card_costs_one_query_and_only_on_a_profile_merged_into(
+    app, owner, pair, client_factory, count_queries
+):
+    from app.profile import all_cards
+    from tests.test_query_counts import cards_cost, measure
+
+    first, second = pair["first"], pair["second"]
+    plain = client_factory(first_name="Plain")
+    merges_card = next(card for card in all_cards() if card.name == "merges")
+    before = cards_cost(app, plain)
+    owner.post("/clients/merge", _merge_form(first, [first, second], _versions(app, first, second)))
+    assert cards_cost(app, first) == cards_cost(app, plain) + merges_card.queries
+    assert cards_cost(app, plain) == before
+    # The survivor's Overview: session, profile, alerts, notes, and the cards it shows.
+    assert measure(count_queries, owner, f"/clients/{first}") == 4 + cards_cost(app, first)
+    with app.app_context():
+        merge_id = db.session.scalar(select(Merge.id).where(Merge.survivor_id == first))
+    owner.post(f"/clients/merges/{merge_id}/undo")
+    assert cards_cost(app, first) == before
+    assert "Undo merge" not in owner.get(f"/clients/{first}").text

@@ -159,7 +159,9 @@ def _render_profile(
     whole_tab = block == "profile_tab"
     cards = []
     if whole_tab and tab == "overview" and not client.is_erased and context["form"] is None:
-        cards = [(card, card.load(client)) for card in cards_for(current_user)]
+        cards = [
+            (card, card.load(client)) for card in cards_for(current_user) if card.shown(client)
+        ]
     return render_page(
         "clients/show.html",
         block,

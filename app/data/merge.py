@@ -287,6 +287,7 @@ def merge_clients(
             setattr(survivor, field, getattr(profiles[source], field))
         now = utcnow()
         survivor.updated_at, survivor.updated_by_id = now, actor.id
+        survivor.last_merged_at = now
         merge = Merge(
             survivor_id=survivor.id,
             survivor_before=json.dumps(before),
@@ -493,7 +494,19 @@ def undo_merge(merge_id: int, actor) -> Merge:
         ]
         record(survivor, "client.merge_undone", actor, subject=merge, changes=changes, at=now)
         merge.undone_at, merge.undone_by_id = now, actor.id
+        # An earlier merge into the survivor may still be undone.
+        survivor.last_merged_at = db.session.scalar(
+            select(func.max(Merge.created_at)).where(
+                Merge.survivor_id == survivor.id, Merge.undone_at.is_(None), Merge.id != merge.id
+            )
+        )
     return merge
+
+
+def may_still_undo(client) -> bool:
+    """Whether a merge into this profile may still be undone, from its row alone."""
+    merged_at = client.last_merged_at
+    return merged_at is not None and utcnow() - merged_at <= timedelta(days=UNDO_MERGE_DAYS)
 
 
 def recent_merges(survivor_id: int, limit: int = 5) -> list:

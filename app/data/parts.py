@@ -7,7 +7,7 @@ from sqlalchemy import delete, or_, select
 from app.data import ledger
 from app.data.erasure import erasure_step
 from app.data.export import export_section
-from app.data.merge import recent_merges
+from app.data.merge import may_still_undo, recent_merges
 from app.database import PERSONAL_TABLES
 from app.extensions import db
 from app.models import (
@@ -29,6 +29,7 @@ register_card(
         load=lambda client: {"recent_merges": recent_merges(client.id)},
         queries=1,
         permission=Permission.MERGE_CLIENTS,
+        shown=may_still_undo,
     )
 )
 

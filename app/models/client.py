@@ -79,6 +79,9 @@ class Client(Base):
     # foreign key: on SQLite adding one would rebuild the clients table and its search
     # triggers, and the merge record (merged_clients) already ties the two.
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # When another profile was last merged into this one (None after its undo): the
+    # profile offers "Undo merge" without a query for the many never merged into.
+    last_merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Derived on every write (see _refresh_derived): the list's sort key and the
     # folded text the search index covers.
