@@ -665,6 +665,8 @@ def test_a_vcard_imports_its_first_email_and_mobile_and_the_rest_into_a_note(
     assert chosen["Email 1"] == "email" and chosen["Email 2"] == "note"
     assert chosen["Phone 1"] == "phone" and chosen["Phone 3"] == "note"
     map_columns(owner, import_id, list(chosen.values()))
+    preview = owner.get(f"/clients/import/{import_id}/preview")  # Jörg has no email
+    assert preview.status_code == 200 and "Jörg Müller" in preview.text
     job = run_import(app, owner, import_id)
     assert job.result["created"] == 2
     hana = clients_by_first_name(app)["Hana"]

@@ -45,9 +45,21 @@ class ImportColumnsForm(Form):
     """The file's reading (encoding, delimiter) and one choice per column; the column
     fields are added for each file by columns_form()."""
 
-    encoding = SelectField("Encoding", choices=dict(ENCODINGS))
-    delimiter = SelectField("Cells separated by", choices=dict(DELIMITERS))
+    # Checked by reading_is_valid() only when the file is read again: a workbook has
+    # neither, and a vCard no delimiter.
+    encoding = SelectField("Encoding", choices=dict(ENCODINGS), validate_choice=False)
+    delimiter = SelectField("Cells separated by", choices=dict(DELIMITERS), validate_choice=False)
     column_count = 0
+
+    def reading_is_valid(self, file_format: str) -> bool:
+        valid = True
+        if self.encoding.data not in ENCODINGS:
+            self.encoding.errors = ["Choose an encoding from the list."]
+            valid = False
+        if file_format == "csv" and self.delimiter.data not in DELIMITERS:
+            self.delimiter.errors = ["Choose how the cells are separated."]
+            valid = False
+        return valid
 
     def column_fields(self):
         return [self[f"column_{index}"] for index in range(self.column_count)]

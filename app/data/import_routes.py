@@ -208,9 +208,11 @@ def import_columns(import_id: int):
     if rereading:
         # Another encoding or delimiter: read the file again and match its headings.
         probe = columns_form([])
-        if not probe.validate() and (probe.encoding.errors or probe.delimiter.errors):
+        if not (probe.validate() and probe.reading_is_valid(client_import.file_format)):
             return _columns_page(client_import, probe, None, status=422)
-        settings.encoding, settings.delimiter = probe.encoding.data, probe.delimiter.data
+        settings.encoding = probe.encoding.data
+        if client_import.file_format == "csv":
+            settings.delimiter = probe.delimiter.data
         try:
             table = _read_sample(content, client_import, settings)
         except UnreadableFile as error:

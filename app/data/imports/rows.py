@@ -188,13 +188,15 @@ class Planner:
         self.room = room
 
     def plan(self, row: CheckedRow) -> PlannedRow:
-        if row.errors:
-            return PlannedRow(row, "error", list(row.errors))
         found = self.matches.get(row.key, []) if row.key else []
+        errors = list(row.errors)
+        if not found and not row.values.get("first_name"):
+            # Only a new client needs one (the form's own message).
+            errors.insert(0, "First name: Enter a first name.")
+        if errors:
+            return PlannedRow(row, "error", errors)
         if found:
             return self._matched(row, found)
-        if not row.values.get("first_name"):
-            return PlannedRow(row, "error", ["First name: Enter a first name."])
         if self.room is not None:
             if self.room <= 0:
                 limit = current_app.config["MAX_CLIENTS"]
