@@ -33,6 +33,12 @@ VERB_LABELS = {
     "alert.resolved": "Alert resolved",
 }
 
+# The events that change a client's fields: each quotes them as field -> [old, new] and
+# is stamped with the client's version after it, so a form saved from an older version
+# sees what changed since (clients.ops._fields_edited_since). Areas add theirs (an
+# import, a merge).
+FIELD_CHANGING_VERBS = {"client.updated"}
+
 # How the audit names the values other than client fields that events quote.
 AUDIT_FIELD_LABELS = {
     "labels": "Labels",

@@ -734,6 +734,27 @@ def test_update_and_fill_change_only_what_they_should(app, owner, job_worker, cl
         assert event.changes["last_name"] == ["Old", "New"] and event.client_version == ann.version
 
 
+def test_a_form_opened_before_an_import_keeps_the_imported_values_when_saved(
+    app, owner, job_worker, client_factory
+):
+    ann = client_factory(first_name="Ann", last_name="Old", email="ann@example.com")
+    with app.app_context():
+        seen = db.session.get(Client, ann).version
+    import_id = uploaded(owner, csv_bytes("First name,Last name,Email", "Ann,New,ann@example.com"))
+    map_columns(owner, import_id, ["first_name", "last_name", "email"])
+    run_import(app, owner, import_id, on_match="update")
+    with app.app_context():
+        # The form still says "Old"; its editor typed a city only.
+        client_ops.update_client(
+            db.session.get(Client, ann),
+            {"last_name": "Old", "city": "York"},
+            owner.staff,
+            expected_version=seen,
+        )
+        saved = db.session.get(Client, ann)
+        assert (saved.last_name, saved.city) == ("New", "York")
+
+
 def test_matching_by_phone_compares_numbers_in_any_format(app, owner, job_worker, client_factory):
     known = client_factory(first_name="Phil", phone="+447911123456")
     import_id = uploaded(

@@ -364,3 +364,28 @@ def test_the_merges_card_costs_one_query_and_only_on_a_profile_merged_into(
     owner.post(f"/clients/merges/{merge_id}/undo")
     assert cards_cost(app, first) == before
     assert "Undo merge" not in owner.get(f"/clients/{first}").text
+
+
+def test_a_form_opened_before_the_merge_and_saved_after_keeps_the_merged_values(app, owner, pair):
+    first, second = pair["first"], pair["second"]
+    seen = _versions(app, first)[first]
+    owner.post(
+        "/clients/merge",
+        _merge_form(first, [first, second], _versions(app, first, second), email=second),
+    )
+    with app.app_context():
+        survivor = _client(app, first)
+        # The stale form still holds the email and city from before; its editor typed a
+        # postal code. The merge's values stay; the postal code is applied.
+        ops.update_client(
+            survivor,
+            {"email": "rob@example.com", "city": None, "postal_code": "LS1 4AP"},
+            owner.staff,
+            expected_version=seen,
+        )
+        survivor = _client(app, first)
+        assert survivor.postal_code == "LS1 4AP" and survivor.city == "Leeds"
+        assert survivor.email == "BOB.mensah@example.com"
+        # A field both the merge and the editor changed is a conflict, as with a colleague.
+        with pytest.raises(ops.EditConflict):
+            ops.update_client(survivor, {"city": "York"}, owner.staff, expected_version=seen)

@@ -7,7 +7,7 @@ routes and templates ask the same functions, so the UI, the routes and the write
 from flask import current_app
 from sqlalchemy import delete, func, insert, inspect, select, update
 
-from app.activity import diff, jsonable, record, record_for_many
+from app.activity import FIELD_CHANGING_VERBS, diff, jsonable, record, record_for_many
 from app.data import ledger
 from app.data.erasure import run_erasure_steps
 from app.database import scrub_after_commit, write_transaction
@@ -200,7 +200,7 @@ def _fields_edited_since(client: Client, version: int) -> dict:
         select(Activity.changes)
         .where(
             Activity.client_id == client.id,
-            Activity.verb == "client.updated",
+            Activity.verb.in_(FIELD_CHANGING_VERBS),
             Activity.client_version > version,
         )
         .order_by(Activity.client_version.desc())
@@ -208,7 +208,8 @@ def _fields_edited_since(client: Client, version: int) -> dict:
         # Newest first: the oldest change after `version` writes last, with the value
         # the field had at `version`.
         for field, (old, _new) in (changes or {}).items():
-            value_at_version[field] = old
+            if field in EDITABLE_FIELDS:  # not the other values an event quotes
+                value_at_version[field] = old
     return value_at_version
 
 

@@ -22,7 +22,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import Table, func, insert, select, update
 
-from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, jsonable, record
+from app.activity import (
+    ACTIVITY_FILTERS,
+    AUDIT_FIELD_LABELS,
+    FIELD_CHANGING_VERBS,
+    VERB_LABELS,
+    jsonable,
+    record,
+)
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
@@ -60,6 +67,7 @@ VERB_LABELS.update(
     }
 )
 AUDIT_FIELD_LABELS.update({"merged_profiles": "Merged profiles", "merged_into": "Merged into"})
+FIELD_CHANGING_VERBS.update({"client.merged", "client.merge_undone"})
 _name, _verbs = ACTIVITY_FILTERS["profile"]
 ACTIVITY_FILTERS["profile"] = (
     _name,
@@ -324,9 +332,9 @@ def merge_clients(
             field: [before[field], after[field]] for field in after if before[field] != after[field]
         }
         changes["merged_profiles"] = [None, ", ".join(f"{o.full_name} (#{o.id})" for o in others)]
-        record(survivor, "client.merged", actor, subject=merge, changes=changes, at=now)
+        event = record(survivor, "client.merged", actor, subject=merge, changes=changes, at=now)
         db.session.flush()  # the versions below are the ones the merge leaves
-        merge.survivor_version_after = survivor.version
+        merge.survivor_version_after = event.client_version = survivor.version
         for other, moved in members:
             db.session.add(
                 MergedClient(
@@ -492,7 +500,9 @@ def undo_merge(merge_id: int, actor) -> Merge:
             ", ".join(f"{profiles[m.client_id].full_name} (#{m.client_id})" for m in members),
             None,
         ]
-        record(survivor, "client.merge_undone", actor, subject=merge, changes=changes, at=now)
+        event = record(
+            survivor, "client.merge_undone", actor, subject=merge, changes=changes, at=now
+        )
         merge.undone_at, merge.undone_by_id = now, actor.id
         # An earlier merge into the survivor may still be undone.
         survivor.last_merged_at = db.session.scalar(
@@ -500,6 +510,8 @@ def undo_merge(merge_id: int, actor) -> Merge:
                 Merge.survivor_id == survivor.id, Merge.undone_at.is_(None), Merge.id != merge.id
             )
         )
+        db.session.flush()
+        event.client_version = survivor.version
     return merge
 
 
