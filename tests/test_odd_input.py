@@ -20,7 +20,16 @@ from app.clients.queries import decode_cursor
 from app.database import write_transaction
 from app.extensions import db
 from app.forms import Form
-from app.models import LABEL_NAME_MAX_LENGTH, Client, Job, Label, Note, utcnow
+from app.models import (
+    LABEL_NAME_MAX_LENGTH,
+    Client,
+    ClientImport,
+    Job,
+    Label,
+    Merge,
+    Note,
+    utcnow,
+)
 from app.paths import MAX_ID, parse_id
 from tests.booking_helpers import book, future_day, practitioner, service, service_values
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
@@ -164,6 +173,23 @@ def _finished_export_job(staff_id: int) -> int:
         return job.id
 
 
+def _import_and_merge(actor, client_id: int) -> dict:
+    """An import whose file is gone, and a merge record with nothing behind it: states
+    the import's and the merge's routes were not written for."""
+    with write_transaction():
+        upload = ClientImport(filename="odd.csv", file_format="csv", created_by_id=actor.id)
+        merge = Merge(
+            survivor_id=client_id,
+            survivor_before="{}",
+            chosen="{}",
+            survivor_version_after=0,
+            created_by_id=actor.id,
+        )
+        db.session.add_all([upload, merge])
+        db.session.flush()
+        return {"import_id": upload.id, "merge_id": merge.id}
+
+
 def _target(app, actor) -> dict:
     """Fresh records for one rule's requests (the sweep's writes may delete or lock
     them): a client with a note, an alert and a label."""
@@ -182,7 +208,7 @@ def _target(app, actor) -> dict:
             "filename": "app.css",
             "action": "confirm",
             "job_id": _finished_export_job(actor.id),
-        }
+        } | _import_and_merge(actor, client_id)
     return ids | _sessions_of(app, actor, client_id, client_id)
 
 
