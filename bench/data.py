@@ -13,6 +13,9 @@ PLANTED_SHARE = 0.02
 MERGE_EVENTS = 50_000
 SCAN_SECONDS = 10
 MERGE_SECONDS = 2
+IMPORT_ROWS = 10_000
+IMPORT_SECONDS = 10
+PREVIEW_SECONDS = 5
 
 
 def _typo(text: str, rng: random.Random) -> str:
@@ -161,10 +164,89 @@ def measure_merge(app, owner_email: str) -> dict:
     return {"merge_seconds": merge_seconds, "undo_seconds": undo_seconds}
 
 
+def _import_file(rows: int) -> bytes:
+    """A Google Contacts export of `rows` people none of the clients on file match."""
+    rng = random.Random(41)
+    lines = ["First Name,Last Name,Birthday,E-mail 1 - Value,Phone 1 - Value,Notes"]
+    for number in range(rows):
+        birthday = date(1950, 1, 1) + timedelta(days=rng.randrange(20_000))
+        lines.append(
+            f"Imported{number},Person{number % 997},{birthday.isoformat()},"
+            f"imported.{number}@bench-import.example.net,07911 {100000 + number:06d},"
+            f"Came from the old system ({number})"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def measure_import(app, owner_email: str) -> dict:
+    """The preview and the job of a 10,000-row CSV (the job run in-process through the
+    real job runner), then its revert, which removes what it made."""
+    from sqlalchemy import delete, select
+
+    from app.data.imports import ImportSettings
+    from app.data.imports.ops import create_import, revert_import
+    from app.data.imports.reading import read_table
+    from app.data.imports.rows import preview
+    from app.database import write_transaction
+    from app.extensions import db
+    from app.jobs import run_job
+    from app.models import ClientImport, Job, StaffMember
+    from app.sessions import SignedInStaff
+
+    content = _import_file(IMPORT_ROWS)
+    with app.app_context():
+        owner = SignedInStaff.of(
+            db.session.scalar(select(StaffMember).where(StaffMember.email == owner_email))
+        )
+        started = time.perf_counter()
+        table = read_table(content, "csv")
+        client_import = create_import("bench-import.csv", "csv", content, table, owner)
+        upload_seconds = time.perf_counter() - started
+        settings = ImportSettings.from_json(client_import.settings)
+        started = time.perf_counter()
+        planned = preview(read_table(content, "csv"), settings, owner)
+        preview_seconds = time.perf_counter() - started
+        if planned.counts["create"] != IMPORT_ROWS:
+            raise RuntimeError(f"the import's preview planned {planned.counts}")
+        import_id = client_import.id
+        with write_transaction():
+            job = Job(kind="import", status="queued", params={"import_id": import_id})
+            job.created_by_id = owner.id
+            db.session.add(job)
+            db.session.flush()
+            job_id = job.id
+            db.session.get(ClientImport, import_id).job_id = job_id
+        db.session.remove()
+        started = time.perf_counter()
+        run_job(job_id)
+        job_seconds = time.perf_counter() - started
+        db.session.remove()
+        job = db.session.get(Job, job_id)
+        if job.status != "done" or job.result["created"] != IMPORT_ROWS:
+            raise RuntimeError(f"the import job ended {job.status}: {job.error or job.result}")
+        started = time.perf_counter()
+        revert_import(db.session.get(ClientImport, import_id), owner)
+        revert_seconds = time.perf_counter() - started
+        with write_transaction():
+            db.session.execute(delete(ClientImport).where(ClientImport.id == import_id))
+            db.session.execute(delete(Job).where(Job.id == job_id))
+        db.session.remove()
+    log(
+        f"  import of {IMPORT_ROWS:,} CSV rows: upload {upload_seconds:.2f} s, preview "
+        f"{preview_seconds:.2f} s, job {job_seconds:.2f} s, revert {revert_seconds:.2f} s"
+    )
+    return {
+        "preview_seconds": preview_seconds,
+        "import_seconds": job_seconds,
+        "revert_seconds": revert_seconds,
+    }
+
+
 def measure_data(database_url: str, clients: int, owner_email: str) -> dict:
     app = bench_app(database_url)
     figures = measure_scan(app, clients)
     figures |= measure_merge(app, owner_email)
+    figures |= measure_import(app, owner_email)
     from app.extensions import db
 
     with app.app_context():

@@ -26,7 +26,16 @@ from urllib.parse import quote
 
 from bench import search
 from bench.build import Database, Sizes, build_postgres, build_sqlite
-from bench.data import MERGE_EVENTS, MERGE_SECONDS, PLANTED_SHARE, SCAN_SECONDS, measure_data
+from bench.data import (
+    IMPORT_ROWS,
+    IMPORT_SECONDS,
+    MERGE_EVENTS,
+    MERGE_SECONDS,
+    PLANTED_SHARE,
+    PREVIEW_SECONDS,
+    SCAN_SECONDS,
+    measure_data,
+)
 from bench.pg import Cluster
 from bench.sessions import DAY_SESSIONS, FEW, MANY, prepare_sessions
 from bench.util import DATA_DIR, REPO, bench_app, log, step
@@ -256,7 +265,7 @@ def run_engine(engine: str, sizes: Sizes, args) -> EngineResult:
         searched = build_sqlite("search", sizes, args.rebuild)
         with step("SQLite: pages under wrk"):
             measure_web(web, args, result)
-        with step("SQLite: duplicate scan and merge"):
+        with step("SQLite: duplicate scan, merge, import"):
             result.data = measure_data(web.url, web.clients, OWNER_EMAIL)
         measure_search(searched, args, result)
         return result
@@ -265,7 +274,7 @@ def run_engine(engine: str, sizes: Sizes, args) -> EngineResult:
         searched = build_postgres(cluster, "search", sizes, args.rebuild)
         with step("PostgreSQL: pages under wrk"):
             measure_web(web, args, result)
-        with step("PostgreSQL: duplicate scan and merge"):
+        with step("PostgreSQL: duplicate scan, merge, import"):
             result.data = measure_data(web.url, web.clients, OWNER_EMAIL)
         measure_search(searched, args, result)
     return result
@@ -453,6 +462,18 @@ def data_lines(results: dict, engines: list, width: int, column: int) -> list[st
         row(
             f"  undo that merge < {MERGE_SECONDS} s",
             lambda f: (f"{f['undo_seconds']:.2f} s", f["undo_seconds"] < MERGE_SECONDS),
+        ),
+        row(
+            f"import {IMPORT_ROWS:,} CSV rows (job time) < {IMPORT_SECONDS} s",
+            lambda f: (f"{f['import_seconds']:.2f} s", f["import_seconds"] < IMPORT_SECONDS),
+        ),
+        row(
+            f"  its preview < {PREVIEW_SECONDS} s",
+            lambda f: (f"{f['preview_seconds']:.2f} s", f["preview_seconds"] < PREVIEW_SECONDS),
+        ),
+        row(
+            "  its revert (figure only)",
+            lambda f: (f"{f['revert_seconds']:.2f} s", True),
         ),
     ]
 
