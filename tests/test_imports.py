@@ -979,3 +979,32 @@ def test_an_abandoned_upload_is_removed_after_a_day(app, owner):
     assert "The uploaded file was removed" in owner.get(page.headers["Location"]).text
     uploaded(owner, csv_bytes(HEADINGS, "Bea,Lee,,"))  # the next upload sweeps it
     assert not path.exists()
+
+
+def test_an_erased_client_leaves_nothing_in_the_import_and_its_revert_says_so(
+    app, owner, job_worker
+):
+    from app.models import ImportedClient
+
+    import_id = uploaded(
+        owner, csv_bytes("First name,Last name,Email,Notes", "Eve,Erased,eve@example.com,Call")
+    )
+    map_columns(owner, import_id, ["first_name", "last_name", "email", "note"])
+    run_import(app, owner, import_id)
+    with app.app_context():
+        eve = db.session.scalar(select(Client).where(Client.email == "eve@example.com"))
+        client_ops.erase_client(eve, "Eve Erased", owner.staff)
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(ImportedClient)
+                .where(ImportedClient.import_id == import_id)
+            )
+            == 0
+        )
+    page = owner.get(f"/clients/import/{import_id}")
+    assert page.status_code == 200 and "Eve" not in page.text
+    reverted = owner.post(f"/clients/import/{import_id}/revert")
+    assert reverted.status_code in (200, 303)
+    with app.app_context():
+        assert db.session.get(ClientImport, import_id).reverted_at is not None
