@@ -15,6 +15,7 @@ from app.clients.forms import (
     LockForm,
     NoteForm,
 )
+from app.clients.row_menu import row_menus
 from app.htmx import is_fragment_request, render_page
 from app.models import BOOKING_POLICIES
 from app.paths import parse_id, safe_next_path
@@ -88,6 +89,7 @@ def index():
         # The filter's labels and counts sit outside the results an htmx request swaps.
         labels=[] if is_fragment_request() else queries.label_counts(),
         max_query_length=MAX_QUERY_LENGTH,
+        menus=row_menus(page.rows, current_user._get_current_object()),
     )
 
 
