@@ -139,13 +139,23 @@ class Client(Base):
         return self.erased_at is not None
 
     def refresh_derived(self) -> None:
-        self.sort_name = derive_sort_name(self.first_name, self.last_name)
-        self.search_text = derive_search_text(
+        derived = derived_columns(
             self.first_name, self.last_name, self.email, self.phone, self.whatsapp
         )
+        for name, value in derived.items():
+            setattr(self, name, value)
 
     def __repr__(self) -> str:
         return f"<Client {self.id}>"
+
+
+def derived_columns(first_name, last_name, email, phone, whatsapp) -> dict:
+    """The list's sort key and the search text, from a client's fields (for the model's
+    own writes, and for a bulk insert, which the model's events do not see)."""
+    return {
+        "sort_name": derive_sort_name(first_name, last_name),
+        "search_text": derive_search_text(first_name, last_name, email, phone, whatsapp),
+    }
 
 
 def derive_sort_name(first_name: str | None, last_name: str | None) -> str:

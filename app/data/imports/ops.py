@@ -39,6 +39,7 @@ from app.models import (
     client_labels,
     utcnow,
 )
+from app.models.client import derived_columns
 from app.models.data import IMPORT_FILENAME_MAX_LENGTH
 from app.permissions import Permission, can
 from app.sessions import SignedInStaff
@@ -197,15 +198,7 @@ def _write_batch(run: _Run, rows) -> dict:
         now = utcnow()
         created = [row for row in planned if row.action == "create"]
         updated = [row for row in planned if row.action == "update"]
-        for row in created:
-            row.client = Client(
-                **{name: row.row.values.get(name) for name in EDITABLE_FIELDS},
-                created_at=now,
-                updated_at=now,
-                created_by_id=actor.id,
-                updated_by_id=actor.id,
-            )
-        db.session.add_all(row.client for row in created)
+        _insert_clients(created, actor, now)
         previous = {}
         for row in updated:
             client = row.client
@@ -281,6 +274,47 @@ def _write_batch(run: _Run, rows) -> dict:
         )
     run.failed += [(row.row, row.errors) for row in planned if row.action == "error"]
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _NewClient:
+    """A client the batch inserted: what the rest of the batch reads of it."""
+
+    id: int
+    version: int = 1
+
+
+def _insert_clients(created, actor, now) -> None:
+    """The new clients in one INSERT per batch, their ids returned in order: half the
+    job's time went to the ORM's unit of work for them otherwise. The derived columns
+    are the model's own (derived_columns, which a bulk insert does not call for us)."""
+    if not created:
+        return
+    rows = []
+    for row in created:
+        values = {name: row.row.values.get(name) for name in EDITABLE_FIELDS}
+        rows.append(
+            values
+            | derived_columns(
+                values["first_name"],
+                values["last_name"],
+                values["email"],
+                values["phone"],
+                values["whatsapp"],
+            )
+            | {
+                "created_at": now,
+                "updated_at": now,
+                "created_by_id": actor.id,
+                "updated_by_id": actor.id,
+                "version": 1,
+            }
+        )
+    ids = db.session.scalars(
+        insert(Client).returning(Client.id, sort_by_parameter_order=True), rows
+    ).all()
+    for row, client_id in zip(created, ids, strict=True):
+        row.client = _NewClient(client_id)
 
 
 def _give_labels(label_ids, created, updated) -> dict[int, list[int]]:
