@@ -1008,3 +1008,14 @@ def test_an_erased_client_leaves_nothing_in_the_import_and_its_revert_says_so(
     assert reverted.status_code in (200, 303)
     with app.app_context():
         assert db.session.get(ClientImport, import_id).reverted_at is not None
+
+
+def test_the_failed_rows_file_quotes_formulas_in_headings_and_cells():
+    from app.data.imports.ops import failed_rows_csv
+    from app.data.imports.rows import CheckedRow
+
+    row = CheckedRow(2, ["=HYPERLINK(1)", "ok"], {}, None, ["First name: Enter a first name."])
+    text = failed_rows_csv(["=cmd|' /C calc'!A0", "Email"], [(row, row.errors)]).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Row", "Errors", "'=cmd|' /C calc'!A0", "Email"]
+    assert rows[1][2:] == ["'=HYPERLINK(1)", "ok"]

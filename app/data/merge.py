@@ -30,6 +30,7 @@ from app.activity import (
     jsonable,
     record,
 )
+from app.data.words import ROW_WORDS, rows_in_words
 from app.database import write_transaction
 from app.extensions import db
 from app.models import (
@@ -373,15 +374,6 @@ def _changed_rows(reference: Reference, keys: list, survivor_id: int, since) -> 
     return len(keys) - unchanged
 
 
-_TABLE_WORDS = {
-    "notes": "note",
-    "alerts": "alert",
-    "bookings": "session",
-    "check_ins": "check-in",
-    "activities": "timeline event",
-}
-
-
 def undo_blockers(
     merge: Merge, members: list[MergedClient], profiles: dict[int, Client]
 ) -> list[str]:
@@ -412,9 +404,8 @@ def undo_blockers(
                 _reference_named(name), keys, merge.survivor_id, merge.created_at
             )
             if changed:
-                word = _TABLE_WORDS.get(name.split(".")[0], "record")
                 blockers.append(
-                    f"{changed} {word}{'' if changed == 1 else 's'} that came from "
+                    f"{rows_in_words(name.split('.')[0], changed)} that came from "
                     f"{client.full_name} changed or went since the merge"
                 )
     return blockers
@@ -544,11 +535,10 @@ def what_moves(client_ids: list[int]) -> dict[int, list[str]]:
     counts: dict[int, list[str]] = {client_id: [] for client_id in client_ids}
     for reference in moved_references():
         column = reference.table.c[reference.column]
-        word = _TABLE_WORDS.get(reference.table.name)
-        if word is None:
+        if reference.table.name not in ROW_WORDS:
             continue
         for client_id, count in db.session.execute(
             select(column, func.count()).where(column.in_(client_ids)).group_by(column)
         ):
-            counts[client_id].append(f"{count:,} {word}{'' if count == 1 else 's'}")
+            counts[client_id].append(rows_in_words(reference.table.name, count))
     return counts

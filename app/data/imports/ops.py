@@ -24,6 +24,7 @@ from app.data.imports.mapping import match_headers
 from app.data.imports.reading import Table, UnreadableFile, read_table
 from app.data.imports.rows import Planner, check_rows, client_room, find_matches
 from app.data.list_export import exports_dir
+from app.data.words import rows_in_words
 from app.database import scrub_after_commit, write_transaction
 from app.extensions import db
 from app.jobs import JobFailed, job_kind, start_job
@@ -352,7 +353,7 @@ def failed_rows_csv(headers: list[str], failed) -> bytes:
     a cell a spreadsheet would run as a formula is quoted."""
     output = io.StringIO()
     writer = csv.writer(output)
-    writer.writerow(["Row", "Errors", *headers])
+    writer.writerow(["Row", "Errors", *(spreadsheet_safe(heading) for heading in headers)])
     for row, errors in failed:
         writer.writerow(
             [row.number, spreadsheet_safe(" ".join(errors))]
@@ -367,16 +368,6 @@ def failed_rows_csv(headers: list[str], failed) -> bytes:
 # timeline, its labels, and the import records themselves (the import's own note is
 # told apart by its id).
 _NOT_BLOCKING = {"activities", "client_labels", "imported_clients"}
-_TABLE_WORDS = {
-    "bookings": ("session", "sessions"),
-    "check_ins": ("check-in", "check-ins"),
-    "notes": ("note", "notes"),
-    "alerts": ("alert", "alerts"),
-    "client_session_counts": ("session count", "session counts"),
-    "merges": ("merge", "merges"),
-    "merged_clients": ("merge", "merges"),
-    "not_duplicates": ("pair marked not duplicates", "pairs marked not duplicates"),
-}
 BLOCKED_SHOWN = 100
 
 
@@ -394,8 +385,7 @@ def _referencing_columns():
 
 
 def _describe(table_name: str, count: int) -> str:
-    one, many = _TABLE_WORDS.get(table_name, (table_name.replace("_", " "),) * 2)
-    return f"has {count:,} {one if count == 1 else many}"
+    return f"has {rows_in_words(table_name, count)}"
 
 
 @dataclass
