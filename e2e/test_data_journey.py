@@ -123,9 +123,7 @@ def test_import_two_files_merge_their_duplicates_undo_revert_and_export(
     expect(page.get_by_role("heading", name="Export")).to_be_visible()
     with page.expect_download() as waiting:
         page.get_by_role("button", name="Export", exact=True).click()
-    rows = list(
-        csv.reader(io.StringIO(Path(waiting.value.path()).read_text(encoding="utf-8-sig")))
-    )
+    rows = list(csv.reader(io.StringIO(Path(waiting.value.path()).read_text(encoding="utf-8-sig"))))
     names = sorted((row[0], row[1]) for row in rows[1:])
     assert names == [("Hana", "Journeyman"), ("Ivo", "Journeyman")]
     emails = {row[2] for row in rows[1:]}
