@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Integer, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.activity import (
     ACTIVITY_FILTERS,
@@ -210,8 +211,14 @@ def _from_json(field: str, value):
     return value
 
 
-def _key_chunks(keys: list) -> list[list]:
-    return [keys[start : start + _CHUNK] for start in range(0, len(keys), _CHUNK)]
+def _among(key_column, keys: list) -> list:
+    """Conditions that together pick the rows whose primary key is in `keys`: on
+    PostgreSQL one array parameter (= ANY), which it reads as fast as one id; elsewhere
+    IN lists of _CHUNK ids (a list of 50,000 bound values each parsed on its own cost
+    PostgreSQL a second and a half in an undo)."""
+    if db.engine.dialect.name == "postgresql":
+        return [key_column == any_(bindparam("keys", keys, type_=ARRAY(Integer)))]
+    return [key_column.in_(keys[start : start + _CHUNK]) for start in range(0, len(keys), _CHUNK)]
 
 
 def _move_rows(reference: Reference, from_id: int, to_id: int) -> list:
@@ -367,9 +374,9 @@ def _changed_rows(reference: Reference, keys: list, survivor_id: int, since) -> 
     if "updated_at" in table.c:
         condition = condition & (table.c.updated_at <= since)
     unchanged = 0
-    for chunk in _key_chunks(keys):
+    for among in _among(reference.key, keys):
         unchanged += db.session.scalar(
-            select(func.count()).select_from(table).where(reference.key.in_(chunk), condition)
+            select(func.count()).select_from(table).where(among, condition)
         )
     return len(keys) - unchanged
 
@@ -465,11 +472,9 @@ def undo_merge(merge_id: int, actor) -> Merge:
                     )
                     continue
                 reference = _reference_named(name)
-                for chunk in _key_chunks(keys):
+                for among in _among(reference.key, keys):
                     db.session.execute(
-                        update(reference.table)
-                        .where(reference.key.in_(chunk))
-                        .values({reference.column: client.id})
+                        update(reference.table).where(among).values({reference.column: client.id})
                     )
             client.merged_into_id = None
             client.deleted_at = client.deleted_by_id = None
