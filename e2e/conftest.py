@@ -182,6 +182,9 @@ def sign_in(page, console):
         field(page, "Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         expect(page).to_have_url(re.compile(r"/clients$"))
+        # The URL changes before the list's scripts have run: typing into the search box
+        # that soon was lost on a busy machine (no htmx yet to send it).
+        page.wait_for_load_state()
         return page
 
     return do_sign_in
