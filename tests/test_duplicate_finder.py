@@ -159,3 +159,19 @@ def test_the_finder_page_costs_the_same_whatever_the_number_of_pairs(
         page = owner.get("/clients/duplicates")
     assert page.text.count("Not a duplicate</button>") == 7
     assert len(many) == len(few)
+
+
+def test_two_staff_marking_the_same_pair_at_once_both_get_an_answer(
+    app, owner, client_factory, monkeypatch
+):
+    from app.data.duplicates import mark_not_duplicate
+
+    first = client_factory(first_name="Twin", last_name="One")
+    second = client_factory(first_name="Twin", last_name="Two")
+    with app.app_context():
+        assert mark_not_duplicate(first, second, owner.staff) is True
+        # The colleague's read came before the first insert was committed: it saw nothing.
+        monkeypatch.setattr(db.session, "get", lambda *args, **kwargs: None)
+        assert mark_not_duplicate(second, first, owner.staff) is False
+    with app.app_context():
+        assert db.session.scalars(select(NotDuplicate.low_id)).all() == [first]

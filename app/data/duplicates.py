@@ -18,7 +18,8 @@ from itertools import combinations
 from flask import current_app
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extract
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.extensions import db
@@ -311,15 +312,14 @@ def _duplicate_scan_job(params: dict, progress) -> dict:
 
 
 def mark_not_duplicate(first_id: int, second_id: int, actor) -> bool:
-    """Remember that two profiles are different people; False if already remembered."""
+    """Remember that two profiles are different people; False if already remembered
+    (also when a colleague marked the same pair at the same moment)."""
     low, high = sorted((first_id, second_id))
-    with write_transaction():
-        exists = db.session.scalar(
-            select(func.count())
-            .select_from(NotDuplicate)
-            .where(tuple_(NotDuplicate.low_id, NotDuplicate.high_id) == (low, high))
-        )
-        if exists:
-            return False
-        db.session.add(NotDuplicate(low_id=low, high_id=high, marked_by_id=actor.id))
+    try:
+        with write_transaction():
+            if db.session.get(NotDuplicate, (low, high)) is not None:
+                return False
+            db.session.add(NotDuplicate(low_id=low, high_id=high, marked_by_id=actor.id))
+    except IntegrityError:
+        return False
     return True
