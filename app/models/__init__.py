@@ -45,10 +45,42 @@ from app.models.label import (
     client_labels,
 )
 from app.models.note import NOTE_MAX_LENGTH, Note
+from app.models.portal import (
+    ACCOUNT_TOKEN_HOURS,
+    ACCOUNT_TOKEN_PURPOSES,
+    DATA_REQUEST_KINDS,
+    DATA_REQUEST_STATUSES,
+    EMAIL_KINDS,
+    EMAIL_STATUSES,
+    KIOSK_IDLE_SECONDS,
+    LINK_PLACEHOLDER,
+    ClientAccount,
+    ClientAccountToken,
+    ClientSession,
+    DataRequest,
+    KioskHelpRequest,
+    KioskSession,
+    OutgoingEmail,
+)
 from app.models.privacy import Erasure
 from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
 
 __all__ = [
+    "ACCOUNT_TOKEN_HOURS",
+    "ACCOUNT_TOKEN_PURPOSES",
+    "DATA_REQUEST_KINDS",
+    "DATA_REQUEST_STATUSES",
+    "EMAIL_KINDS",
+    "EMAIL_STATUSES",
+    "KIOSK_IDLE_SECONDS",
+    "LINK_PLACEHOLDER",
+    "ClientAccount",
+    "ClientAccountToken",
+    "ClientSession",
+    "DataRequest",
+    "KioskHelpRequest",
+    "KioskSession",
+    "OutgoingEmail",
     "IMPORT_ACTIONS",
     "UNDO_MERGE_DAYS",
     "ClientImport",

@@ -23,6 +23,9 @@ class StaffMember(Base):
     takes_bookings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The PIN that lets this staff member take the reception tablet out of kiosk mode
+    # (Argon2id, like passwords); None: this member cannot leave the kiosk.
+    kiosk_pin_hash: Mapped[str | None] = mapped_column(String(255))
 
     def __repr__(self) -> str:
         return f"<StaffMember {self.id} {self.role}>"
