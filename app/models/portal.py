@@ -70,9 +70,7 @@ class OutgoingEmail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
-    booking_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bookings.id", ondelete="SET NULL")
-    )
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(250), default="")
     subject: Mapped[str] = mapped_column(String(EMAIL_SUBJECT_MAX_LENGTH))
@@ -208,7 +206,7 @@ class KioskSession(Base):
 
 
 class KioskHelpRequest(Base):
-    """"Please see reception": someone at the kiosk whom reception should greet (no
+    """ "Please see reception": someone at the kiosk whom reception should greet (no
     match, no session today, or an alert staff must see). The reception screen lists
     the open ones until staff mark them seen."""
 
