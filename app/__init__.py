@@ -73,11 +73,16 @@ def create_app(config: dict | None = None) -> Flask:
         merge_routes,  # noqa: F401  (the finder and merge, on data_bp)
     )
     from app.data.routes import bp as data_bp
+    from app.i18n import init_i18n
     from app.jobs import init_jobs
+    from app.mail import bp as mail_bp
+    from app.portal import bp as portal_bp
     from app.reception import bp as reception_bp
+    from app.reception.kiosk import bp as kiosk_bp
     from app.settings import bp as settings_bp
 
     init_jobs(app)
+    init_i18n(app)
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -86,6 +91,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(bookings_bp)
     app.register_blueprint(reception_bp)
     app.register_blueprint(data_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(kiosk_bp)
 
     from app.templating import register_template_helpers
 
