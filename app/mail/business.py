@@ -1,0 +1,61 @@
+"""The business's name and address, as emails sign off with them (kept in
+business_settings and edited beside the booking rules)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import BusinessSetting
+
+BUSINESS_NAME = "business_name"
+BUSINESS_ADDRESS = "business_address"
+NAME_MAX_LENGTH = 100
+ADDRESS_MAX_LENGTH = 200  # business_settings.value holds 200 characters
+DEFAULT_NAME = "Clientele"
+
+
+@dataclass(frozen=True)
+class Business:
+    name: str
+    address: str
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
+
+
+def business_details() -> Business:
+    rows = dict(
+        db.session.execute(
+            select(BusinessSetting.key, BusinessSetting.value).where(
+                BusinessSetting.key.in_([BUSINESS_NAME, BUSINESS_ADDRESS])
+            )
+        ).all()
+    )
+    return Business(
+        name=(rows.get(BUSINESS_NAME) or "").strip() or DEFAULT_NAME,
+        address=(rows.get(BUSINESS_ADDRESS) or "").strip(),
+    )
+
+
+def save_business_details(name: str, address: str) -> None:
+    """Store the name and address (a write transaction of their own)."""
+    values = {
+        BUSINESS_NAME: " ".join(name.split())[:NAME_MAX_LENGTH],
+        BUSINESS_ADDRESS: "\n".join(
+            line.strip() for line in address.strip().splitlines() if line.strip()
+        )[:ADDRESS_MAX_LENGTH],
+    }
+    with write_transaction():
+        _store(values)
+
+
+def _store(values: dict[str, str]) -> None:
+    for key, value in values.items():
+        row = db.session.get(BusinessSetting, key)
+        if row is None:
+            db.session.add(BusinessSetting(key=key, value=value))
+        else:
+            row.value = value

@@ -1,0 +1,160 @@
+"""Queueing and rendering outgoing email: the API other areas call.
+
+    queue_email(*, to_address, to_name, kind, subject, text, html,
+                client_id=None, booking_id=None, secret_link=None,
+                attachment=None, language="en", actor=None) -> OutgoingEmail
+
+        Adds an OutgoingEmail row to the caller's open transaction (it never commits).
+        Delivery is enqueued only once that transaction commits (app.database.after_commit),
+        so a request never talks to the mail server and a rolled-back action sends nothing.
+        `kind` is a key of EMAIL_KINDS (app/models/portal.py). `attachment` is
+        (filename, mime type, bytes). Without MAIL_URL (development) the row is "kept":
+        it waits in Settings → Outbox, never lost, until someone sends it.
+
+        A body holding a single-use link is passed with LINK_PLACEHOLDER where the link
+        goes and the link itself as `secret_link`: the stored bodies never hold it; it
+        is put in at delivery and cleared once the message is sent.
+
+    render_email(template, language, **context) -> (subject, text, html)
+
+        Renders templates/mail/<template>.subject.txt, <template>.txt and <template>.html
+        inside the shared layout (the business's name and address in the footer), under
+        flask_babel.force_locale(language). The subject comes back as one line.
+
+Every header value (address, name, subject) is made single-line here and again at
+delivery: a CR or LF in a client's name can never start a header of its own.
+"""
+
+import re
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from markupsafe import escape
+
+from app.database import after_commit
+from app.extensions import db
+from app.i18n import supported_language
+from app.models import EMAIL_KINDS, LINK_PLACEHOLDER, OutgoingEmail
+from app.models.portal import EMAIL_SUBJECT_MAX_LENGTH
+
+__all__ = [
+    "LINK_PLACEHOLDER",
+    "LINK_REMOVED",
+    "bodies_for_display",
+    "mail_configured",
+    "queue_email",
+    "render_email",
+    "single_line",
+]
+
+# Shown in place of a single-use link once the message has left (the link is gone).
+LINK_REMOVED = "(link removed after sending)"
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]+")
+_SPACES = re.compile(r"\s+")
+ENQUEUE_EXTENSION = "clientele.mail.enqueue"
+
+
+def single_line(value: str | None, limit: int | None = None) -> str:
+    """A header value: any line break (and NUL) becomes a space, runs of spaces one."""
+    line = _SPACES.sub(" ", _LINE_BREAKS.sub(" ", value or "")).strip()
+    return line[:limit] if limit else line
+
+
+def mail_configured() -> bool:
+    return bool(current_app.config.get("MAIL_URL"))
+
+
+def queue_email(
+    *,
+    to_address: str,
+    to_name: str,
+    kind: str,
+    subject: str,
+    text: str,
+    html: str,
+    client_id: int | None = None,
+    booking_id: int | None = None,
+    secret_link: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
+    language: str = "en",
+    actor=None,
+) -> OutgoingEmail:
+    """Add the message to the caller's transaction; deliver it after the commit."""
+    if kind not in EMAIL_KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
+    address = single_line(to_address, 254)
+    if not address or "@" not in address:
+        raise ValueError("an email needs an address")
+    if secret_link is not None and LINK_PLACEHOLDER not in text + html:
+        raise ValueError("a secret link needs LINK_PLACEHOLDER in the bodies")
+    email = OutgoingEmail(
+        to_address=address,
+        to_name=single_line(to_name, 250),
+        kind=kind,
+        subject=single_line(subject, EMAIL_SUBJECT_MAX_LENGTH),
+        language=supported_language(language) or "en",
+        body_text=text,
+        body_html=html,
+        secret_link=secret_link,
+        client_id=client_id,
+        booking_id=booking_id,
+        status="queued" if mail_configured() else "kept",
+        attempts=0,
+        created_by_id=getattr(actor, "id", None),
+    )
+    if attachment is not None:
+        name, mime_type, content = attachment
+        email.attachment_name = single_line(name, 100)
+        email.attachment_type = single_line(mime_type, 100)
+        email.attachment = bytes(content)
+    db.session.add(email)
+    db.session.flush()
+    if email.status == "queued":
+        enqueue = current_app.extensions.get(ENQUEUE_EXTENSION)
+        if enqueue is not None:
+            email_id = email.id
+            after_commit(lambda: enqueue(email_id))
+    return email
+
+
+def render_email(template: str, language: str, **context) -> tuple[str, str, str]:
+    """(subject, text, html) of templates/mail/<template>.* in the client's language."""
+    from app.mail.business import business_details
+
+    language = supported_language(language) or "en"
+    context.setdefault("business", business_details())
+    context.setdefault("link", LINK_PLACEHOLDER)
+    with force_locale(language):
+        subject = render_template(f"mail/{template}.subject.txt", language=language, **context)
+        text = render_template(f"mail/{template}.txt", language=language, **context)
+        html = render_template(f"mail/{template}.html", language=language, **context)
+    return single_line(subject, EMAIL_SUBJECT_MAX_LENGTH), _tidy_text(text), html
+
+
+def _tidy_text(text: str) -> str:
+    """Plain text as a mail reader shows it: no trailing spaces, at most one blank line."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if not line and tidy and not tidy[-1]:
+            continue
+        tidy.append(line)
+    return "\n".join(tidy) + "\n"
+
+
+def fill_link(text: str, html: str, link: str | None) -> tuple[str, str]:
+    """The bodies with the single-use link put in (HTML-escaped in the HTML part), or
+    with LINK_REMOVED when the link is gone."""
+    if link is None:
+        return (
+            text.replace(LINK_PLACEHOLDER, LINK_REMOVED),
+            html.replace(LINK_PLACEHOLDER, str(escape(LINK_REMOVED))),
+        )
+    return text.replace(LINK_PLACEHOLDER, link), html.replace(LINK_PLACEHOLDER, str(escape(link)))
+
+
+def bodies_for_display(email: OutgoingEmail) -> tuple[str, str]:
+    """What staff see of a message: with its link while it waits (kept or queued), with
+    LINK_REMOVED once sent."""
+    link = email.secret_link if email.status != "sent" else None
+    return fill_link(email.body_text, email.body_html, link)
