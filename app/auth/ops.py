@@ -23,13 +23,15 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _throttle_key(email: str) -> str:
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+def _throttle_key(email: str, realm: str = "") -> str:
+    """The throttle row's key: staff sign-ins use the email alone; another realm (the
+    client page's "client:") prefixes it, so the realms' counts never mix."""
+    return hashlib.sha256((realm + normalise_email(email)).encode()).hexdigest()
 
 
-def blocked_until(email: str) -> datetime | None:
+def blocked_until(email: str, realm: str = "") -> datetime | None:
     """When the email's sign-in block ends, or None when it may try."""
-    row = db.session.get(SignInThrottle, _throttle_key(email))
+    row = db.session.get(SignInThrottle, _throttle_key(email, realm))
     if row and row.blocked_until and row.blocked_until > utcnow():
         return row.blocked_until
     return None
@@ -55,7 +57,19 @@ def authenticate(email: str, password: str) -> StaffMember | None:
     return staff
 
 
-def _record_failure(email: str) -> None:
+def clear_failures(email: str, realm: str = "") -> None:
+    """Forget the failed sign-ins of an email after a good one. Caller's transaction."""
+    throttle = db.session.get(SignInThrottle, _throttle_key(email, realm))
+    if throttle is not None:
+        db.session.delete(throttle)
+
+
+def record_failure(email: str, realm: str = "") -> None:
+    """A failed sign-in of this realm, counted as the staff sign-in counts them."""
+    _record_failure(email, realm)
+
+
+def _record_failure(email: str, realm: str = "") -> None:
     """Count a failed sign-in in one atomic upsert, so concurrent failures on any worker
     all count; failures older than the block window, or before a block that ran out,
     start a fresh count."""
@@ -66,7 +80,7 @@ def _record_failure(email: str) -> None:
         table.c.blocked_until <= now, table.c.updated_at < now - config["SIGN_IN_BLOCK"]
     )
     upsert = _dialect_insert()(table).values(
-        email_digest=_throttle_key(email), failures=1, blocked_until=None, updated_at=now
+        email_digest=_throttle_key(email, realm), failures=1, blocked_until=None, updated_at=now
     )
     upsert = upsert.on_conflict_do_update(
         index_elements=[table.c.email_digest],
@@ -81,7 +95,7 @@ def _record_failure(email: str) -> None:
         if failures >= config["SIGN_IN_MAX_FAILURES"]:
             db.session.execute(
                 update(table)
-                .where(table.c.email_digest == _throttle_key(email))
+                .where(table.c.email_digest == _throttle_key(email, realm))
                 .values(blocked_until=now + config["SIGN_IN_BLOCK"], failures=0)
             )
 
