@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select, tuple_
+from sqlalchemy import Integer, and_, bindparam, select, tuple_
 
 from app.clients.queries import Page, decode_cursor, encode_cursor
 from app.extensions import db
@@ -45,6 +45,25 @@ def _status_condition(status: str):
     return condition
 
 
+def _first_page_statement(upcoming: bool):
+    """A first page with no status filter (the tab as it opens, and after every booking),
+    built once: building the statement cost more than running it."""
+    now = bindparam("now", type_=Booking.starts_at.type)
+    statement = _sessions_select().where(
+        Booking.client_id == bindparam("client_id"), _status_condition("")
+    )
+    if upcoming:
+        statement = statement.where(Booking.starts_at >= now)
+        order = (Booking.starts_at, Booking.id)
+    else:
+        statement = statement.where(Booking.starts_at < now)
+        order = (Booking.starts_at.desc(), Booking.id.desc())
+    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+_FIRST_PAGES = {"upcoming": _first_page_statement(True), "past": _first_page_statement(False)}
+
+
 def sessions_page(
     client_id: int,
     when: str,
@@ -56,20 +75,28 @@ def sessions_page(
     """Upcoming sessions soonest first, or past ones newest first; keyset-paged on
     (starts_at, id), so the 100th page costs what the first does."""
     upcoming = when == "upcoming"
-    statement = _sessions_select().where(Booking.client_id == client_id, _status_condition(status))
-    key = tuple_(Booking.starts_at, Booking.id)
-    if upcoming:
-        statement = statement.where(Booking.starts_at >= now)
-        order = (Booking.starts_at, Booking.id)
+    if not status and not after:
+        statement = _FIRST_PAGES[when]
+        parameters = {"client_id": client_id, "now": now, "limit": limit + 1}
     else:
-        statement = statement.where(Booking.starts_at < now)
-        order = (Booking.starts_at.desc(), Booking.id.desc())
-    if after:
-        moment, booking_id = decode_cursor(after)
-        statement = statement.where(
-            key > tuple_(moment, booking_id) if upcoming else key < tuple_(moment, booking_id)
+        parameters = {}
+        statement = _sessions_select().where(
+            Booking.client_id == client_id, _status_condition(status)
         )
-    rows = db.session.execute(statement.order_by(*order).limit(limit + 1)).all()
+        if upcoming:
+            statement = statement.where(Booking.starts_at >= now)
+            order = (Booking.starts_at, Booking.id)
+        else:
+            statement = statement.where(Booking.starts_at < now)
+            order = (Booking.starts_at.desc(), Booking.id.desc())
+        if after:
+            moment, booking_id = decode_cursor(after)
+            key = tuple_(Booking.starts_at, Booking.id)
+            statement = statement.where(
+                key > tuple_(moment, booking_id) if upcoming else key < tuple_(moment, booking_id)
+            )
+        statement = statement.order_by(*order).limit(limit + 1)
+    rows = db.session.execute(statement, parameters).all()
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1].Booking
