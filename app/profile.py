@@ -6,6 +6,11 @@ shows (a template included in the profile's panel or Overview), how its context 
 loaded (one function of the client being shown), who may see it, whether a client may
 see it on their own page, and how many queries its loader costs: the query-budget test
 holds every registered part to that number whatever the client's history holds.
+
+The client page (/me) walks the same registry: a part shows there only when it is
+client_facing and has a client_template (drawn with `part_data`, what client_load, or
+else load, returns for the client). A part whose staff `template` is None but which has a
+client_template is the client's only: the staff profile skips it.
 """
 
 from collections.abc import Callable
@@ -27,12 +32,25 @@ class ProfileTab:
     queries: int = 0  # what load() costs, asserted
     permission: Permission = Permission.VIEW_CLIENTS
     client_facing: bool = False
+    # The client page's own template (no staff actions, no staff-only text) and, when the
+    # staff loader does not fit, its loader and cost.
+    client_template: str | None = None
+    client_load: Callable[..., dict] | None = None
+    client_queries: int = 0
+
+    @property
+    def on_staff_profile(self) -> bool:
+        return not (self.template is None and self.client_template is not None)
+
+    @property
+    def on_client_page(self) -> bool:
+        return self.client_facing and self.client_template is not None
 
 
 @dataclass(frozen=True)
 class OverviewCard:
     name: str
-    template: str
+    template: str | None  # None: the client page's only (see client_template)
     order: int
     load: Callable[..., dict] = field(default=lambda client: {})
     queries: int = 0  # what load() costs, asserted
@@ -41,6 +59,17 @@ class OverviewCard:
     # Read from the client's row alone (no query): a card with nothing to show for this
     # client is neither loaded nor drawn, and costs nothing.
     shown: Callable[..., bool] = field(default=lambda client: True)
+    client_template: str | None = None
+    client_load: Callable[..., dict] | None = None
+    client_queries: int = 0
+
+    @property
+    def on_staff_profile(self) -> bool:
+        return self.template is not None
+
+    @property
+    def on_client_page(self) -> bool:
+        return self.client_facing and self.client_template is not None
 
 
 @dataclass(frozen=True)
@@ -82,11 +111,36 @@ def actions_for(user) -> list[ProfileAction]:
 
 
 def all_tabs() -> list[ProfileTab]:
-    return sorted(_TABS.values(), key=lambda tab: tab.order)
+    """The staff profile's tabs, in order."""
+    tabs = sorted(_TABS.values(), key=lambda tab: tab.order)
+    return [tab for tab in tabs if tab.on_staff_profile]
 
 
 def all_cards() -> list[OverviewCard]:
-    return sorted(_CARDS.values(), key=lambda card: card.order)
+    """The staff profile's Overview cards, in order."""
+    cards = sorted(_CARDS.values(), key=lambda card: card.order)
+    return [card for card in cards if card.on_staff_profile]
+
+
+def client_parts() -> list[OverviewCard | ProfileTab]:
+    """What the client page shows, in order: the client-facing cards, then the
+    client-facing tabs, each with a client_template."""
+    cards = sorted(_CARDS.values(), key=lambda card: card.order)
+    tabs = sorted(_TABS.values(), key=lambda tab: tab.order)
+    return [part for part in [*cards, *tabs] if part.on_client_page]
+
+
+def load_for_client(part, client) -> dict:
+    """A part's context on the client page."""
+    loader = part.client_load or part.load
+    return loader(client) if loader else {}
+
+
+def client_cost(part) -> int:
+    """What load_for_client() costs for this part."""
+    if part.client_load is not None:
+        return part.client_queries
+    return part.queries if part.load else 0
 
 
 def tabs_for(user) -> list[ProfileTab]:
@@ -98,4 +152,5 @@ def cards_for(user) -> list[OverviewCard]:
 
 
 def tab_named(name: str) -> ProfileTab | None:
-    return _TABS.get(name)
+    tab = _TABS.get(name)
+    return tab if tab is not None and tab.on_staff_profile else None

@@ -65,6 +65,16 @@ def _sessions_tab(client) -> dict:
     }
 
 
+def _client_sessions(client) -> dict:
+    """The client page's Sessions: upcoming soonest first, then the latest past ones."""
+    now = utcnow()
+    return {
+        "now": now,
+        "upcoming": queries.sessions_page(client.id, "upcoming", now),
+        "past": queries.sessions_page(client.id, "past", now),
+    }
+
+
 def _stats_card(client) -> dict:
     return {"stats": queries.session_stats(client.id, utcnow())}
 
@@ -83,6 +93,9 @@ register_tab(
         load=_sessions_tab,
         queries=2,
         client_facing=True,
+        client_template="bookings/_client_sessions.html",
+        client_load=_client_sessions,
+        client_queries=2,
     )
 )
 register_tab(

@@ -1,0 +1,73 @@
+"""What the client page's templates read: dates, countries, languages and statuses in
+the client's language (the business's time zone), and the business's name."""
+
+from babel import Locale
+from flask import g
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.models import ACCOUNT_TOKEN_HOURS
+
+SESSION_STATUSES = {
+    "pending": _l("Waiting for confirmation"),
+    "confirmed": _l("Confirmed"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "no_show": _l("Missed"),
+    "waitlisted": _l("On the waiting list"),
+}
+
+
+def client_date(value) -> str:
+    return format_date(value, "long") if value else ""
+
+
+def client_datetime(value) -> str:
+    return format_datetime(value, "medium") if value else ""
+
+
+def client_country(code: str | None) -> str:
+    if not code:
+        return ""
+    return get_locale().territories.get(code, code)
+
+
+def client_language(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(get_locale()) or code
+    except (ValueError, TypeError, LookupError):
+        return code
+
+
+def client_session_status(status: str) -> str:
+    return str(SESSION_STATUSES.get(status, status))
+
+
+def business_name() -> str:
+    if "portal_business_name" not in g:
+        from app.mail.business import business_details
+
+        g.portal_business_name = business_details().name
+    return g.portal_business_name
+
+
+def page_language() -> str:
+    return str(get_locale() or "en")
+
+
+def register(bp) -> None:
+    for function in (
+        client_date,
+        client_datetime,
+        client_country,
+        client_language,
+        client_session_status,
+    ):
+        bp.add_app_template_filter(function)
+    bp.add_app_template_global(business_name)
+    bp.add_app_template_global(page_language)
+    bp.add_app_template_global(MIN_PASSWORD_LENGTH, "min_password_length")
+    bp.add_app_template_global(ACCOUNT_TOKEN_HOURS, "link_hours")

@@ -1,0 +1,95 @@
+"""What client accounts add to the rest of the app: the profile's "Invite to client
+page" and "Reset password" actions and its "Client page" card, the client page's own
+details section, the timeline's verbs, and the account's place in the one-client export,
+the erasure and the merge."""
+
+from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, follow
+from app.data.erasure import erasure_step
+from app.data.export import export_section
+from app.data.merge import STAYS
+from app.portal import ops, queries
+from app.profile import (
+    OverviewCard,
+    ProfileAction,
+    register_action,
+    register_card,
+)
+
+PORTAL_VERBS = {
+    "portal.invited": "Invited to the client page",
+    "portal.reset_sent": "Password reset sent",
+    "portal.password_set": "Client page password set",
+    "portal.signed_in": "Signed in to the client page",
+}
+VERB_LABELS.update(PORTAL_VERBS)
+AUDIT_FIELD_LABELS.update(sent_to="Sent to", purpose="From")
+_name, _verbs = ACTIVITY_FILTERS["privacy"]
+ACTIVITY_FILTERS["privacy"] = (
+    _name,
+    _verbs + tuple(verb for verb in PORTAL_VERBS if verb not in _verbs),
+)
+
+register_action(
+    ProfileAction("client-page-invite", "Invite to client page", "portal_accounts.invite", 50)
+)
+register_action(
+    ProfileAction("client-page-reset", "Reset password", "portal_accounts.reset_password", 60)
+)
+
+
+def _account_card(client) -> dict:
+    return {"account": queries.account_summary(client.id)}
+
+
+register_card(
+    OverviewCard(
+        "client-page",
+        "portal/_account_card.html",
+        order=80,
+        load=_account_card,
+        queries=1,
+    )
+)
+# The client page's own first section: their details as the business holds them, read
+# from the row the page already has. Staff see the same on the profile itself.
+register_card(
+    OverviewCard(
+        "client-details",
+        None,
+        order=0,
+        client_facing=True,
+        client_template="portal/_details.html",
+    )
+)
+
+
+@export_section("client_page", tables=("client_accounts",))
+def _export_account(client) -> dict | None:
+    account = ops.account_of(client.id)
+    if account is None:
+        return None
+    return {
+        "email": account.email,
+        "created_at": account.created_at.isoformat(),
+        "activated_at": account.activated_at.isoformat() if account.activated_at else None,
+        "last_sign_in_at": (
+            account.last_sign_in_at.isoformat() if account.last_sign_in_at else None
+        ),
+    }
+
+
+@erasure_step("client_page", tables=("client_accounts",))
+def _erase_account(client) -> None:
+    """The account goes, and with it its links and sessions (they cascade)."""
+    ops.delete_account_of(client.id)
+
+
+STAYS["client_accounts"] = (
+    "one account per client: the survivor keeps its own; a merged profile's account "
+    "moves to the survivor if it has none, else is deleted (app/portal/parts.py)"
+)
+
+
+@follow("client.merged_into")
+def _merged_account(client, verb, actor, subject, at) -> None:
+    ops.hand_over_account(client)

@@ -1,0 +1,140 @@
+"""HTTP for the client page (/me): sign-in, the password link, sign-out, the page itself
+and its calendar files. Everything a client reads here is in their language."""
+
+from datetime import datetime
+
+from babel.dates import format_timedelta
+from flask import abort, make_response, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext
+from icalendar import Calendar, Event
+
+from app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+from app.i18n import use_language
+from app.models import utcnow
+from app.portal import bp, ops, queries, realm
+from app.portal.forms import ClientSignInForm, SetPasswordForm
+from app.portal.realm import client_required, current_client
+from app.profile import client_parts, load_for_client
+from app.templating import business_zone
+
+
+def client_password_problem(password: str) -> str | None:
+    """The staff strength rules (app.auth.passwords), said in the client's language."""
+    if password_problem(password) is None:
+        return None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return gettext("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+    return gettext("Use at most 1000 characters.")
+
+
+def _new_csrf_token() -> None:
+    """A new CSRF token after sign-in, as staff sign-in does. Flask-WTF keeps it in the
+    browser's signed cookie; a staff session open in the same browser is left alone."""
+    if getattr(session, "token", None) is None:
+        session.pop("csrf_token", None)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_path = realm.portal_next_path(request.values.get("next"))
+    if realm.signed_in() is not None and request.method == "GET":
+        return redirect(next_path or url_for("portal.me"))
+    form = ClientSignInForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        until = ops.sign_in_blocked_until(form.email.data)
+        if until:
+            wait = format_timedelta(until - utcnow(), locale=get_locale(), threshold=2)
+            error = gettext("Too many failed sign-ins. Try again in %(wait)s.", wait=wait)
+            status = 429
+        else:
+            account = ops.authenticate(form.email.data, form.password.data)
+            if account is not None:
+                _new_csrf_token()
+                return redirect(next_path or url_for("portal.me"), 303)
+            error, status = gettext("Email or password is incorrect."), 422
+    elif form.is_submitted():
+        status = 422
+    form.password.data = ""
+    return render_template("portal/login.html", form=form, error=error, next=next_path), status
+
+
+@bp.post("/logout")
+def logout():
+    ops.sign_out()
+    return redirect(url_for("portal.login"), 303)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """The link of an invitation or a reset. Unknown, spent and expired links get the
+    same page, which names nobody."""
+    holder = ops.link_holder(token)
+    if holder is None:
+        return render_template("portal/link_gone.html"), 410
+    use_language(holder.preferred_language)
+    form = SetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        problem = client_password_problem(form.password.data)
+        if problem:
+            form.password.errors.append(problem)
+        else:
+            try:
+                ops.set_password(token, form.password.data)
+            except ops.LinkGone:
+                return render_template("portal/link_gone.html"), 410
+            except ops.PasswordRefused as refused:  # pragma: no cover (checked above)
+                form.password.errors.append(str(refused))
+            else:
+                _new_csrf_token()
+                return redirect(url_for("portal.me"), 303)
+        status = 422
+    elif form.is_submitted():
+        status = 422
+    form.password.data = form.confirm.data = ""
+    return (
+        render_template(
+            "portal/set_password.html", form=form, token=token, first_name=holder.first_name
+        ),
+        status,
+    )
+
+
+@bp.get("")
+@client_required
+def me():
+    client = current_client()
+    use_language(client.preferred_language)
+    sections = [(part, load_for_client(part, client)) for part in client_parts()]
+    return render_template("portal/me.html", client=client, sections=sections)
+
+
+@bp.get("/sessions/<id:booking_id>/calendar.ics")
+@client_required
+def calendar_file(booking_id: int):
+    client = current_client()
+    use_language(client.preferred_language)
+    row = queries.own_session(client.id, booking_id)
+    if row is None:
+        abort(404)
+    booking = row.Booking
+    calendar = Calendar()
+    calendar.add("prodid", "-//Clientele//client page//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"session-{booking.id}@clientele")
+    event.add("summary", row.service_name)
+    zone = business_zone()
+    event.add("dtstart", booking.starts_at.astimezone(zone))
+    event.add("dtend", booking.ends_at.astimezone(zone))
+    event.add("dtstamp", datetime.now(zone))
+    if row.practitioner_name:
+        event.add("description", gettext("With %(name)s", name=row.practitioner_name))
+    if booking.status == "cancelled":
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    response = make_response(calendar.to_ical())
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="session-{booking.id}.ics"'
+    return response
