@@ -164,6 +164,10 @@ def load_settings(instance_path: str) -> dict:
         # The job queue: Redis in production (shared by every web server and consumer);
         # without it, an SQLite file beside the database (see app/jobs.py).
         "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL") or None,
+        # Outgoing email: smtp://user:password@host:587?starttls=1 or smtps://…:465.
+        # Without it (development) messages wait in Settings → Outbox, never lost.
+        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "no-reply@localhost",
         "PAGE_SIZE": 50,
         "TIMELINE_PAGE_SIZE": 25,
         "NOTES_PAGE_SIZE": 10,

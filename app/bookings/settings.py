@@ -11,7 +11,8 @@ from app.models import BusinessSetting
 LATE_CANCEL_HOURS = "late_cancel_hours"
 NO_SHOW_LIMIT = "no_show_limit"  # 0 = the rule is off
 NO_SHOW_DAYS = "no_show_days"
-DEFAULTS = {LATE_CANCEL_HOURS: 24, NO_SHOW_LIMIT: 0, NO_SHOW_DAYS: 90}
+REMINDER_HOUR = "reminder_hour"  # the hour (business time) the day-before reminders go
+DEFAULTS = {LATE_CANCEL_HOURS: 24, NO_SHOW_LIMIT: 0, NO_SHOW_DAYS: 90, REMINDER_HOUR: 18}
 
 
 def _values() -> dict[str, int]:
@@ -34,6 +35,10 @@ def late_cancel_hours() -> int:
 def no_show_rule() -> tuple[int, int]:
     values = _values()
     return values[NO_SHOW_LIMIT], values[NO_SHOW_DAYS]
+
+
+def reminder_hour() -> int:
+    return min(max(_values()[REMINDER_HOUR], 0), 23)
 
 
 def all_values() -> dict[str, int]:

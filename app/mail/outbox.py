@@ -125,10 +125,14 @@ def render_email(template: str, language: str, **context) -> tuple[str, str, str
     context.setdefault("business", business_details())
     context.setdefault("link", LINK_PLACEHOLDER)
     with force_locale(language):
-        subject = render_template(f"mail/{template}.subject.txt", language=language, **context)
+        subject = single_line(
+            render_template(f"mail/{template}.subject.txt", language=language, **context),
+            EMAIL_SUBJECT_MAX_LENGTH,
+        )
+        context["subject"] = subject
         text = render_template(f"mail/{template}.txt", language=language, **context)
         html = render_template(f"mail/{template}.html", language=language, **context)
-    return single_line(subject, EMAIL_SUBJECT_MAX_LENGTH), _tidy_text(text), html
+    return subject, _tidy_text(text), html
 
 
 def _tidy_text(text: str) -> str:

@@ -1,0 +1,176 @@
+"""Emails about a client's sessions: booked (or confirmed, or moved in from the
+waitlist), changed, cancelled, and the reminder the day before, each with the session's
+calendar file attached, in the client's language, only to a client with an email who is
+neither erased nor in the trash.
+
+They follow the sessions' timeline events (app.activity.follow), so the email row is
+written in the transaction of the booking itself, and bookings' code knows nothing of
+email.
+"""
+
+from datetime import datetime
+
+from babel.dates import format_date, format_time
+from icalendar import Calendar, Event
+from sqlalchemy import inspect
+
+from app.activity import follow
+from app.extensions import db
+from app.i18n import supported_language
+from app.mail.outbox import queue_email, render_email
+from app.models import Booking, Client, Service, StaffMember, utcnow
+from app.templating import business_zone
+
+CALENDAR_MIME = "text/calendar"
+
+
+def client_language(client: Client) -> str:
+    return supported_language(client.preferred_language) or "en"
+
+
+def may_email(client: Client | None) -> bool:
+    return bool(
+        client is not None
+        and client.email
+        and client.deleted_at is None
+        and client.erased_at is None
+    )
+
+
+def session_details(
+    booking: Booking, service: Service, practitioner: StaffMember | None, language: str
+) -> dict:
+    """How the session reads in the client's language, in the business's time zone."""
+    return {
+        "service": service.name,
+        "date": _date(booking.starts_at, language),
+        "time": _time(booking.starts_at, language),
+        "ends": _time(booking.ends_at, language),
+        "practitioner": practitioner.name if practitioner else None,
+        "pending": booking.status == "pending",
+    }
+
+
+def _date(moment: datetime, language: str) -> str:
+    return format_date(moment.astimezone(business_zone()).date(), "full", locale=language)
+
+
+def _time(moment: datetime, language: str) -> str:
+    return format_time(moment.astimezone(business_zone()).time(), "short", locale=language)
+
+
+def calendar_file(
+    booking: Booking, service: Service, practitioner: StaffMember | None, cancelled=False
+) -> tuple[str, str, bytes]:
+    """(filename, type, bytes) of the session's .ics: the event the profile's "Download
+    calendar file" gives (same UID, so a calendar updates the one it already holds), with
+    a sequence number so a change or a cancellation replaces it."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Clientele//sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    event.add("uid", f"session-{booking.id}@clientele")
+    event.add("sequence", booking.version or 1)
+    event.add("summary", service.name)
+    zone = business_zone()
+    event.add("dtstart", booking.starts_at.astimezone(zone))
+    event.add("dtend", booking.ends_at.astimezone(zone))
+    event.add("dtstamp", datetime.now(zone))
+    if practitioner is not None:
+        event.add("description", f"With {practitioner.name}")
+    if cancelled:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    method = "CANCEL" if cancelled else "PUBLISH"
+    return (
+        f"session-{booking.id}.ics",
+        f"{CALENDAR_MIME}; method={method}",
+        calendar.to_ical(),
+    )
+
+
+def queue_session_email(
+    kind: str,
+    template: str,
+    client: Client,
+    booking: Booking,
+    actor=None,
+    **context,
+):
+    """Render and queue one email about one session (in the caller's transaction)."""
+    if not may_email(client):
+        return None
+    service = db.session.get(Service, booking.service_id)
+    practitioner = (
+        db.session.get(StaffMember, booking.practitioner_id) if booking.practitioner_id else None
+    )
+    language = client_language(client)
+    cancelled = kind == "session_cancelled"
+    subject, text, html = render_email(
+        template,
+        language,
+        first_name=client.first_name,
+        session=session_details(booking, service, practitioner, language),
+        **context,
+    )
+    return queue_email(
+        to_address=client.email,
+        to_name=client.full_name,
+        kind=kind,
+        subject=subject,
+        text=text,
+        html=html,
+        client_id=client.id,
+        booking_id=booking.id,
+        attachment=calendar_file(booking, service, practitioner, cancelled=cancelled),
+        language=language,
+        actor=actor,
+    )
+
+
+def _previous(booking: Booking, attribute: str):
+    """The value an attribute had before this transaction changed it (not yet flushed)."""
+    history = inspect(booking).attrs[attribute].history
+    return history.deleted[0] if history.deleted else None
+
+
+@follow("session.booked", "session.confirmed", "session.moved_in")
+def _session_booked(client, verb, actor, subject, at) -> None:
+    booking = subject
+    if not isinstance(booking, Booking) or booking.starts_at <= utcnow():
+        return  # a past session written into the history (demo, imports): no email
+    queue_session_email(
+        "session_booked",
+        "session_booked",
+        client,
+        booking,
+        actor,
+        moved_in=verb == "session.moved_in",
+        confirmed=verb == "session.confirmed",
+    )
+
+
+@follow("session.rescheduled")
+def _session_changed(client, verb, actor, subject, at) -> None:
+    booking = subject
+    if not isinstance(booking, Booking):
+        return
+    before = _previous(booking, "starts_at")
+    language = client_language(client)
+    previous = (
+        {"date": _date(before, language), "time": _time(before, language)} if before else None
+    )
+    queue_session_email(
+        "session_changed", "session_changed", client, booking, actor, previous=previous
+    )
+
+
+@follow("session.cancelled", "session.cancelled_late")
+def _session_cancelled(client, verb, actor, subject, at) -> None:
+    booking = subject
+    if not isinstance(booking, Booking) or booking.starts_at <= utcnow():
+        return
+    if _previous(booking, "status") == "waitlisted":
+        return  # a place on the waitlist, never a session the client had
+    queue_session_email("session_cancelled", "session_cancelled", client, booking, actor)
