@@ -11,6 +11,7 @@ email.
 from datetime import datetime
 
 from babel.dates import format_date, format_time
+from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import inspect
 
@@ -51,12 +52,21 @@ def session_details(
     }
 
 
+def _locale(language: str) -> str:
+    """The business's own locale when the client reads its language ("en_GB" dates for
+    an English reader in London), else the client's language."""
+    business = current_app.config["BUSINESS_LOCALE"]
+    return business if business.split("_")[0].lower() == language else language
+
+
 def _date(moment: datetime, language: str) -> str:
-    return format_date(moment.astimezone(business_zone()).date(), "full", locale=language)
+    local = moment.astimezone(business_zone()).date()
+    return format_date(local, "full", locale=_locale(language))
 
 
 def _time(moment: datetime, language: str) -> str:
-    return format_time(moment.astimezone(business_zone()).time(), "short", locale=language)
+    local = moment.astimezone(business_zone()).time()
+    return format_time(local, "short", locale=_locale(language))
 
 
 def calendar_file(
