@@ -9,6 +9,7 @@ bp = Blueprint(
 
 from app.portal import helpers, parts, realm, routes  # noqa: E402, F401
 from app.portal.accounts import bp as accounts_bp  # noqa: E402
+from app.portal import requests  # noqa: E402, F401  (data-rights requests: /me and Settings)
 
 helpers.register(bp)
 bp.after_request(realm.save_realm)
