@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from app.bookings import ops as booking_ops
 from app.bookings import settings as booking_settings
-from app.bookings.forms import RulesForm, ServiceForm, parse_wall_time
+from app.bookings.forms import ServiceForm, parse_wall_time
 from app.bookings.slots import practitioners
 from app.extensions import db
 from app.htmx import render_page
+from app.mail.business import business_details, save_business_details
+from app.mail.forms import RulesWithEmailForm
 from app.models import WEEKDAYS, ClassTime, DayOff, Service, StaffMember, WorkingHours
 from app.paths import parse_id
 from app.permissions import Permission, requires
@@ -22,7 +24,15 @@ from app.settings import bp
 def _services_page(status=200, form=None, rules_form=None, saved=None):
     services = db.session.scalars(select(Service).order_by(Service.active.desc(), Service.name))
     if rules_form is None:
-        rules_form = RulesForm(formdata=None, data=booking_settings.all_values())
+        business = business_details()
+        rules_form = RulesWithEmailForm(
+            formdata=None,
+            data={
+                **booking_settings.all_values(),
+                "business_name": business.name,
+                "business_address": business.address,
+            },
+        )
     return render_page(
         "settings/services.html",
         "service_settings",
@@ -60,7 +70,7 @@ def services():
 @bp.post("/services/rules")
 @requires(Permission.MANAGE_SETTINGS)
 def booking_rules():
-    form = RulesForm()
+    form = RulesWithEmailForm()
     if not form.validate():
         return _services_page(422, rules_form=form)
     booking_settings.save(
@@ -68,8 +78,10 @@ def booking_rules():
             "late_cancel_hours": form.late_cancel_hours.data,
             "no_show_limit": form.no_show_limit.data,
             "no_show_days": form.no_show_days.data,
+            "reminder_hour": form.reminder_hour.data,
         }
     )
+    save_business_details(form.business_name.data or "", form.business_address.data or "")
     return _services_page(saved="The booking rules are saved.")
 
 
