@@ -1,5 +1,6 @@
-"""Reads for the reception screen: the day's sessions with who has arrived, and the
-open alerts of the day's clients (two queries, whatever the size of the day)."""
+"""Reads for the reception screen: the day's sessions with who has arrived, the
+open alerts of the day's clients (two queries, whatever the size of the day), and who
+the kiosk sent to the desk (counted with the day; listed only when someone waits)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -9,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from app.bookings.slots import day_bounds
 from app.clients.queries import Page, decode_cursor, encode_cursor
 from app.extensions import db
-from app.models import Alert, Booking, CheckIn, Client, Service, StaffMember
+from app.models import Alert, Booking, CheckIn, Client, KioskHelpRequest, Service, StaffMember
 
 DUE_SOON = timedelta(minutes=30)
 ON_THE_DAY = ("pending", "confirmed", "completed", "no_show")
@@ -120,15 +121,23 @@ def day_page(
     return Page(rows=entries, next_cursor=next_cursor)
 
 
-def day_counts(day: date, zone) -> tuple[int, int]:
-    """(sessions today, of them already seen)."""
+def day_counts(day: date, zone) -> tuple[int, int, int]:
+    """(sessions today, of them already seen, people the kiosk sent to the desk who
+    are still waiting): one query."""
     start, end = day_bounds(day, zone)
+    waiting = (
+        select(func.count())
+        .select_from(KioskHelpRequest)
+        .where(KioskHelpRequest.seen_at.is_(None))
+        .scalar_subquery()
+    )
     return db.session.execute(
         select(
             func.count(),
             func.count().filter(
                 or_(CheckIn.id.is_not(None), Booking.status.in_(("completed", "no_show")))
             ),
+            waiting,
         )
         .select_from(Booking)
         .outerjoin(CheckIn, CheckIn.booking_id == Booking.id)
@@ -138,6 +147,50 @@ def day_counts(day: date, zone) -> tuple[int, int]:
             Booking.removed_at.is_(None),
         )
     ).one()
+
+
+WAITING_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Waiting:
+    id: int
+    client_id: int | None
+    client_name: str | None  # None: the kiosk could not tell who it was
+    reason: str
+    created_at: datetime
+
+
+def waiting(limit: int = WAITING_LIMIT) -> list[Waiting]:
+    """Who the kiosk sent to the desk and nobody has seen yet, longest waiting first:
+    one query, whatever their number (the oldest `limit`)."""
+    rows = db.session.execute(
+        select(
+            KioskHelpRequest.id,
+            KioskHelpRequest.client_id,
+            KioskHelpRequest.reason,
+            KioskHelpRequest.created_at,
+            Client.first_name,
+            Client.last_name,
+            Client.erased_at,
+        )
+        .outerjoin(Client, Client.id == KioskHelpRequest.client_id)
+        .where(KioskHelpRequest.seen_at.is_(None))
+        .order_by(KioskHelpRequest.created_at, KioskHelpRequest.id)
+        .limit(limit)
+    ).all()
+    return [
+        Waiting(
+            row.id,
+            row.client_id,
+            None
+            if row.client_id is None or row.erased_at is not None
+            else " ".join(part for part in (row.first_name, row.last_name) if part),
+            row.reason,
+            row.created_at,
+        )
+        for row in rows
+    ]
 
 
 def open_alerts_of(client_ids: set[int]) -> dict[int, list[Alert]]:

@@ -1,7 +1,8 @@
-"""HTTP for reception: the day's list (which refreshes itself), check-ins, quick find."""
+"""HTTP for reception: the day's list (which refreshes itself), check-ins, quick find,
+starting the kiosk and greeting those it sent to the desk."""
 
-from flask import abort, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 
 from app.bookings import ops as booking_ops
 from app.clients.queries import client_page
@@ -10,7 +11,9 @@ from app.htmx import is_fragment_request, render_page
 from app.models import Booking, utcnow
 from app.paths import parse_id
 from app.permissions import Permission, requires
-from app.reception import bp, queries
+from app.reception import bp, kiosk_ops, queries
+from app.reception.kiosk import set_kiosk_cookie
+from app.reception.kiosk_ops import HELP_REASONS
 from app.templating import business_today, business_zone
 
 FIND_LIMIT = 8
@@ -29,7 +32,7 @@ def _page_context(seen: bool = False, after: str | None = None) -> dict:
 
 
 def _day_context(notice=None, problem=None) -> dict:
-    total, seen_count = queries.day_counts(business_today(), business_zone())
+    total, seen_count, waiting_count = queries.day_counts(business_today(), business_zone())
     return {
         **_page_context(),
         "today": business_today(),
@@ -37,6 +40,10 @@ def _day_context(notice=None, problem=None) -> dict:
         "problem": problem,
         "total": total,
         "arrived": seen_count,
+        # The kiosk's calls are read only when someone waits.
+        "waiting": queries.waiting() if waiting_count else [],
+        "waiting_count": waiting_count,
+        "help_reasons": HELP_REASONS,
     }
 
 
@@ -51,6 +58,7 @@ def index():
         q=query,
         found=found,
         max_query_length=MAX_QUERY_LENGTH,
+        kiosk_problem=None,
         **_day_context(),
     )
 
@@ -112,3 +120,38 @@ def walk_in():
     except booking_ops.BookingRefused:
         abort(404)
     return _after_check_in(notice="Walk-in checked in.")
+
+
+@bp.post("/help/<id:help_id>/seen")
+@requires(Permission.VIEW_CLIENTS)
+def help_seen(help_id: int):
+    """Someone the kiosk sent to the desk has been greeted."""
+    try:
+        kiosk_ops.mark_seen(help_id, current_user)
+    except LookupError:
+        abort(404)
+    return _after_check_in()
+
+
+@bp.post("/kiosk")
+@requires(Permission.EDIT_CLIENTS)
+def start_kiosk():
+    """This browser becomes the kiosk: the staff session in it ends (the tablet then
+    holds no staff rights) and the kiosk's own session starts."""
+    try:
+        token = kiosk_ops.start_kiosk(current_user)
+    except kiosk_ops.KioskRefused as refused:
+        query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+        return render_page(
+            "reception/index.html",
+            "kiosk_start",
+            status=422,
+            q=query,
+            found=[],
+            max_query_length=MAX_QUERY_LENGTH,
+            kiosk_problem=str(refused),
+            **_day_context(),
+        )
+    logout_user()
+    session.end()
+    return set_kiosk_cookie(redirect(url_for("kiosk.index"), 303), token)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.htmx import is_fragment_request, render_page
 from app.models import Erasure, Label, StaffMember
 from app.permissions import Permission, requires
+from app.reception import kiosk_ops
 from app.settings import bp
 
 ERASURE_LOG_SIZE = 200
@@ -101,3 +102,45 @@ def erasures():
         .limit(ERASURE_LOG_SIZE)
     ).all()
     return render_page("settings/erasures.html", "erasures", rows=rows, limit=ERASURE_LOG_SIZE)
+
+
+# --- kiosk PINs: each staff member's own; those who manage staff may clear anyone's --------
+
+
+def _pin_page(status=200, error=None, saved=None):
+    member = db.session.get(StaffMember, current_user.id)
+    return render_page(
+        "settings/staff_kiosk_pin.html",
+        "kiosk_pin",
+        status=status,
+        has_pin=member is not None and member.kiosk_pin_hash is not None,
+        error=error,
+        saved=saved,
+    )
+
+
+@bp.route("/kiosk-pin", methods=["GET", "POST"])
+@requires(Permission.VIEW_CLIENTS)
+def kiosk_pin():
+    """Your own PIN for leaving the reception kiosk (4 to 8 digits, kept hashed)."""
+    if request.method == "GET":
+        return _pin_page()
+    if request.form.get("action") == "remove":
+        kiosk_ops.clear_kiosk_pin(current_user, current_user.id)
+        return _pin_page(saved="Your kiosk PIN is removed.")
+    pin = request.form.get("pin", "")[:100]
+    problem = kiosk_ops.pin_problem(pin)
+    if problem:
+        return _pin_page(status=422, error=problem)
+    kiosk_ops.set_kiosk_pin(current_user, pin)
+    return _pin_page(saved="Your kiosk PIN is saved.")
+
+
+@bp.post("/staff/<id:staff_id>/kiosk-pin/clear")
+@requires(Permission.MANAGE_STAFF)
+def clear_kiosk_pin(staff_id: int):
+    try:
+        kiosk_ops.clear_kiosk_pin(current_user, staff_id)
+    except LookupError:
+        abort(404)
+    return redirect(url_for("settings.staff"), 303)
