@@ -132,11 +132,11 @@ def test_a_booking_email_arrives_with_both_parts_the_footer_and_the_calendar_fil
     assert message["Subject"].startswith("Your session is booked: Massage on ")
     assert message["Message-ID"] and message["Date"]
     text, html = parts(message)
-    assert text.startswith("Hello Ann,\n\nYour session is booked.\n\nWhat: Massage\n")
+    assert text.startswith("Hi Ann,\n\nYour session is booked.\n\nWhat: Massage\n")
     assert "What: Massage\n" in text and "With: Sam Practitioner\n" in text
     assert "Where: 1 High Street, London N1 1AA" in text
     assert text.rstrip().endswith("--\nCalm Clinic\n1 High Street\nLondon N1 1AA")
-    assert "Hello Ann," in html and "Calm Clinic" in html and "London N1 1AA" in html
+    assert "Hi Ann," in html and "Calm Clinic" in html and "London N1 1AA" in html
     # No tracking pixel, no remote image or stylesheet.
     assert "<img" not in html and "http" not in html and "url(" not in html
     (attachment,) = list(message.iter_attachments())
@@ -275,7 +275,7 @@ def test_markup_in_a_clients_name_is_escaped_in_the_html_part(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;i&gt;Massage&lt;/i&gt;" in html
     # Plain text is shown as text by every mail reader: the name as typed.
-    assert 'Hello <b onmouseover="x()">Ann</b><script>alert(1)</script>,' in text
+    assert 'Hi <b onmouseover="x()">Ann</b><script>alert(1)</script>,' in text
     assert "<i>Massage</i>" in message["Subject"]
 
 

@@ -1,7 +1,7 @@
 """Reads for the outbox and the Messages tab: keyset pages on (created_at, id), newest
 first, without the bodies (a page costs one query whatever the table holds)."""
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import Integer, bindparam, select, tuple_
 
 from app.clients.queries import Page, decode_cursor, encode_cursor
 from app.extensions import db
@@ -46,7 +46,7 @@ _FIRST_MESSAGES = (
     select(*_LISTED)
     .where(OutgoingEmail.client_id == bindparam("client_id"))
     .order_by(OutgoingEmail.created_at.desc(), OutgoingEmail.id.desc())
-    .limit(bindparam("limit", literal_execute=True))
+    .limit(bindparam("limit", type_=Integer))
 )
 
 
