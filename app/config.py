@@ -138,6 +138,8 @@ def load_settings(instance_path: str) -> dict:
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(minutes=_env_int("SESSION_ABSOLUTE_MINUTES", 720)),
         "SIGN_IN_MAX_FAILURES": _env_int("SIGN_IN_MAX_FAILURES", 10),
         "SIGN_IN_BLOCK": timedelta(minutes=_env_int("SIGN_IN_BLOCK_MINUTES", 15)),
+        # The reception kiosk's session ends this long after it was started (a long day).
+        "KIOSK_SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=_env_int("KIOSK_SESSION_HOURS", 16)),
         "SESSION_COOKIE_NAME": "clientele_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -16,6 +16,7 @@ from app.clients import ops
 from app.clients.ops import create_client, update_client
 from app.extensions import db
 from app.models import EDITABLE_FIELDS, ClassTime, Client, Label, Service, StaffMember
+from app.reception.kiosk_ops import set_kiosk_pin
 from app.sessions import SignedInStaff
 from app.templating import business_zone
 from app.text import fold
@@ -173,15 +174,25 @@ def _later_change(rng: random.Random, fakers: dict, client: Client) -> dict:
 def _ensure_staff(instance_path: str) -> list[str]:
     report = []
     credentials = Path(instance_path) / CREDENTIALS_FILE
-    if db.session.scalar(select(StaffMember.id).where(StaffMember.email == DEMO_OWNER_EMAIL)):
+    owner = db.session.scalar(select(StaffMember).where(StaffMember.email == DEMO_OWNER_EMAIL))
+    if owner is not None:
         if credentials.exists():
-            report.append(f"Demo owner: {credentials.read_text().strip()}")
+            saved = "  ".join(credentials.read_text().strip().splitlines())
+            report.append(f"Demo owner: {saved}")
     else:
         password = secrets.token_urlsafe(12)
-        add_staff(DEMO_OWNER_EMAIL, "Olivia Owner", "owner", password)
+        owner = add_staff(DEMO_OWNER_EMAIL, "Olivia Owner", "owner", password)
         credentials.write_text(f"email {DEMO_OWNER_EMAIL}  password {password}\n")
         credentials.chmod(0o600)
         report.append(f"Created demo owner: email {DEMO_OWNER_EMAIL}  password {password}")
+    if owner.kiosk_pin_hash is None:
+        # Leaving the reception kiosk takes a staff PIN: the demo owner gets one.
+        pin = f"{secrets.randbelow(10**6):06d}"
+        set_kiosk_pin(SignedInStaff.of(owner), pin)
+        if credentials.exists():
+            with credentials.open("a") as file:
+                file.write(f"kiosk PIN {pin}\n")
+        report.append(f"Demo owner's kiosk PIN (to leave the reception kiosk): {pin}")
     for email, name, role in DEMO_STAFF:
         if not db.session.scalar(select(StaffMember.id).where(StaffMember.email == email)):
             add_staff(email, name, role, secrets.token_urlsafe(16))

@@ -612,3 +612,25 @@ def test_calls_are_exported_erased_and_merged(app, kiosk, booked, owner, client_
         assert [call.client_id for call in help_requests(app)] == [survivor]
         client_ops.erase_client(db.session.get(Client, survivor), "Bea Survivor", owner.staff)
         assert help_requests(app) == []
+
+
+def test_the_demo_owner_gets_a_pin_to_leave_the_kiosk(app, tmp_path):
+    app.instance_path = str(tmp_path)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--clients", "1"])
+    assert first.exit_code == 0, first.output
+    pin = re.search(r"kiosk PIN \(to leave the reception kiosk\): ([0-9]{6})", first.output)
+    assert pin is not None
+    again = runner.invoke(args=["seed-demo", "--clients", "1"])
+    assert f"kiosk PIN {pin.group(1)}" in again.output  # printed again with the password
+    with app.app_context():
+        assert kiosk_ops.pin_holder(pin.group(1)) is not None
+
+
+def test_the_kiosk_session_ends_after_a_long_day(app, kiosk, clock):
+    clock(hours=17)
+    page = kiosk.client.get("/kiosk")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/login")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(KioskSession)) == 0
+    assert kiosk.client.get("/clients").status_code == 302  # the staff sign-in, not the kiosk
