@@ -7,9 +7,9 @@ bp = Blueprint(
     "portal", __name__, url_prefix="/me", static_folder="static", static_url_path="/static"
 )
 
-from app.portal import helpers, parts, realm, routes  # noqa: E402, F401
+# The data-rights requests (their /me views and Settings → Requests) build on the realm.
+from app.portal import helpers, parts, realm, requests, routes  # noqa: E402, F401
 from app.portal.accounts import bp as accounts_bp  # noqa: E402
-from app.portal import requests  # noqa: E402, F401  (data-rights requests: /me and Settings)
 
 helpers.register(bp)
 bp.after_request(realm.save_realm)

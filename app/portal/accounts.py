@@ -90,6 +90,21 @@ def _confirm_and_send(client_id: int, purpose: str):
     return _page(client, purpose, sent_to=account.email)
 
 
+@bp.get("/clients/<id:client_id>/client-page")
+@requires(Permission.VIEW_CLIENTS)
+def status(client_id: int):
+    """The "Client page" card's content: not invited, invited on …, or active."""
+    client = db.session.get(Client, client_id)
+    if client is None:
+        abort(404)
+    return render_page(
+        "portal/account_status.html",
+        "client_page_card",
+        client=client,
+        account=queries.account_summary(client.id),
+    )
+
+
 @bp.route("/clients/<id:client_id>/client-page/invite", methods=["GET", "POST"])
 @requires(Permission.EDIT_CLIENTS)
 def invite(client_id: int):

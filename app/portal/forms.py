@@ -3,19 +3,28 @@ and the staff's confirmation of an invitation or a reset (a CSRF token alone).""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from app.clients.forms import no_control_characters
 from app.forms import Form
+from app.text import has_control_chars
+
+
+def no_control_characters(_form, field):
+    if isinstance(field.data, str) and has_control_chars(field.data):
+        raise ValidationError(_l("Remove the invisible control characters from this field."))
+
+
+def _at_most(count: int) -> Length:
+    return Length(max=count, message=_l("Use at most %(max)d characters."))
 
 
 class ClientSignInForm(Form):
     email = EmailField(
         _l("Email"),
-        validators=[DataRequired(_l("Enter your email.")), Length(max=254), no_control_characters],
+        validators=[DataRequired(_l("Enter your email.")), _at_most(254), no_control_characters],
     )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=1000)]
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), _at_most(1000)]
     )
 
 

@@ -345,6 +345,8 @@ def hand_over_account(member: Client) -> None:
         return
     if account_of(member.merged_into_id) is None:
         account.client_id = member.merged_into_id
+        # Signed in as the merged profile: sign in again to see the survivor's page.
+        realm.end_sessions_of(account.id)
     else:
         db.session.delete(account)
     db.session.flush()

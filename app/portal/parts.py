@@ -7,7 +7,7 @@ from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, foll
 from app.data.erasure import erasure_step
 from app.data.export import export_section
 from app.data.merge import STAYS
-from app.portal import ops, queries
+from app.portal import ops
 from app.profile import (
     OverviewCard,
     ProfileAction,
@@ -37,17 +37,14 @@ register_action(
 )
 
 
-def _account_card(client) -> dict:
-    return {"account": queries.account_summary(client.id)}
-
-
 register_card(
     OverviewCard(
         "client-page",
         "portal/_account_card.html",
         order=80,
-        load=_account_card,
-        queries=1,
+        # What it shows loads when it comes into view (its own URL): the profile
+        # spends no query on it.
+        queries=0,
     )
 )
 # The client page's own first section: their details as the business holds them, read
