@@ -92,7 +92,7 @@ def _message_page(email: OutgoingEmail, where: str, status: int = 200, error=Non
     client = db.session.get(Client, email.client_id) if email.client_id else None
     return render_page(
         "mail/message.html",
-        "message_row" if where == "settings" else "message_body",
+        "message_panel" if where == "settings" else "message_body",
         status=status,
         email=email,
         text=text,
