@@ -551,3 +551,43 @@ def test_requests_are_exported_erased_and_merged_with_the_client(app, amara, own
         client = db.session.get(Client, amara)
         client_ops.erase_client(client, client.full_name, owner.staff)
     assert requests_of(app, amara) == []
+
+
+def test_requests_and_outcomes_are_in_the_timeline(app, amara, amara_browser, owner):
+    assert ask(amara_browser, "download").status_code == 303
+    (data_request,) = requests_of(app, amara)
+    owner.post(
+        f"/settings/requests/{data_request.id}/decline",
+        data={f"decline-{data_request.id}-reason": "Ask at the desk"},
+    )
+    timeline = owner.get(f"/clients/{amara}/activity/timeline").text
+    assert "Data request made" in timeline and "by the client" in timeline
+    assert "Data request declined" in timeline and "Ask at the desk" in timeline
+
+
+def test_a_merge_moves_the_requests_to_the_survivor(app, amara, owner, client_factory):
+    from app.data.merge import default_choices, merge_clients
+
+    twin = client_factory(first_name="Amara", last_name="Okafor", email="amara@example.com")
+    request_id = make_correction(app, twin, city="Leeds")
+    with app.app_context():
+        survivor, other = db.session.get(Client, amara), db.session.get(Client, twin)
+        merge_clients(amara, [twin], default_choices(survivor, [other]), owner.staff)
+        assert db.session.get(DataRequest, request_id).client_id == amara
+
+
+def test_markup_in_a_reason_is_escaped_on_the_page_and_in_the_email(
+    app, amara, amara_browser, owner
+):
+    assert ask(amara_browser, "download").status_code == 303
+    (data_request,) = requests_of(app, amara)
+    owner.post(
+        f"/settings/requests/{data_request.id}/decline",
+        data={f"decline-{data_request.id}-reason": "<script>alert(3)</script>"},
+    )
+    page = amara_browser.get("/me").text
+    assert "<script>alert(3)</script>" not in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page
+    with app.app_context():
+        html = db.session.scalars(select(OutgoingEmail.body_html)).one()
+    assert "<script>" not in html and "&lt;script&gt;alert(3)&lt;/script&gt;" in html
