@@ -15,13 +15,24 @@ from app.bookings import ops as booking_ops
 from app.clients import ops
 from app.clients.ops import create_client, update_client
 from app.extensions import db
-from app.models import EDITABLE_FIELDS, ClassTime, Client, Label, Service, StaffMember
+from app.mail.business import BUSINESS_NAME, save_business_details
+from app.models import (
+    EDITABLE_FIELDS,
+    BusinessSetting,
+    ClassTime,
+    Client,
+    Label,
+    Service,
+    StaffMember,
+)
 from app.reception.kiosk_ops import set_kiosk_pin
 from app.sessions import SignedInStaff
 from app.templating import business_zone
 from app.text import fold
 
 DEMO_OWNER_EMAIL = "owner@example.com"
+DEMO_BUSINESS_NAME = "Willow Wellness Studio"
+DEMO_BUSINESS_ADDRESS = "14 Orchard Lane\nBristol BS1 4DJ"
 CREDENTIALS_FILE = "demo-owner.txt"
 
 # (Faker locale, phone region, language, country) — a mixed clientele.
@@ -199,8 +210,15 @@ def _ensure_staff(instance_path: str) -> list[str]:
     return report
 
 
+def _ensure_business() -> None:
+    """The name and address every demo email signs with (unless already set)."""
+    if db.session.get(BusinessSetting, BUSINESS_NAME) is None:
+        save_business_details(DEMO_BUSINESS_NAME, DEMO_BUSINESS_ADDRESS)
+
+
 def seed(client_count: int, instance_path: str, now: datetime | None = None) -> list[str]:
     report = _ensure_staff(instance_path)
+    _ensure_business()
     existing = db.session.scalar(select(func.count()).select_from(Client))
     if existing >= client_count:
         report.append(f"{existing} clients already on file; nothing to add.")
