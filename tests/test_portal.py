@@ -815,3 +815,54 @@ def test_a_merge_keeps_the_survivors_account_and_hands_over_a_members(
         client_sign_in(app.test_client(), "twin@example.com", "twin's password 1").status_code
         == 303
     )
+
+
+def test_no_client_page_route_answers_5xx_to_odd_input(app, owner, amara, active_client):
+    """The odd-input sweep over this area's routes, for a visitor, a signed-in client and
+    staff: odd path parts, odd values for every field, JSON and files where a form is."""
+    from tests.test_odd_input import JSON_VALUES, ODD_PATH_VALUES, ODD_VALUES
+
+    owner.post(f"/clients/{amara}/client-page/reset-password")
+    link = path_of(link_from_outbox(app, amara))
+    names = ["email", "password", "confirm", "next", "csrf_token"]
+    browsers = {
+        "visitor": (app.test_client(), csrf_token_from(app.test_client().get("/me/login").text)),
+        "client": (active_client, csrf_token_from(active_client.get("/me").text)),
+        "staff": (owner.client, owner.token),
+    }
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.split(".")[0] in ("portal", "portal_accounts")
+        and not r.rule.startswith("/me/requests")  # the data-rights requests' own sweep
+        and not r.endpoint.endswith("static")
+    ]
+    failures = []
+    for who, (browser, token) in browsers.items():
+        for rule in rules:
+            good = {"client_id": amara, "booking_id": 1, "token": link.rsplit("/", 1)[1]}
+            urls = [_fill_named(rule, good)]
+            for argument in rule.arguments:
+                urls += [_fill_named(rule, good | {argument: odd}) for odd in ODD_PATH_VALUES]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                for url in urls:
+                    for value in ODD_VALUES[:4]:
+                        data = dict.fromkeys(names, value) | {"csrf_token": token}
+                        if method == "GET":
+                            response = browser.get(url, query_string=dict.fromkeys(names, value))
+                        else:
+                            response = browser.open(url, method=method, data=data)
+                        if response.status_code >= 500:
+                            failures.append((who, method, url[:80], response.status_code))
+                    if method != "GET":
+                        response = browser.open(url, method=method, json=list(JSON_VALUES))
+                        if response.status_code >= 500:
+                            failures.append((who, method, url[:80], "json"))
+    assert not failures, failures[:10]
+
+
+def _fill_named(rule, values):
+    url = rule.rule
+    for argument in rule.arguments:
+        url = re.sub(rf"<[^>]*{argument}>", str(values[argument]), url)
+    return url

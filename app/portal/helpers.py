@@ -3,7 +3,7 @@ the client's language (the business's time zone), and the business's name."""
 
 from babel import Locale
 from flask import g
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH
@@ -24,7 +24,10 @@ def client_date(value) -> str:
 
 
 def client_datetime(value) -> str:
-    return format_datetime(value, "medium") if value else ""
+    """A session's moment: "Dec 2, 2026, 10:00 AM" / "2 dic 2026, 10:00" (no seconds)."""
+    if not value:
+        return ""
+    return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
 
 def client_country(code: str | None) -> str:
