@@ -299,12 +299,13 @@ def test_a_wrong_guess_is_refused_and_reception_sees_them(app, kiosk, booked, lo
     page = desk.get("/reception").text
     assert "Sent to the desk by the kiosk (1)" in page and "Someone not recognised" in page
     assert "Not recognised" in page
-    seen = desk.post(f"/reception/help/{call.id}/seen", hx=True)
+    seen = desk.post("/reception/waiting/seen", {"help": call.id}, hx=True)
     assert seen.status_code == 200 and "Sent to the desk by the kiosk" not in seen.text
     (call,) = help_requests(app)
     assert call.seen_at is not None and call.seen_by_id == desk.staff.id
-    assert desk.post("/reception/help/99999/seen", hx=True).status_code == 404
-    assert desk.post("/reception/help/²/seen", hx=True).status_code == 404
+    assert desk.post("/reception/waiting/seen", {"help": "99999"}, hx=True).status_code == 404
+    for odd in ("²", "٣", "-1", str(10**20), ""):
+        assert desk.post("/reception/waiting/seen", {"help": odd}, hx=True).status_code == 400
 
 
 def test_bad_input_is_shown_beside_the_field(kiosk, booked):
@@ -591,7 +592,7 @@ def test_the_waiting_list_costs_reception_the_same_whatever_its_size(
 def test_reception_needs_sign_in_for_seen(app, client, kiosk, booked):
     kiosk.post("/kiosk/identify", IDENTITY | {"phone": "9999"}, hx=True)
     (call,) = help_requests(app)
-    assert client.post(f"/reception/help/{call.id}/seen").status_code in (302, 400)
+    assert client.post("/reception/waiting/seen", data={"help": call.id}).status_code in (302, 400)
     assert help_requests(app)[0].seen_at is None
 
 

@@ -122,10 +122,14 @@ def walk_in():
     return _after_check_in(notice="Walk-in checked in.")
 
 
-@bp.post("/help/<id:help_id>/seen")
+@bp.post("/waiting/seen")
 @requires(Permission.VIEW_CLIENTS)
-def help_seen(help_id: int):
-    """Someone the kiosk sent to the desk has been greeted."""
+def help_seen():
+    """Someone the kiosk sent to the desk has been greeted (the call's id in the form,
+    as the walk-in's client is)."""
+    help_id = parse_id(request.form.get("help", ""))
+    if help_id is None:
+        abort(400)
     try:
         kiosk_ops.mark_seen(help_id, current_user)
     except LookupError:
