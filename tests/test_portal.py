@@ -866,3 +866,22 @@ def _fill_named(rule, values):
     for argument in rule.arguments:
         url = re.sub(rf"<[^>]*{argument}>", str(values[argument]), url)
     return url
+
+
+def test_the_timeline_tells_invitations_resets_and_sign_ins(app, owner, amara, active_client):
+    client_sign_in(app.test_client(), "amara@example.com")
+    owner.post(f"/clients/{amara}/client-page/reset-password")
+    set_password(app.test_client(), path_of(link_from_outbox(app, amara)), "a newer password")
+    timeline = owner.get(f"/clients/{amara}/activity/timeline", hx=True).text
+    for words in (
+        "Invited to the client page",
+        "Password reset sent",
+        "Client page password set",
+        "Signed in to the client page",
+        "by the client",
+        "Password reset link",
+        "amara@example.com",
+    ):
+        assert words in timeline, words
+    privacy = owner.get(f"/clients/{amara}/activity/timeline?kind=privacy", hx=True).text
+    assert "Signed in to the client page" in privacy

@@ -30,6 +30,8 @@ from app.models import (
 from app.permissions import Permission, can
 from app.portal import realm
 
+# How the timeline's audit names the link a password was set from.
+_LINK_WORDS = {"invitation": "Invitation link", "password_reset": "Password reset link"}
 # The sign-in throttle's realm: the client page's counts never mix with staff ones.
 THROTTLE_REALM = "client:"
 
@@ -271,7 +273,7 @@ def set_password(token: str, password: str) -> ClientAccount:
                 client,
                 "portal.password_set",
                 subject=account,
-                changes={"purpose": [None, link.purpose]} if not first_time else None,
+                changes=None if first_time else {"purpose": [None, _LINK_WORDS[link.purpose]]},
             )
         )
     return account
