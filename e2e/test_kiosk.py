@@ -116,3 +116,23 @@ def test_the_kiosk_checks_a_client_in_and_refuses_a_wrong_guess(
     expect(page).to_have_url(re.compile(r"/login"))
     page.goto("/clients")
     expect(page).to_have_url(re.compile(r"/login"))  # no longer the kiosk, nor signed in
+
+
+def test_the_kiosk_resets_itself_when_left_idle(page: Page, sign_in, live_server, kira):
+    """The page goes back to the welcome screen on its own (the minute shortened here),
+    and the server has forgotten the client by then too."""
+    page.set_viewport_size(VIEWPORTS["tablet"])
+    sign_in(KIOSK_STAFF)
+    page.goto("/reception")
+    page.get_by_role("button", name="Start kiosk").click()
+    expect(page).to_have_url(re.compile(r"/kiosk$"))
+    live_server.app.config["KIOSK_IDLE_SECONDS"] = 2
+    try:
+        identify(page, "0321", "3", "February")
+        expect(page.get_by_role("heading", name="Hello, Kira K.!")).to_be_visible()
+        expect(page.get_by_role("heading", name="Welcome")).to_be_visible(timeout=6_000)
+        expect(page.get_by_text("Kira")).to_have_count(0)
+    finally:
+        live_server.app.config.pop("KIOSK_IDLE_SECONDS")
+    page.reload()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()

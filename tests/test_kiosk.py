@@ -635,3 +635,17 @@ def test_the_kiosk_session_ends_after_a_long_day(app, kiosk, clock):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(KioskSession)) == 0
     assert kiosk.client.get("/clients").status_code == 302  # the staff sign-in, not the kiosk
+
+
+def test_the_kiosk_pages_cost_a_fixed_number_of_queries(app, kiosk, booked, count_queries):
+    # the kiosk's session
+    assert measure(count_queries, kiosk, "/kiosk") == 1
+    kiosk.post("/kiosk/identify", IDENTITY, hx=True)
+    # the kiosk's session, the client identified in it, their sessions today
+    assert measure(count_queries, kiosk, "/kiosk") == 3
+    with app.app_context():
+        massage = booked["service"]
+        for hour in range(8, 20):
+            at = datetime.combine(datetime.now(LONDON).date(), time(hour), tzinfo=LONDON)
+            booking_ops.add_past_session(booked["client"], massage, booked["sam"], at, "confirmed")
+    assert measure(count_queries, kiosk, "/kiosk") == 3

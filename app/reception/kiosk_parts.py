@@ -4,7 +4,7 @@ surviving profile by itself: kiosk_help_requests points at clients with a one-co
 
 from sqlalchemy import delete, select
 
-from app.activity import VERB_LABELS
+from app.activity import ACTIVITY_FILTERS, VERB_LABELS
 from app.data.erasure import erasure_step
 from app.data.export import export_section
 from app.extensions import db
@@ -12,6 +12,10 @@ from app.models import KioskHelpRequest
 from app.reception.kiosk_ops import HELP_REASONS
 
 VERB_LABELS["kiosk.asked_for_help"] = "Sent to reception by the kiosk"
+if "sessions" in ACTIVITY_FILTERS:  # with the arrivals, under the Sessions filter
+    _name, _verbs = ACTIVITY_FILTERS["sessions"]
+    if "kiosk.asked_for_help" not in _verbs:
+        ACTIVITY_FILTERS["sessions"] = (_name, (*_verbs, "kiosk.asked_for_help"))
 
 
 @export_section("kiosk_help_requests", tables=("kiosk_help_requests",))
