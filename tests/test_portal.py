@@ -885,3 +885,47 @@ def test_the_timeline_tells_invitations_resets_and_sign_ins(app, owner, amara, a
         assert words in timeline, words
     privacy = owner.get(f"/clients/{amara}/activity/timeline?kind=privacy", hx=True).text
     assert "Signed in to the client page" in privacy
+
+
+def test_every_text_of_the_client_page_has_its_spanish():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import app.portal
+
+    folder = Path(app.portal.__file__).parent / "translations"
+    with open(folder / "es" / "LC_MESSAGES" / "messages.po", "rb") as file:
+        catalog = read_po(file)
+    with open(folder / "messages.pot", "rb") as file:
+        template = read_po(file)
+    wanted = {message.id for message in template if message.id}
+    translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    assert wanted and wanted <= translated
+    from babel.messages.mofile import read_mo
+
+    with open(folder / "es" / "LC_MESSAGES" / "messages.mo", "rb") as file:
+        compiled = read_mo(file)
+    assert {m.id: m.string for m in compiled if m.id in wanted} == {
+        m.id: m.string for m in catalog if m.id in wanted
+    }
+
+
+def test_the_sign_in_page_speaks_the_browsers_language(app):
+    page = app.test_client().get("/me/login", headers={"Accept-Language": "es-ES,es;q=0.9"})
+    assert '<html lang="es">' in page.text
+    for text in ("Iniciar sesión", "Correo electrónico", "Contraseña"):
+        assert text in page.text
+    wrong = app.test_client()
+    form = wrong.get("/me/login", headers={"Accept-Language": "es"})
+    answer = wrong.post(
+        "/me/login",
+        data={
+            "email": "x@example.com",
+            "password": "nope",
+            "csrf_token": csrf_token_from(form.text),
+        },
+        headers={"Accept-Language": "es"},
+    )
+    assert answer.status_code == 422
+    assert "El correo electrónico o la contraseña no son correctos." in answer.text
