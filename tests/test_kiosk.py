@@ -451,6 +451,7 @@ def test_guessing_is_throttled_across_resets(app, kiosk, booked, clock):
     assert blocked.status_code == 429 and "Too many tries" in blocked.text
     assert "Ada" not in blocked.text
     kiosk.post("/kiosk/reset", hx=True)  # the kiosk's reset does not lift it
+    assert "Too many tries. Please wait 1 minute, or see reception." in kiosk.get("/kiosk").text
     assert kiosk.post("/kiosk/identify", IDENTITY, hx=True).status_code == 429
     assert "blocked" in [call.reason for call in help_requests(app)]
     clock(seconds=61)

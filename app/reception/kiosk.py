@@ -147,15 +147,13 @@ def _screen(screen: str, status: int = 200, **context):
 
 def _wait_text(until) -> str:
     seconds = max((until - utcnow()).total_seconds(), 1)
-    return format_timedelta(
-        timedelta(seconds=seconds), threshold=2, add_direction=False, locale=get_locale()
-    )
+    return format_timedelta(timedelta(seconds=seconds), add_direction=False, locale=get_locale())
 
 
-def _blocked_screen(kiosk: KioskSession, values=None):
+def _blocked_screen(kiosk: KioskSession, values=None, status=429):
     until = kiosk_ops.blocked_until(kiosk)
     message = _("Too many tries. Please wait %(wait)s, or see reception.", wait=_wait_text(until))
-    return _screen("welcome", 429, values=values or {}, message=message)
+    return _screen("welcome", status, values=values or {}, message=message)
 
 
 def _client_screen(match, message=None, status=200):
@@ -174,6 +172,8 @@ def index():
         match = kiosk_queries.identified(client_id)
         if match is not None:
             return _client_screen(match)
+    if kiosk_ops.blocked_until(g.kiosk):
+        return _blocked_screen(g.kiosk, status=200)
     return _screen("welcome")
 
 
