@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from app.bookings import settings as booking_settings
 from app.database import write_transaction
 from app.extensions import db
 from app.mail.business import save_business_details
@@ -327,3 +328,42 @@ def test_the_page_answers_before_the_mail_server_does(app, owner, client_factory
     assert inbox.envelopes == []
     with app.app_context():
         assert db.session.scalars(select(OutgoingEmail.status)).all() == ["queued"]
+
+
+def test_a_spanish_email_with_accented_names_arrives_readable(
+    app, owner, client_factory, inbox, job_worker
+):
+    with app.app_context():
+        save_business_details("Clínica Calma", "Calle Mayor 1\nMadrid")
+    sam = practitioner(app, owner.staff, name="Íñigo Núñez")
+    massage = service(app, owner.staff, name="Masaje")
+    ana = client_factory(
+        first_name="José", last_name="Muñoz", email="jose@example.com", preferred_language="es"
+    )
+    book(app, owner.staff, ana, massage, sam.id, future_day(3), "10:00")
+    wait_for(lambda: inbox.envelopes)
+    (message,) = inbox.messages
+    assert message["From"] == f"Clínica Calma <{SENDER}>"
+    assert message["To"] == "José Muñoz <jose@example.com>"
+    assert message["Subject"].startswith("Su sesión está reservada: Masaje el ")
+    text, html = parts(message)
+    assert text.startswith("Hola, José:\n\nSu sesión está reservada.\n")
+    assert "Con: Íñigo Núñez" in text and text.rstrip().endswith(
+        "Clínica Calma\nCalle Mayor 1\nMadrid"
+    )
+    assert '<html lang="es">' in html
+
+
+def test_the_hourly_task_queues_the_reminders_that_are_due(app, owner, client_factory, inbox):
+    sam = practitioner(app, owner.staff)
+    massage = service(app, owner.staff)
+    ann = client_factory(first_name="Ann", email="ann@example.com")
+    book(app, owner.staff, ann, massage, sam.id, future_day(1), "10:00")
+    with app.app_context():
+        booking_settings.save({"reminder_hour": 0})  # any hour of today has passed it
+    _deliver_task, hourly_task = app.extensions["clientele.mail.tasks"]
+    hourly_task.call_local()
+    hourly_task.call_local()
+    with app.app_context():
+        kinds = db.session.scalars(select(OutgoingEmail.kind).order_by(OutgoingEmail.id)).all()
+    assert kinds == ["session_booked", "session_reminder"]
