@@ -191,7 +191,7 @@ def test_moving_in_from_the_waitlist_is_emailed_and_a_waitlist_place_cancelled_i
     assert [e.kind for e in moved] == ["session_booked"]
     assert moved[0].body_text.startswith(
         "Hi Ben,\n\nGood news: a place opened up and you have moved in from the waitlist.\n"
-        "Your session is booked.\n"
+        "\nYour session is booked.\n"
     )
     assert emails(app, to_address="cy@example.com") == []
 
