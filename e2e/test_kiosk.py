@@ -99,6 +99,16 @@ def test_the_kiosk_checks_a_client_in_and_refuses_a_wrong_guess(
         desk.locator(".day-seen summary").click()
         arrived = desk.locator(".day-seen .day-entry").filter(has_text="Kira Kioskova")
         expect(arrived).to_contain_text("Arrived")
+        desk.screenshot(
+            path=str(screenshots / "reception-kiosk-waiting-tablet.png"), full_page=True
+        )
+        for control in (
+            waiting.get_by_role("button", name="Seen").first,
+            desk.get_by_role("button", name="Start kiosk"),
+            desk.get_by_role("link", name="Your kiosk PIN"),
+        ):
+            box = control.bounding_box()
+            assert box is not None and box["height"] >= 44
         waiting.get_by_role("button", name="Seen").first.click()
         expect(desk.get_by_text("Someone not recognised")).to_have_count(0)
     finally:
