@@ -1,5 +1,6 @@
 """Every catalog of client-facing text is complete and its committed .mo is current."""
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -29,9 +30,7 @@ def test_every_message_is_translated(po_path):
         if message.id
         and (
             message.fuzzy
-            or not (
-                all(message.string) if isinstance(message.string, tuple) else message.string
-            )
+            or not (all(message.string) if isinstance(message.string, tuple) else message.string)
         )
     ]
     assert untranslated == []
@@ -51,8 +50,6 @@ def test_the_committed_mo_is_a_fresh_compile_of_the_po(po_path):
 @pytest.mark.parametrize("po_path", CATALOGS, ids=_name)
 def test_placeholders_survive_translation(po_path):
     """A translation that drops or renames %(name)s would fail when the email renders."""
-    import re
-
     placeholder = re.compile(r"%\((\w+)\)[sd]")
     with po_path.open("rb") as file:
         catalog = read_po(file)
