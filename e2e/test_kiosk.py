@@ -128,14 +128,22 @@ def test_the_kiosk_checks_a_client_in_and_refuses_a_wrong_guess(
     expect(page).to_have_url(re.compile(r"/login"))  # no longer the kiosk, nor signed in
 
 
-def test_the_kiosk_resets_itself_when_left_idle(page: Page, sign_in, live_server, kira):
+def test_the_kiosk_resets_itself_when_left_idle(
+    page: Page, sign_in, live_server, kira, screenshots
+):
     """The page goes back to the welcome screen on its own (the minute shortened here),
-    and the server has forgotten the client by then too."""
-    page.set_viewport_size(VIEWPORTS["tablet"])
+    and the server has forgotten the client by then too. It fits a phone and a desk too."""
     sign_in(KIOSK_STAFF)
     page.goto("/reception")
     page.get_by_role("button", name="Start kiosk").click()
     expect(page).to_have_url(re.compile(r"/kiosk$"))
+    for width in ("phone", "desk"):
+        page.set_viewport_size(VIEWPORTS[width])
+        page.screenshot(path=str(screenshots / f"kiosk-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        box = page.get_by_role("button", name="Continue").bounding_box()
+        assert box is not None and box["height"] >= 44
+    page.set_viewport_size(VIEWPORTS["tablet"])
     live_server.app.config["KIOSK_IDLE_SECONDS"] = 2
     try:
         identify(page, "0321", "3", "February")
