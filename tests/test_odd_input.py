@@ -20,10 +20,12 @@ from app.clients.queries import decode_cursor
 from app.database import write_transaction
 from app.extensions import db
 from app.forms import Form
+from app.mail.outbox import queue_email
 from app.models import (
     LABEL_NAME_MAX_LENGTH,
     Client,
     ClientImport,
+    DataRequest,
     Job,
     Label,
     Merge,
@@ -190,6 +192,25 @@ def _import_and_merge(actor, client_id: int) -> dict:
         return {"import_id": upload.id, "merge_id": merge.id}
 
 
+def _email_and_request(client_id: int) -> dict:
+    """A message to the client and a data-rights request of theirs, for the routes that
+    show or decide them."""
+    with write_transaction():
+        email = queue_email(
+            to_address="target@example.com",
+            to_name="Target Client",
+            kind="session_booked",
+            subject="Your session",
+            text="Text",
+            html="<p>Text</p>",
+            client_id=client_id,
+        )
+        request = DataRequest(client_id=client_id, kind="download")
+        db.session.add(request)
+        db.session.flush()
+        return {"email_id": email.id, "request_id": request.id}
+
+
 def _target(app, actor) -> dict:
     """Fresh records for one rule's requests (the sweep's writes may delete or lock
     them): a client with a note, an alert and a label."""
@@ -200,15 +221,20 @@ def _target(app, actor) -> dict:
         label = ops.create_label(f"Label {client.id}", "teal", actor)
         ops.change_client_labels(client, actor, add={label.id})
         client_id = client.id
-        ids = {
-            "client_id": client_id,
-            "note_id": note.id,
-            "alert_id": alert.id,
-            "label_id": label.id,
-            "filename": "app.css",
-            "action": "confirm",
-            "job_id": _finished_export_job(actor.id),
-        } | _import_and_merge(actor, client_id)
+        ids = (
+            {
+                "client_id": client_id,
+                "note_id": note.id,
+                "alert_id": alert.id,
+                "label_id": label.id,
+                "filename": "app.css",
+                "action": "confirm",
+                "job_id": _finished_export_job(actor.id),
+                "token": "not-a-real-token",
+            }
+            | _import_and_merge(actor, client_id)
+            | _email_and_request(client_id)
+        )
     return ids | _sessions_of(app, actor, client_id, client_id)
 
 
