@@ -137,6 +137,8 @@ def test_complete_and_no_show_on_past_sessions(page: Page, staff_page, live_serv
                 live_server.staff,
             )
     page.goto(f"/clients/{client_id}/sessions")
+    # The past loads when scrolled to, as a member of staff would scroll.
+    page.locator("#sessions-past").scroll_into_view_if_needed()
     rows = page.locator("#sessions-past .session-row")
     expect(rows).to_have_count(2)
     rows.nth(0).get_by_role("button", name="Mark completed").click()

@@ -123,12 +123,19 @@ def _move_clock(monkeypatch, delta):
 
 def test_the_profile_offers_invite_and_reset_and_a_client_page_card(owner, amara):
     page = owner.get(f"/clients/{amara}").text
-    assert "Invite to client page" in page and "Reset password" in page
     assert 'id="client-page-card"' in page
     state = owner.get(f"/clients/{amara}/client-page", hx=True)
     assert state.status_code == 200 and "<html" not in state.text
+    # Not invited yet: the card offers the invitation, not a reset.
     assert "Not invited." in state.text
+    assert "Invite to client page" in state.text and "Reset password" not in state.text
     assert "<html" in owner.get(f"/clients/{amara}/client-page").text
+
+
+def test_the_card_offers_a_reset_once_the_account_is_active(owner, amara, active_client):
+    state = owner.get(f"/clients/{amara}/client-page", hx=True).text
+    assert "Active" in state
+    assert "Reset password" in state and "Invite to client page" not in state
 
 
 def test_an_invitation_names_the_address_then_creates_the_account_and_queues_the_email(

@@ -34,6 +34,7 @@ TABS = [
     ("", "Overview"),
     ("/sessions", "Sessions"),
     ("/check-ins", "Check-ins"),
+    ("/messages", "Messages"),
     ("/activity", "Activity"),
 ]
 

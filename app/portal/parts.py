@@ -1,5 +1,6 @@
-"""What client accounts add to the rest of the app: the profile's "Invite to client
-page" and "Reset password" actions and its "Client page" card, the client page's own
+"""What client accounts add to the rest of the app: the profile's "Client page" card
+(with "Invite to client page" or "Reset password", whichever the account's state calls
+for), the client page's own
 details section, the timeline's verbs, and the account's place in the one-client export,
 the erasure and the merge."""
 
@@ -8,12 +9,7 @@ from app.data.erasure import erasure_step
 from app.data.export import export_section
 from app.data.merge import STAYS
 from app.portal import ops
-from app.profile import (
-    OverviewCard,
-    ProfileAction,
-    register_action,
-    register_card,
-)
+from app.profile import OverviewCard, register_card
 
 PORTAL_VERBS = {
     "portal.invited": "Invited to the client page",
@@ -28,14 +24,6 @@ ACTIVITY_FILTERS["privacy"] = (
     _name,
     _verbs + tuple(verb for verb in PORTAL_VERBS if verb not in _verbs),
 )
-
-register_action(
-    ProfileAction("client-page-invite", "Invite to client page", "portal_accounts.invite", 50)
-)
-register_action(
-    ProfileAction("client-page-reset", "Reset password", "portal_accounts.reset_password", 60)
-)
-
 
 register_card(
     OverviewCard(
