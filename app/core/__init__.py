@@ -20,11 +20,25 @@ bp = Blueprint("core", __name__)
 
 # Everything else needs a signed-in staff member.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "core.healthz", "core.favicon"}
+# Blueprints of another realm of sign-in (the client page, the kiosk): their views check
+# their own session, and a staff session counts for nothing there.
+_OTHER_REALMS: set[str] = set()
+
+
+def other_realm(blueprint: Blueprint) -> Blueprint:
+    """Mark a blueprint's views (not those of blueprints nested in it) as guarded by a
+    realm of their own instead of the staff sign-in."""
+    _OTHER_REALMS.add(blueprint.name)
+    return blueprint
+
+
+def _in_other_realm() -> bool:
+    return request.blueprint in _OTHER_REALMS  # the view's own, dotted if nested
 
 
 @bp.before_app_request
 def require_sign_in():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or _in_other_realm():
         return None
     if not current_user.is_authenticated:
         if is_fragment_request():

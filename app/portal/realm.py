@@ -247,20 +247,3 @@ def save_realm(response):
                 )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def open_realm(state) -> None:
-    """At the app's registration of the client page: its views are not staff pages, so
-    the staff sign-in gate (app.core) lets them through to @client_required; every
-    other page keeps the staff gate. Runs before the gate, for this blueprint and the
-    ones nested in it (the data-rights requests)."""
-    from app.core import PUBLIC_ENDPOINTS
-
-    blueprint_name = state.name
-
-    def let_through():
-        if blueprint_name in request.blueprints and request.endpoint:
-            PUBLIC_ENDPOINTS.add(request.endpoint)
-
-    funcs = state.app.before_request_funcs.setdefault(None, [])
-    funcs.insert(0, let_through)

@@ -30,17 +30,16 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.bookings import ops as booking_ops
-from app.core import PUBLIC_ENDPOINTS
+from app.core import other_realm
 from app.htmx import is_fragment_request, render_page
 from app.models import KioskSession, utcnow
 from app.reception import kiosk_ops, kiosk_queries
 from app.templating import business_today, business_zone
 
-bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+# The kiosk's own pages need no staff sign-in: its session is checked below.
+bp = other_realm(Blueprint("kiosk", __name__, url_prefix="/kiosk"))
 
 COOKIE = "clientele_kiosk"
-# The kiosk's own pages: no staff sign-in (the kiosk's session is checked below).
-KIOSK_ENDPOINTS = ("index", "identify", "check_in", "reset", "leave", "stylesheet")
 # Reachable from a kiosk browser beside /kiosk itself.
 OPEN_TO_KIOSK = {"static", "core.favicon"}
 # The browser resets a finished screen (thank you, please see reception) sooner.
@@ -69,7 +68,6 @@ def kiosk_guard():
 @bp.record_once
 def _install(state) -> None:
     app = state.app
-    PUBLIC_ENDPOINTS.update(f"{bp.name}.{endpoint}" for endpoint in KIOSK_ENDPOINTS)
     # First of all the app's checks: before the staff sign-in gate sends a kiosk
     # browser to /login.
     app.before_request_funcs.setdefault(None, []).insert(0, kiosk_guard)
