@@ -242,20 +242,43 @@ def update_client(
     back-dates the change (demo history, imports); default now."""
     _require(actor, Permission.EDIT_CLIENTS)
     with write_transaction():
-        _lock_row(client)
-        _require_details_allowed(actor, client)
-        given = {field: values[field] for field in EDITABLE_FIELDS if field in values}
-        if expected_version is not None and client.version != expected_version:
-            given = _merge_stale_edit(client, given, expected_version)
-        changes = diff({field: getattr(client, field) for field in given}, given)
-        if not changes:
-            return {}
-        for field in changes:
-            setattr(client, field, given[field])
-        _touch(client, actor, at)
-        event = record(client, "client.updated", actor, changes=changes, at=client.updated_at)
-        db.session.flush()  # the new version, which the event is stamped with
-        event.client_version = client.version
+        return apply_client_update(client, values, actor, at, expected_version)
+
+
+def apply_client_update(
+    client: Client,
+    values: dict,
+    actor,
+    at=None,
+    expected_version: int | None = None,
+    on_behalf_of=None,
+) -> dict:
+    """update_client's rules inside the caller's write transaction, for an action that
+    is an edit and more in one transaction (a client's approved correction).
+    `on_behalf_of` (a DataRequest, say) is the edit's subject on the timeline: the edit
+    was made on that request."""
+    _require(actor, Permission.EDIT_CLIENTS)
+    _lock_row(client)
+    _require_details_allowed(actor, client)
+    given = {field: values[field] for field in EDITABLE_FIELDS if field in values}
+    if expected_version is not None and client.version != expected_version:
+        given = _merge_stale_edit(client, given, expected_version)
+    changes = diff({field: getattr(client, field) for field in given}, given)
+    if not changes:
+        return {}
+    for field in changes:
+        setattr(client, field, given[field])
+    _touch(client, actor, at)
+    event = record(
+        client,
+        "client.updated",
+        actor,
+        subject=on_behalf_of,
+        changes=changes,
+        at=client.updated_at,
+    )
+    db.session.flush()  # the new version, which the event is stamped with
+    event.client_version = client.version
     return changes
 
 

@@ -8,10 +8,10 @@ staff deciding at once, the second finds it decided and nothing of theirs is wri
 
 - An approved download gets a link that expires (DOWNLOAD_DAYS); only its SHA-256 is
   kept, the link itself leaves in the email as its secret link.
-- An approved correction goes through the client edit path (clients.ops.update_client:
-  its rules, version and audit). The request is claimed inside that edit's transaction,
-  by a follower of the edit's "client.updated" event, so the edit and the decision
-  commit or roll back together; the edit's event names the request as its subject.
+- An approved correction goes through the client edit path (clients.ops'
+  apply_client_update: its rules, version and audit) in the decision's transaction, so
+  the edit and the decision commit or roll back together; the edit's event names the
+  request as its subject.
 - An approved deletion runs the erasure (clients.ops.wipe_client) in the decision's
   transaction, after the outcome email is queued: the erasure removes the address and
   the client's messages, so that one email is not tied to the client (client_id None).
@@ -21,15 +21,13 @@ import hashlib
 import hmac
 import json
 import secrets
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import func, select, update
 
-from app.activity import follow, record
+from app.activity import record
 from app.clients import ops as client_ops
 from app.data import ledger
 from app.database import write_transaction
@@ -213,12 +211,6 @@ class _Approval:
     actor: object
     note: str | None
     fields: tuple[str, ...]
-
-
-# The approval under way in this context, and whether its claim ran (a dict to fill).
-_approving: ContextVar[tuple[_Approval, dict] | None] = ContextVar(
-    "approving_correction", default=None
-)
 
 
 def _require(actor, permission: Permission) -> None:
@@ -420,8 +412,10 @@ def approve_correction(
 ) -> dict:
     """Apply the accepted fields through the client edit path; returns what changed.
 
-    `seen_version` is the client's version on the page staff approved from: a field
-    changed since then raises clients.ops.EditConflict and nothing is written."""
+    The edit (its rules, version and audit, with the request as its subject) and the
+    decision are one transaction. `seen_version` is the client's version on the page
+    staff approved from: a field changed since then raises clients.ops.EditConflict and
+    nothing is written."""
     _require(actor, Permission.MANAGE_SETTINGS)
     note = _clean_text(note)
     if data_request.status != "open":
@@ -433,34 +427,23 @@ def approve_correction(
     client = db.session.get(Client, data_request.client_id)
     values = {field: _stored(field, proposed[field][1]) for field in accepted}
     approval = _Approval(data_request.id, client.id, actor, note, accepted)
-    with _approving_as(approval) as state:
-        try:
-            changes = client_ops.update_client(client, values, actor, expected_version=seen_version)
-        except client_ops.ProfileReadOnly as error:
-            raise DecisionRefused(
-                "This profile is in the trash: restore it before changing its details."
-            ) from error
-        except client_ops.ProfileLocked as error:
-            raise DecisionRefused(
-                "This profile is locked: someone allowed to edit locked profiles must "
-                "approve the correction."
-            ) from error
-    if not state["claimed"]:
-        # Nothing differed from the profile as it is now: approved, nothing to change.
+    try:
         with write_transaction():
             data_request = _open_request(approval.request_id)
-            _claim_correction(client, data_request, approval, {})
+            changes = client_ops.apply_client_update(
+                client, values, actor, expected_version=seen_version, on_behalf_of=data_request
+            )
+            _claim_correction(client, data_request, approval, changes)
+    except client_ops.ProfileReadOnly as error:
+        raise DecisionRefused(
+            "This profile is in the trash: restore it before changing its details."
+        ) from error
+    except client_ops.ProfileLocked as error:
+        raise DecisionRefused(
+            "This profile is locked: someone allowed to edit locked profiles must "
+            "approve the correction."
+        ) from error
     return changes
-
-
-@contextmanager
-def _approving_as(approval: _Approval):
-    state = {"claimed": False}
-    token = _approving.set((approval, state))
-    try:
-        yield state
-    finally:
-        _approving.reset(token)
 
 
 def _claim_correction(client, data_request, approval: _Approval, changes: dict) -> None:
@@ -480,26 +463,3 @@ def _claim_correction(client, data_request, approval: _Approval, changes: dict) 
         },
     )
     _outcome_email(client, data_request, "approved", approval.actor, approval.note, applied=changes)
-
-
-@follow("client.updated")
-def _claim_with_the_edit(client, verb, actor, subject, at) -> None:
-    """Inside update_client's transaction: the edit is the approved correction's."""
-    under_way = _approving.get()
-    if under_way is None or under_way[0].client_id != client.id:
-        return
-    approval, state = under_way
-    changes = {}
-    for pending in list(db.session.new):  # before any query flushes it
-        # The edit's own event, just added: it was made on the client's request.
-        if (
-            isinstance(pending, Activity)
-            and pending.verb == "client.updated"
-            and pending.client_id == client.id
-            and pending.subject_type is None
-        ):
-            pending.subject_type, pending.subject_id = "DataRequest", approval.request_id
-            changes = pending.changes or {}
-    data_request = _open_request(approval.request_id)
-    _claim_correction(client, data_request, approval, changes)
-    state["claimed"] = True
