@@ -3,6 +3,7 @@ business_settings and edited beside the booking rules)."""
 
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import select
 
 from app.database import write_transaction
@@ -26,18 +27,22 @@ class Business:
         return [line.strip() for line in self.address.splitlines() if line.strip()]
 
 
+# Built once: every booking's confirmation reads it, and building it cost more than
+# running it.
+_DETAILS = select(BusinessSetting.key, BusinessSetting.value).where(
+    BusinessSetting.key.in_([BUSINESS_NAME, BUSINESS_ADDRESS])
+)
+
+
 def business_details() -> Business:
-    rows = dict(
-        db.session.execute(
-            select(BusinessSetting.key, BusinessSetting.value).where(
-                BusinessSetting.key.in_([BUSINESS_NAME, BUSINESS_ADDRESS])
-            )
-        ).all()
-    )
-    return Business(
-        name=(rows.get(BUSINESS_NAME) or "").strip() or DEFAULT_NAME,
-        address=(rows.get(BUSINESS_ADDRESS) or "").strip(),
-    )
+    """Read once per request (a request may write several emails)."""
+    if "business_details" not in g:
+        rows = dict(db.session.connection().execute(_DETAILS).all())
+        g.business_details = Business(
+            name=(rows.get(BUSINESS_NAME) or "").strip() or DEFAULT_NAME,
+            address=(rows.get(BUSINESS_ADDRESS) or "").strip(),
+        )
+    return g.business_details
 
 
 def save_business_details(name: str, address: str) -> None:
@@ -50,6 +55,7 @@ def save_business_details(name: str, address: str) -> None:
     }
     with write_transaction():
         _store(values)
+    g.pop("business_details", None)
 
 
 def _store(values: dict[str, str]) -> None:
