@@ -9,7 +9,7 @@ preferred language, an email's recipient), else the browser's (the kiosk, the si
 page), else English.
 """
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
 
 SUPPORTED_LANGUAGES = ("en", "es")
@@ -29,6 +29,14 @@ def supported_language(preferred: str | None) -> str | None:
     return base if base in SUPPORTED_LANGUAGES else None
 
 
+def locale_for(language: str) -> str:
+    """The locale a reader of `language` gets: the business's own when it speaks that
+    language (British dates for an English reader of a London business), else the
+    language's."""
+    business = current_app.config["BUSINESS_LOCALE"]
+    return business if business.replace("-", "_").split("_")[0].lower() == language else language
+
+
 def use_language(language: str | None) -> None:
     """A view's choice for this request (a signed-in client's preferred language)."""
     g.client_language = supported_language(language)
@@ -38,11 +46,11 @@ def _select_locale() -> str:
     if has_request_context():
         chosen = g.get("client_language")
         if chosen:
-            return chosen
+            return locale_for(chosen)
         best = request.accept_languages.best_match(SUPPORTED_LANGUAGES)
         if best:
-            return best
-    return DEFAULT_LANGUAGE
+            return locale_for(best)
+    return locale_for(DEFAULT_LANGUAGE)
 
 
 def init_i18n(app: Flask) -> None:

@@ -607,7 +607,7 @@ def test_the_page_shows_the_details_and_sessions_read_only(app, amara, active_cl
         "NW1 6XE",
         "United Kingdom",
         "French",
-        "April 12, 1990",
+        "12 April 1990",
         "Deep massage",
         "Sam Practitioner",
         "Upcoming",

@@ -11,13 +11,12 @@ email.
 from datetime import datetime
 
 from babel.dates import format_date, format_time
-from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import inspect
 
 from app.activity import follow
 from app.extensions import db
-from app.i18n import supported_language
+from app.i18n import locale_for, supported_language
 from app.mail.outbox import queue_email, render_email
 from app.models import Booking, Client, Service, StaffMember, utcnow
 from app.templating import business_zone
@@ -52,21 +51,14 @@ def session_details(
     }
 
 
-def _locale(language: str) -> str:
-    """The business's own locale when the client reads its language ("en_GB" dates for
-    an English reader in London), else the client's language."""
-    business = current_app.config["BUSINESS_LOCALE"]
-    return business if business.split("_")[0].lower() == language else language
-
-
 def _date(moment: datetime, language: str) -> str:
     local = moment.astimezone(business_zone()).date()
-    return format_date(local, "full", locale=_locale(language))
+    return format_date(local, "full", locale=locale_for(language))
 
 
 def _time(moment: datetime, language: str) -> str:
     local = moment.astimezone(business_zone()).time()
-    return format_time(local, "short", locale=_locale(language))
+    return format_time(local, "short", locale=locale_for(language))
 
 
 def calendar_file(

@@ -33,7 +33,7 @@ from markupsafe import escape
 
 from app.database import after_commit
 from app.extensions import db
-from app.i18n import supported_language
+from app.i18n import locale_for, supported_language
 from app.models import EMAIL_KINDS, LINK_PLACEHOLDER, OutgoingEmail
 from app.models.portal import EMAIL_SUBJECT_MAX_LENGTH
 
@@ -124,7 +124,7 @@ def render_email(template: str, language: str, **context) -> tuple[str, str, str
     language = supported_language(language) or "en"
     context.setdefault("business", business_details())
     context.setdefault("link", LINK_PLACEHOLDER)
-    with force_locale(language):
+    with force_locale(locale_for(language)):
         subject = single_line(
             render_template(f"mail/{template}.subject.txt", language=language, **context),
             EMAIL_SUBJECT_MAX_LENGTH,

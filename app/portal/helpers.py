@@ -58,7 +58,7 @@ def business_name() -> str:
 
 
 def page_language() -> str:
-    return str(get_locale() or "en")
+    return get_locale().language
 
 
 def register(bp) -> None:

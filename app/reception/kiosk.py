@@ -138,7 +138,7 @@ def _screen(screen: str, status: int = 200, **context):
         "months": _months(),
         "idle_seconds": int(kiosk_ops.idle_limit().total_seconds()),
         "finished_seconds": FINISHED_SCREEN_SECONDS,
-        "language": str(get_locale() or "en"),
+        "language": get_locale().language,
     } | context
     return render_page("kiosk/index.html", "kiosk_screen", status=status, **values)
 
