@@ -1,12 +1,10 @@
 """HTTP for sessions: parse, authorize, call ops/queries, render."""
 
-from datetime import datetime
-
-from flask import abort, make_response, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from icalendar import Calendar, Event
 
 from app.bookings import bp, ops, queries
+from app.bookings.calendar import calendar_response
 from app.bookings.forms import (
     BookingForm,
     ReasonForm,
@@ -281,26 +279,8 @@ def calendar_file(booking_id: int):
     row = queries.session_row(booking_id)
     if row is None:
         abort(404)
-    booking = row.Booking
-    calendar = Calendar()
-    calendar.add("prodid", "-//Clientele//sessions//EN")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"session-{booking.id}@clientele")
-    event.add("summary", row.service_name)
-    zone = business_zone()
-    event.add("dtstart", booking.starts_at.astimezone(zone))
-    event.add("dtend", booking.ends_at.astimezone(zone))
-    event.add("dtstamp", datetime.now(zone))
-    if row.practitioner_name:
-        event.add("description", f"With {row.practitioner_name}")
-    if booking.status == "cancelled":
-        event.add("status", "CANCELLED")
-    calendar.add_component(event)
-    response = make_response(calendar.to_ical())
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="session-{booking.id}.ics"'
-    return response
+    description = f"With {row.practitioner_name}" if row.practitioner_name else None
+    return calendar_response(row.Booking, row.service_name, description)
 
 
 @bp.post("/clients/<id:client_id>/check-ins")

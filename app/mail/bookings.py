@@ -11,17 +11,15 @@ email.
 from datetime import datetime
 
 from babel.dates import format_date, format_time
-from icalendar import Calendar, Event
 from sqlalchemy import inspect
 
 from app.activity import follow
+from app.bookings.calendar import CALENDAR_TYPE, calendar_filename, session_calendar
 from app.extensions import db
 from app.i18n import locale_for, supported_language
 from app.mail.outbox import queue_email, render_email
 from app.models import Booking, Client, Service, StaffMember, utcnow
 from app.templating import business_zone
-
-CALENDAR_MIME = "text/calendar"
 
 
 def client_language(client: Client) -> str:
@@ -64,31 +62,15 @@ def _time(moment: datetime, language: str) -> str:
 def calendar_file(
     booking: Booking, service: Service, practitioner: StaffMember | None, cancelled=False
 ) -> tuple[str, str, bytes]:
-    """(filename, type, bytes) of the session's .ics: the event the profile's "Download
-    calendar file" gives (same UID, so a calendar updates the one it already holds), with
-    a sequence number so a change or a cancellation replaces it."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Clientele//sessions//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
-    event = Event()
-    event.add("uid", f"session-{booking.id}@clientele")
-    event.add("sequence", booking.version or 1)
-    event.add("summary", service.name)
-    zone = business_zone()
-    event.add("dtstart", booking.starts_at.astimezone(zone))
-    event.add("dtend", booking.ends_at.astimezone(zone))
-    event.add("dtstamp", datetime.now(zone))
-    if practitioner is not None:
-        event.add("description", f"With {practitioner.name}")
-    if cancelled:
-        event.add("status", "CANCELLED")
-    calendar.add_component(event)
+    """(filename, type, bytes) of the session's .ics, as the email's attachment: the
+    event the profile's "Download calendar file" gives, which a change or a
+    cancellation replaces."""
     method = "CANCEL" if cancelled else "PUBLISH"
+    description = f"With {practitioner.name}" if practitioner else None
     return (
-        f"session-{booking.id}.ics",
-        f"{CALENDAR_MIME}; method={method}",
-        calendar.to_ical(),
+        calendar_filename(booking),
+        f"{CALENDAR_TYPE}; method={method}",
+        session_calendar(booking, service.name, description, cancelled=cancelled, method=method),
     )
 
 

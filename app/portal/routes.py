@@ -1,21 +1,18 @@
 """HTTP for the client page (/me): sign-in, the password link, sign-out, the page itself
 and its calendar files. Everything a client reads here is in their language."""
 
-from datetime import datetime
-
 from babel.dates import format_timedelta
-from flask import abort, make_response, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
-from icalendar import Calendar, Event
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
+from app.bookings.calendar import calendar_response
 from app.i18n import use_language
 from app.models import utcnow
 from app.portal import bp, ops, queries, realm
 from app.portal.forms import ClientSignInForm, SetPasswordForm
 from app.portal.realm import client_required, current_client
 from app.profile import client_parts, load_for_client
-from app.templating import business_zone
 
 
 def client_password_problem(password: str) -> str | None:
@@ -118,23 +115,7 @@ def calendar_file(booking_id: int):
     row = queries.own_session(client.id, booking_id)
     if row is None:
         abort(404)
-    booking = row.Booking
-    calendar = Calendar()
-    calendar.add("prodid", "-//Clientele//client page//EN")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"session-{booking.id}@clientele")
-    event.add("summary", row.service_name)
-    zone = business_zone()
-    event.add("dtstart", booking.starts_at.astimezone(zone))
-    event.add("dtend", booking.ends_at.astimezone(zone))
-    event.add("dtstamp", datetime.now(zone))
-    if row.practitioner_name:
-        event.add("description", gettext("With %(name)s", name=row.practitioner_name))
-    if booking.status == "cancelled":
-        event.add("status", "CANCELLED")
-    calendar.add_component(event)
-    response = make_response(calendar.to_ical())
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="session-{booking.id}.ics"'
-    return response
+    description = (
+        gettext("With %(name)s", name=row.practitioner_name) if row.practitioner_name else None
+    )
+    return calendar_response(row.Booking, row.service_name, description)
