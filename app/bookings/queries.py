@@ -45,6 +45,15 @@ def _status_condition(status: str):
     return condition
 
 
+def _in_time(statement, upcoming: bool, now):
+    """Upcoming sessions soonest first, or past ones newest first."""
+    if upcoming:
+        return statement.where(Booking.starts_at >= now).order_by(Booking.starts_at, Booking.id)
+    return statement.where(Booking.starts_at < now).order_by(
+        Booking.starts_at.desc(), Booking.id.desc()
+    )
+
+
 def _first_page_statement(upcoming: bool):
     """A first page with no status filter (the tab as it opens, and after every booking),
     built once: building the statement cost more than running it."""
@@ -52,13 +61,7 @@ def _first_page_statement(upcoming: bool):
     statement = _sessions_select().where(
         Booking.client_id == bindparam("client_id"), _status_condition("")
     )
-    if upcoming:
-        statement = statement.where(Booking.starts_at >= now)
-        order = (Booking.starts_at, Booking.id)
-    else:
-        statement = statement.where(Booking.starts_at < now)
-        order = (Booking.starts_at.desc(), Booking.id.desc())
-    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+    return _in_time(statement, upcoming, now).limit(bindparam("limit", type_=Integer))
 
 
 _FIRST_PAGES = {"upcoming": _first_page_statement(True), "past": _first_page_statement(False)}
@@ -80,22 +83,18 @@ def sessions_page(
         parameters = {"client_id": client_id, "now": now, "limit": limit + 1}
     else:
         parameters = {}
-        statement = _sessions_select().where(
-            Booking.client_id == client_id, _status_condition(status)
+        statement = _in_time(
+            _sessions_select().where(Booking.client_id == client_id, _status_condition(status)),
+            upcoming,
+            now,
         )
-        if upcoming:
-            statement = statement.where(Booking.starts_at >= now)
-            order = (Booking.starts_at, Booking.id)
-        else:
-            statement = statement.where(Booking.starts_at < now)
-            order = (Booking.starts_at.desc(), Booking.id.desc())
         if after:
             moment, booking_id = decode_cursor(after)
             key = tuple_(Booking.starts_at, Booking.id)
             statement = statement.where(
                 key > tuple_(moment, booking_id) if upcoming else key < tuple_(moment, booking_id)
             )
-        statement = statement.order_by(*order).limit(limit + 1)
+        statement = statement.limit(limit + 1)
     rows = db.session.execute(statement, parameters).all()
     next_cursor = None
     if len(rows) > limit:
