@@ -5,10 +5,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy_utils.types.encrypted.encrypted_type import InvalidCiphertextError
 
 from app.extensions import db
-from app.models import Alert, Note
+from app.models import Alert, DataRequest, Note, OutgoingEmail
 
 # Every encrypted column; a new one is added here so the check covers it.
-ENCRYPTED_COLUMNS = (Note.body, Alert.text)
+ENCRYPTED_COLUMNS = (Note.body, Alert.text, OutgoingEmail.body_text, DataRequest.proposed)
 
 
 class WrongDataKey(RuntimeError):

@@ -11,6 +11,7 @@ import app.database as database
 from app.clients import ops
 from app.extensions import db
 from app.models import Client, Note
+from app.portal.requests import ops as request_ops
 from app.text import fold
 from tests.disk_files import database_files, files_holding
 
@@ -45,6 +46,11 @@ def _marked_client(app, owner):
                 {"first_name": f"Ann{MARKER}{number}", "city": f"{MARKER}town{number}"},
                 owner.staff,
             )
+    # The client's side: an account (its address) and its invitation email (address,
+    # name, body), and a correction they asked for.
+    assert owner.post(f"/clients/{client_id}/client-page/invite").status_code == 200
+    with app.app_context():
+        request_ops.suggest_correction(db.session.get(Client, client_id), {"city": f"{MARKER}burg"})
     owner.post(f"/clients/{client_id}/notes/new", {"body": f"Note {MARKER}"})
     owner.post(f"/clients/{client_id}/alerts/new", {"severity": "info", "text": f"Alert {MARKER}"})
     owner.post(f"/clients/{client_id}/booking-policy", {"policy": "block", "reason": MARKER})

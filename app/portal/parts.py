@@ -8,6 +8,7 @@ from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, foll
 from app.data.erasure import erasure_step
 from app.data.export import export_section
 from app.data.merge import STAYS
+from app.database import PERSONAL_TABLES
 from app.portal import ops
 from app.profile import OverviewCard, register_card
 
@@ -68,6 +69,10 @@ def _erase_account(client) -> None:
     """The account goes, and with it its links and sessions (they cascade)."""
     ops.delete_account_of(client.id)
 
+
+# The sign-in address is plain text: an erasure scrubs this table's files too.
+if "client_accounts" not in PERSONAL_TABLES:
+    PERSONAL_TABLES.append("client_accounts")
 
 STAYS["client_accounts"] = (
     "one account per client: the survivor keeps its own; a merged profile's account "
