@@ -551,8 +551,12 @@ def put_back_in_history(booking_id: int, actor) -> Booking:
     return booking
 
 
-def check_in(client_id: int, actor, booking_id: int | None = None) -> CheckIn:
-    """An arrival: with a booking it also confirms attendance (pending -> confirmed)."""
+def check_in(
+    client_id: int, actor, booking_id: int | None = None, where: str | None = None
+) -> CheckIn:
+    """An arrival: with a booking it also confirms attendance (pending -> confirmed).
+    `where` names a check-in the client made themselves ("Self check-in kiosk"): the
+    timeline says so beside the staff member who answers for the device."""
     if not can(actor, Permission.EDIT_CLIENTS):
         raise PermissionError("not allowed for this staff member")
     with write_transaction():
@@ -571,6 +575,8 @@ def check_in(client_id: int, actor, booking_id: int | None = None) -> CheckIn:
                 booking.status = "confirmed"
                 booking.version += 1
             changes["session"] = [None, _describe(booking, service, practitioner)]
+        if where:
+            changes["checked_in_at"] = [None, where]
         arrival = CheckIn(client_id=client.id, booking_id=booking_id, at=_now(), staff_id=actor.id)
         db.session.add(arrival)
         db.session.flush()

@@ -39,7 +39,11 @@ SESSION_VERBS = {
 }
 VERB_LABELS.update(SESSION_VERBS)
 AUDIT_FIELD_LABELS.update(
-    session="Session", cancel_reason="Reason", removed_reason="Reason", status="Status"
+    session="Session",
+    cancel_reason="Reason",
+    removed_reason="Reason",
+    status="Status",
+    checked_in_at="Where",
 )
 ACTIVITY_FILTERS["sessions"] = ("Sessions", tuple(SESSION_VERBS))
 

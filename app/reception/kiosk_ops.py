@@ -256,12 +256,16 @@ def kiosk_actor(kiosk: KioskSession):
     return SignedInStaff.of(staff)
 
 
+# How the timeline names a check-in the client made at the kiosk.
+KIOSK_PLACE = "Self check-in kiosk"
+
+
 def check_in(kiosk_id: str, client_id: int, booking_id: int, actor) -> None:
     """The same check-in as at reception (booking_ops.check_in), then the kiosk forgets
     the client. Raises what check_in raises (the caller sends the client to reception)."""
     if actor is None:
         raise PermissionError("the staff member who started the kiosk is no longer active")
-    booking_ops.check_in(client_id, actor, booking_id)
+    booking_ops.check_in(client_id, actor, booking_id, where=KIOSK_PLACE)
     forget_client(kiosk_id)
 
 
