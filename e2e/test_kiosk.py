@@ -40,6 +40,9 @@ def kira(live_server):
 
 
 def identify(page: Page, phone: str, day: str, month: str) -> None:
+    # As a person would: the new screen has settled (its phone field took the focus)
+    # before anyone types. Typed within htmx's settle, a field can lose its value.
+    expect(field(page, "Last four digits of your phone")).to_be_focused()
     field(page, "Last four digits of your phone").fill(phone)
     field(page, "Day").fill(day)
     field(page, "Month").select_option(label=month)
