@@ -38,7 +38,7 @@ from bench.data import (
 )
 from bench.pg import Cluster
 from bench.sessions import DAY_SESSIONS, FEW, MANY, prepare_sessions
-from bench.util import DATA_DIR, REPO, bench_app, log, step
+from bench.util import DATA_DIR, REPO, bench_app, forget_earlier_load, log, step
 from bench.web import COOKIE, HTMX, Gunicorn, Load, check, combine, sign_in, wrk
 
 OWNER_EMAIL = "bench.owner@example.com"
@@ -108,6 +108,7 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
     from app.extensions import db
     from app.models import Activity, StaffMember
 
+    forget_earlier_load(database.url)
     app = bench_app(database.url)
     rng = random.Random(7)
     with app.app_context():

@@ -34,9 +34,29 @@ def free_port() -> int:
 
 def ensure_secrets() -> None:
     """create_app() needs SECRET_KEY and DATA_KEY; without them a development app would
-    write key files under instance/, which a benchmark has no business touching."""
-    for name in ("SECRET_KEY", "DATA_KEY"):
-        os.environ.setdefault(name, secrets.token_urlsafe(48))
+    write key files under instance/, which a benchmark has no business touching. The
+    DATA_KEY is kept beside the cached databases: what one run's load encrypts (the
+    emails its bookings write) must open in the next run, which reuses them."""
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    if "DATA_KEY" not in os.environ:
+        key_file = DATA_DIR / "data_key"
+        if not key_file.exists():
+            DATA_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+        os.environ["DATA_KEY"] = key_file.read_text().strip()
+
+
+def forget_earlier_load(database_url: str) -> None:
+    """Drop the emails an earlier run's booking load wrote (before the app starts: a run
+    from before the key was kept beside the databases wrote them with another key)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM outgoing_emails"))
+    finally:
+        engine.dispose()
 
 
 def bench_app(database_url: str):
