@@ -61,3 +61,19 @@ def test_placeholders_survive_translation(po_path):
         and set(placeholder.findall(message.id)) != set(placeholder.findall(message.string or ""))
     ]
     assert broken == []
+
+
+def test_one_english_text_reads_the_same_in_every_catalog():
+    """The catalogs are merged into one: a text two areas both use gets one translation
+    (whichever loads last), so two different ones would make a page read differently
+    from the email beside it."""
+    translations: dict[tuple[str, str], dict[str, str]] = {}
+    for path in CATALOGS:
+        language = path.parent.parent.name
+        with path.open("rb") as file:
+            for message in read_po(file):
+                if message.id:
+                    key = (language, str(message.id))
+                    translations.setdefault(key, {})[_name(path)] = str(message.string)
+    differing = {key: found for key, found in translations.items() if len(set(found.values())) > 1}
+    assert differing == {}
