@@ -517,7 +517,7 @@ def test_spanish_for_a_spanish_client(app, amara, owner):
     )
     ((_kind, subject, text, _link, _client_id),) = emails_to(app, "amara@example.com")
     assert subject == "Sobre tu solicitud: Descargar mis datos"
-    assert "Hola Amara" in text and "Ven a recepción" in text
+    assert "Hola, Amara:" in text and "Ven a recepción" in text
 
 
 def test_queue_renders_in_a_fixed_number_of_queries(app, client_factory, owner, count_queries):
