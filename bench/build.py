@@ -5,6 +5,9 @@ migration head and GENERATOR_VERSION:
 - "web": clients with their timelines, plus one client with a very long timeline;
 - "search": many clients and nothing else, for in-process search timings.
 
+A database cached under an earlier migration head is migrated forward (the migrations a
+deployment would run) instead of rebuilt: the generated data is the same.
+
 Loading goes around the ORM (executemany on SQLite, COPY on PostgreSQL) with the
 secondary indexes, foreign keys and search triggers dropped, then put back exactly as the
 migrations wrote them, which is several times faster than maintaining them row by row.
@@ -77,6 +80,34 @@ def cache_key(kind: str, sizes: Sizes) -> str:
     else:
         shape = f"c{sizes.search_clients}"
     return f"{kind}_{shape}_{migration_heads()}_g{GENERATOR_VERSION}".replace("+", "_")
+
+
+def _earlier_keys(kind: str, sizes: Sizes) -> list[str]:
+    """The keys this database had under the earlier migration heads, newest first."""
+    from app import MIGRATIONS_DIR
+
+    heads = migration_heads()
+    if "+" in heads:
+        return []  # a branched history: rebuild rather than guess the order
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    revisions = ScriptDirectory.from_config(config).walk_revisions("base", "heads")
+    current = cache_key(kind, sizes)
+    return [
+        current.replace(f"_{heads}_", f"_{revision.revision[:8]}_")
+        for revision in revisions
+        if revision.revision[:8] != heads
+    ]
+
+
+def _migrate_forward(url: str) -> None:
+    app = bench_app(url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
 
 
 @dataclass
@@ -197,6 +228,18 @@ def build_sqlite(kind: str, sizes: Sizes, rebuild: bool = False) -> Database:
     partial = path.with_name(path.name + ".partial")
     for leftover in (path, partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
+    earlier = [DATA_DIR / f"sqlite_{other}.db" for other in _earlier_keys(kind, sizes)]
+    earlier = next((other for other in earlier if other.exists()), None)
+    if earlier is not None and not rebuild:
+        with step(f"migrating {earlier.name} forward to {path.name}"):
+            with sqlite3.connect(earlier) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            earlier.rename(partial)
+            for leftover in earlier.parent.glob(f"{earlier.name}*"):
+                leftover.unlink()  # its empty WAL, its job queue
+            _migrate_forward(f"sqlite:///{partial}")
+            partial.rename(path)
+        return database
     with step(f"building SQLite {kind} database {path.name}"):
         staff_ids = _migrate_and_add_staff(f"sqlite:///{partial}")
         plan, population = _plan(kind, sizes, staff_ids)
@@ -262,6 +305,13 @@ def build_postgres(cluster, kind: str, sizes: Sizes, rebuild: bool = False) -> D
     database = _database(kind, sizes, cluster.url(key), key)
     if cluster.is_ready(key) and not rebuild:
         log(f"reusing PostgreSQL database {key}")
+        return database
+    earlier = next((other for other in _earlier_keys(kind, sizes) if cluster.is_ready(other)), None)
+    if earlier is not None and not rebuild:
+        with step(f"migrating PostgreSQL database {earlier} forward to {key}"):
+            cluster.rename(earlier, key)  # not ready until migrated
+            _migrate_forward(database.url)
+            cluster.mark_ready(key)
         return database
     with step(f"building PostgreSQL {kind} database {key}"):
         cluster.recreate(key)

@@ -140,6 +140,21 @@ class Cluster:
             )
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
+    def rename(self, database: str, new_name: str) -> None:
+        """Rename a database, which then counts as not built until marked ready again."""
+        with self.admin() as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(new_name))
+            )
+            connection.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(database), sql.Identifier(new_name)
+                )
+            )
+            connection.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS NULL").format(sql.Identifier(new_name))
+            )
+
     def mark_ready(self, database: str) -> None:
         with self.admin() as connection:
             connection.execute(
