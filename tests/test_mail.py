@@ -153,6 +153,11 @@ def test_a_booking_email_arrives_with_both_parts_the_footer_and_the_calendar_fil
     row = wait_for_status(app, row.id, "sent")
     assert row.attempts == 1 and row.sent_at is not None and row.last_error is None
     assert row.booking_id == booking_id and row.client_id == ann
+    # Composed as it left, and kept as sent: the draft gives way to the bodies.
+    assert row.draft is None
+    assert row.body_text == text
+    assert row.body_html.strip() == html.replace("\r\n", "\n").strip()
+    assert f"UID:session-{booking_id}@clientele" in row.attachment.decode()
 
 
 def test_a_temporary_refusal_is_retried_then_delivered_once(app, inbox, job_worker):

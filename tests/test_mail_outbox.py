@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.bookings import ops as booking_ops
 from app.bookings import settings as booking_settings
@@ -18,7 +18,7 @@ from app.data.merge import default_choices, merge_clients
 from app.database import write_transaction
 from app.extensions import db
 from app.mail.business import save_business_details
-from app.mail.outbox import LINK_REMOVED, queue_email
+from app.mail.outbox import LINK_REMOVED, compose, queue_email
 from app.mail.reminders import queue_due_reminders
 from app.models import LINK_PLACEHOLDER, Booking, Client, OutgoingEmail
 from tests.booking_helpers import LONDON, book, future_day, practitioner, service
@@ -35,12 +35,17 @@ def clinic(app, owner):
 
 
 def emails(app, **where):
+    """The messages as the client would read them: a session email's draft composed."""
     with app.app_context():
         statement = select(OutgoingEmail).order_by(OutgoingEmail.id)
         for name, value in where.items():
             statement = statement.where(getattr(OutgoingEmail, name) == value)
         rows = db.session.scalars(statement).all()
         db.session.expunge_all()
+        for row in rows:
+            composition = compose(row)
+            row.body_text, row.body_html = composition.text, composition.html
+            row.attachment = composition.attachment
         return rows
 
 
@@ -79,6 +84,30 @@ def test_the_booking_confirmation_reads_well(app, owner, client_factory, clinic)
     )
     assert email.attachment_name.endswith(".ics") and b"BEGIN:VCALENDAR" in email.attachment
     assert "<title>Your session is booked: Massage on" in email.body_html
+
+
+def test_a_session_email_waits_as_a_draft_of_the_session_as_it_was(
+    app, owner, client_factory, clinic
+):
+    """The booking writes the subject and a draft; the bodies and the calendar file are
+    composed later, yet say what was true when the email was queued."""
+    sam, massage = clinic
+    ann = client_factory(first_name="Annabel", email="ann@example.com")
+    day, later = future_day(5), future_day(6)
+    booking_id = book(app, owner.staff, ann, massage, sam, day, "10:00")
+    with app.app_context():
+        stored = db.session.scalars(select(OutgoingEmail)).one()
+        assert stored.draft is not None and stored.body_text == "" and stored.attachment is None
+        assert stored.attachment_name == f"session-{booking_id}.ics"
+        # The draft holds the client's name and the session: ciphertext on disk.
+        raw = db.session.execute(text("SELECT draft FROM outgoing_emails")).scalar_one()
+        assert "Annabel" not in raw and "Massage" not in raw
+        booking_ops.reschedule(booking_id, sam, later, time(14, 0), owner.staff)
+    booked, changed = emails(app)
+    assert f"When: {long_date(day)} at 10:00\n" in booked.body_text
+    assert b"SEQUENCE:1" in booked.attachment and b"STATUS:CANCELLED" not in booked.attachment
+    assert f"When: {long_date(later)} at 14:00\n" in changed.body_text
+    assert b"SEQUENCE:2" in changed.attachment
 
 
 def test_a_booking_that_needs_approval_says_it_is_a_request(app, owner, client_factory, clinic):

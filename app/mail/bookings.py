@@ -5,7 +5,9 @@ neither erased nor in the trash.
 
 They follow the sessions' timeline events (app.activity.follow), so the email row is
 written in the transaction of the booking itself, and bookings' code knows nothing of
-email.
+email. The row is a draft (app.mail.outbox.Draft): the subject is written with the
+booking, the bodies and the calendar file are composed when the message leaves, from
+the session as it was when the email was queued.
 """
 
 from datetime import datetime
@@ -14,10 +16,10 @@ from babel.dates import format_date, format_time
 from sqlalchemy import inspect
 
 from app.activity import follow
-from app.bookings.calendar import CALENDAR_TYPE, calendar_filename, session_calendar
+from app.bookings.calendar import CALENDAR_TYPE, SessionEvent, calendar_bytes, calendar_filename
 from app.extensions import db
 from app.i18n import locale_for, supported_language
-from app.mail.outbox import queue_email, render_email
+from app.mail.outbox import Draft, attachment_builder, queue_email, render_subject
 from app.models import Booking, Client, Service, StaffMember, utcnow
 from app.templating import business_zone
 
@@ -59,19 +61,14 @@ def _time(moment: datetime, language: str) -> str:
     return format_time(local, "short", locale=locale_for(language))
 
 
-def calendar_file(
-    booking: Booking, service: Service, practitioner: StaffMember | None, cancelled=False
-) -> tuple[str, str, bytes]:
-    """(filename, type, bytes) of the session's .ics, as the email's attachment: the
-    event the profile's "Download calendar file" gives, which a change or a
-    cancellation replaces."""
-    method = "CANCEL" if cancelled else "PUBLISH"
-    description = f"With {practitioner.name}" if practitioner else None
-    return (
-        calendar_filename(booking),
-        f"{CALENDAR_TYPE}; method={method}",
-        session_calendar(booking, service.name, description, cancelled=cancelled, method=method),
-    )
+CALENDAR_BUILDER = "session_calendar"
+
+
+@attachment_builder(CALENDAR_BUILDER)
+def _calendar_attachment(data: dict) -> bytes:
+    """The session's .ics as the email's attachment: the event the profile's "Download
+    calendar file" gives, which a change or a cancellation replaces."""
+    return calendar_bytes(SessionEvent.from_dict(data["event"]), method=data["method"])
 
 
 def queue_session_email(
@@ -82,7 +79,7 @@ def queue_session_email(
     actor=None,
     **context,
 ):
-    """Render and queue one email about one session (in the caller's transaction)."""
+    """Queue one email about one session (in the caller's transaction), as a draft."""
     if not may_email(client):
         return None
     service = db.session.get(Service, booking.service_id)
@@ -91,23 +88,27 @@ def queue_session_email(
     )
     language = client_language(client)
     cancelled = kind == "session_cancelled"
-    subject, text, html = render_email(
-        template,
-        language,
-        first_name=client.first_name,
-        session=session_details(booking, service, practitioner, language),
-        **context,
-    )
+    context |= {
+        "first_name": client.first_name,
+        "session": session_details(booking, service, practitioner, language),
+    }
+    description = f"With {practitioner.name}" if practitioner else None
+    event = SessionEvent.of(booking, service.name, description, cancelled=cancelled)
+    method = "CANCEL" if cancelled else "PUBLISH"
     return queue_email(
         to_address=client.email,
         to_name=client.full_name,
         kind=kind,
-        subject=subject,
-        text=text,
-        html=html,
+        subject=render_subject(template, language, **context),
+        draft=Draft(
+            template,
+            context,
+            CALENDAR_BUILDER,
+            {"event": event.as_dict(), "method": method},
+        ),
         client_id=client.id,
         booking_id=booking.id,
-        attachment=calendar_file(booking, service, practitioner, cancelled=cancelled),
+        attachment=(calendar_filename(booking.id), f"{CALENDAR_TYPE}; method={method}", None),
         language=language,
         actor=actor,
     )

@@ -28,7 +28,14 @@ from app.database import after_commit, write_transaction
 from app.extensions import db
 from app.jobs import queue_of
 from app.mail.business import business_details
-from app.mail.outbox import ENQUEUE_EXTENSION, fill_link, mail_configured, single_line
+from app.mail.outbox import (
+    ENQUEUE_EXTENSION,
+    Composition,
+    compose,
+    fill_link,
+    mail_configured,
+    single_line,
+)
 from app.models import OutgoingEmail, utcnow
 
 log = logging.getLogger(__name__)
@@ -63,10 +70,13 @@ def _sender_address() -> str:
     return single_line(current_app.config.get("MAIL_FROM") or MAIL_FROM_DEFAULT)
 
 
-def build_message(email: OutgoingEmail, business_name: str) -> EmailMessage:
+def build_message(
+    email: OutgoingEmail, business_name: str, composition: Composition | None = None
+) -> EmailMessage:
     """The MIME message: text and HTML alternatives, and the attachment if any. Every
     header value is one line (a CR/LF in a name cannot start a header of its own)."""
-    text, html = fill_link(email.body_text, email.body_html, email.secret_link)
+    composition = composition or compose(email)
+    text, html = fill_link(composition.text, composition.html, email.secret_link)
     sender = _sender_address()
     message = EmailMessage()
     message["Subject"] = single_line(email.subject)
@@ -78,10 +88,10 @@ def build_message(email: OutgoingEmail, business_name: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    if email.attachment is not None and email.attachment_name:
+    if composition.attachment is not None and email.attachment_name:
         maintype, _, subtype = (email.attachment_type or "application/octet-stream").partition("/")
         message.add_attachment(
-            email.attachment,
+            composition.attachment,
             maintype=maintype,
             subtype=subtype or "octet-stream",
             filename=single_line(email.attachment_name),
@@ -183,7 +193,9 @@ def deliver(email_id: int) -> str | None:
         return None
     email = db.session.get(OutgoingEmail, email_id, populate_existing=True)
     try:
-        message = build_message(email, business_details().name)
+        composition = compose(email)
+        drafted = email.draft is not None
+        message = build_message(email, business_details().name, composition)
         to_address = single_line(email.to_address)
         attempts = email.attempts
         db.session.rollback()  # no read stays open while the server is talked to
@@ -194,11 +206,22 @@ def deliver(email_id: int) -> str | None:
         if not isinstance(error, smtplib.SMTPException | OSError):
             log.exception("email %s could not be sent", email_id)
         return _after_failure(email_id, reason[:ERROR_MAX_LENGTH], temporary)
+    # A draft's bodies are written as they left: the record of what was sent.
+    composed = (
+        {
+            "body_text": composition.text,
+            "body_html": composition.html,
+            "attachment": composition.attachment,
+            "draft": None,
+        }
+        if drafted
+        else {}
+    )
     with write_transaction():
         db.session.execute(
             update(OutgoingEmail)
             .where(OutgoingEmail.id == email_id, OutgoingEmail.status == "sending")
-            .values(status="sent", sent_at=utcnow(), secret_link=None, last_error=None)
+            .values(status="sent", sent_at=utcnow(), secret_link=None, last_error=None, **composed)
         )
     log.info("email %s sent after %s attempt(s)", email_id, attempts)
     return "sent"

@@ -15,6 +15,16 @@
         goes and the link itself as `secret_link`: the stored bodies never hold it; it
         is put in at delivery and cleared once the message is sent.
 
+    queue_email(..., subject, draft=Draft(template, context, attachment), ...)
+
+        The same, composed later: the subject is written now, the bodies (and the
+        attachment, from a registered builder and its data) are rendered from the
+        draft when the message is delivered or shown (compose). The draft is JSON in
+        an encrypted column: its context must be plain values taken at queue time, so
+        the message says what was true when it was queued.
+
+    compose(email) -> Composition(text, html, attachment)
+
     render_email(template, language, **context) -> (subject, text, html)
 
         Renders templates/mail/<template>.subject.txt, <template>.txt and <template>.html
@@ -25,11 +35,15 @@ Every header value (address, name, subject) is made single-line here and again a
 delivery: a CR or LF in a client's name can never start a header of its own.
 """
 
+import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from markupsafe import escape
+from werkzeug.local import LocalProxy
 
 from app.database import after_commit
 from app.extensions import db
@@ -40,10 +54,14 @@ from app.models.portal import EMAIL_SUBJECT_MAX_LENGTH
 __all__ = [
     "LINK_PLACEHOLDER",
     "LINK_REMOVED",
+    "Draft",
+    "attachment_builder",
     "bodies_for_display",
+    "compose",
     "mail_configured",
     "queue_email",
     "render_email",
+    "render_subject",
     "single_line",
 ]
 
@@ -60,6 +78,59 @@ def single_line(value: str | None, limit: int | None = None) -> str:
     return line[:limit] if limit else line
 
 
+# --- drafts: composed when the message leaves -----------------------------------------
+
+_ATTACHMENT_BUILDERS: dict[str, Callable[[dict], bytes]] = {}
+
+
+def attachment_builder(name: str):
+    """Register `build(data) -> bytes`, the recipe a draft's attachment names."""
+
+    def register(build: Callable[[dict], bytes]):
+        _ATTACHMENT_BUILDERS[name] = build
+        return build
+
+    return register
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message to render later: templates/mail/<template>.* with `context` (plain
+    JSON values), and optionally an attachment built by `attachment_builder(builder)`
+    from `attachment_data`."""
+
+    template: str
+    context: dict
+    builder: str | None = None
+    attachment_data: dict | None = None
+
+    def to_json(self) -> str:
+        attachment = {"builder": self.builder, "data": self.attachment_data}
+        return json.dumps(
+            {"template": self.template, "context": self.context, "attachment": attachment}
+        )
+
+
+@dataclass(frozen=True)
+class Composition:
+    text: str
+    html: str
+    attachment: bytes | None
+
+
+def compose(email: OutgoingEmail) -> Composition:
+    """The message's bodies and attachment: as stored, or rendered from its draft."""
+    if email.draft is None:
+        return Composition(email.body_text, email.body_html, email.attachment)
+    draft = json.loads(email.draft)
+    _subject, text, html = render_email(draft["template"], email.language, **draft["context"])
+    attachment = draft["attachment"]
+    content = None
+    if attachment["builder"] is not None:
+        content = _ATTACHMENT_BUILDERS[attachment["builder"]](attachment["data"])
+    return Composition(text, html, content)
+
+
 def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_URL"))
 
@@ -70,23 +141,25 @@ def queue_email(
     to_name: str,
     kind: str,
     subject: str,
-    text: str,
-    html: str,
+    text: str = "",
+    html: str = "",
+    draft: Draft | None = None,
     client_id: int | None = None,
     booking_id: int | None = None,
     secret_link: str | None = None,
-    attachment: tuple[str, str, bytes] | None = None,
+    attachment: tuple[str, str, bytes | None] | None = None,
     language: str = "en",
     actor=None,
 ) -> OutgoingEmail:
-    """Add the message to the caller's transaction; deliver it after the commit."""
+    """Add the message to the caller's transaction; deliver it after the commit.
+    `attachment` is (name, type, bytes), the bytes None when the draft builds them."""
     if kind not in EMAIL_KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     address = single_line(to_address, 254)
     if not address or "@" not in address:
         raise ValueError("an email needs an address")
-    if secret_link is not None and LINK_PLACEHOLDER not in text + html:
-        raise ValueError("a secret link needs LINK_PLACEHOLDER in the bodies")
+    if secret_link is not None and (draft is not None or LINK_PLACEHOLDER not in text + html):
+        raise ValueError("a secret link needs LINK_PLACEHOLDER in the bodies, not a draft")
     email = OutgoingEmail(
         to_address=address,
         to_name=single_line(to_name, 250),
@@ -96,6 +169,7 @@ def queue_email(
         body_text=text,
         body_html=html,
         secret_link=secret_link,
+        draft=draft.to_json() if draft is not None else None,
         client_id=client_id,
         booking_id=booking_id,
         status="queued" if mail_configured() else "kept",
@@ -106,7 +180,7 @@ def queue_email(
         name, mime_type, content = attachment
         email.attachment_name = single_line(name, 100)
         email.attachment_type = single_line(mime_type, 100)
-        email.attachment = bytes(content)
+        email.attachment = bytes(content) if content is not None else None
     db.session.add(email)
     db.session.flush()
     if email.status == "queued":
@@ -119,20 +193,36 @@ def queue_email(
 
 def render_email(template: str, language: str, **context) -> tuple[str, str, str]:
     """(subject, text, html) of templates/mail/<template>.* in the client's language."""
-    from app.mail.business import business_details
-
     language = supported_language(language) or "en"
-    context.setdefault("business", business_details())
-    context.setdefault("link", LINK_PLACEHOLDER)
+    context = _email_context(context)
     with force_locale(locale_for(language)):
-        subject = single_line(
-            render_template(f"mail/{template}.subject.txt", language=language, **context),
-            EMAIL_SUBJECT_MAX_LENGTH,
-        )
-        context["subject"] = subject
+        context["subject"] = _render_subject(template, language, context)
         text = render_template(f"mail/{template}.txt", language=language, **context)
         html = render_template(f"mail/{template}.html", language=language, **context)
-    return subject, _tidy_text(text), html
+    return context["subject"], _tidy_text(text), html
+
+
+def render_subject(template: str, language: str, **context) -> str:
+    """The subject line alone (a draft's, written when it is queued)."""
+    language = supported_language(language) or "en"
+    with force_locale(locale_for(language)):
+        return _render_subject(template, language, _email_context(context))
+
+
+def _email_context(context: dict) -> dict:
+    from app.mail.business import business_details
+
+    # Read when a template asks (the layout's footer does, most subjects do not).
+    context.setdefault("business", LocalProxy(business_details))
+    context.setdefault("link", LINK_PLACEHOLDER)
+    return context
+
+
+def _render_subject(template: str, language: str, context: dict) -> str:
+    return single_line(
+        render_template(f"mail/{template}.subject.txt", language=language, **context),
+        EMAIL_SUBJECT_MAX_LENGTH,
+    )
 
 
 def _tidy_text(text: str) -> str:
@@ -161,4 +251,5 @@ def bodies_for_display(email: OutgoingEmail) -> tuple[str, str]:
     """What staff see of a message: with its link while it waits (kept or queued), with
     LINK_REMOVED once sent."""
     link = email.secret_link if email.status != "sent" else None
-    return fill_link(email.body_text, email.body_html, link)
+    composition = compose(email)
+    return fill_link(composition.text, composition.html, link)

@@ -10,7 +10,7 @@ from app.data.words import ROW_WORDS
 from app.database import PERSONAL_TABLES
 from app.extensions import db
 from app.mail import bp, queries
-from app.mail.outbox import fill_link
+from app.mail.outbox import compose, fill_link
 from app.models import EMAIL_KINDS, EMAIL_STATUSES, OutgoingEmail
 from app.profile import ProfileTab, register_tab
 
@@ -52,7 +52,7 @@ def _export_messages(client) -> list[dict]:
             "created_at": email.created_at.isoformat(),
             "sent_at": email.sent_at.isoformat() if email.sent_at else None,
             # A single-use link is the client's key, not their data: never exported.
-            "text": fill_link(email.body_text, "", None)[0],
+            "text": fill_link(compose(email).text, "", None)[0],
         }
         for email in emails
     ]

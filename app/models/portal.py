@@ -64,7 +64,11 @@ class OutgoingEmail(Base):
     password reset, a data download) is not part of the stored bodies: they hold the
     placeholder LINK_PLACEHOLDER and the link waits, encrypted, in `secret_link` until the
     message is delivered, when it is cleared (an outbox row kept in development keeps it,
-    so a newcomer can open it)."""
+    so a newcomer can open it).
+
+    A session's email is queued as a draft (app.mail.outbox.Draft): the subject now,
+    the bodies and the calendar file rendered when it is delivered or shown, so a
+    booking does not pay for composing an email that may wait in the outbox."""
 
     __tablename__ = "outgoing_emails"
 
@@ -79,6 +83,9 @@ class OutgoingEmail(Base):
     body_text: Mapped[str] = mapped_column(encrypted_text())
     body_html: Mapped[str] = mapped_column(encrypted_text())
     secret_link: Mapped[str | None] = mapped_column(encrypted_text())
+    # A message composed when it leaves (a session's email): the template, its context
+    # and the attachment's recipe, as JSON, until delivery writes the bodies.
+    draft: Mapped[str | None] = mapped_column(encrypted_text())
     # One attachment at most (the session's .ics).
     attachment_name: Mapped[str | None] = mapped_column(String(100))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
