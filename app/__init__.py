@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from app.accounts import bp as accounts_bp
     from app.auth import bp as auth_bp
     from app.bookings import bp as bookings_bp
     from app.clients import bp as clients_bp
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(clients_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(bookings_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(reception_bp)
     app.register_blueprint(data_bp)
     app.register_blueprint(mail_bp)

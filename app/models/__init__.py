@@ -1,5 +1,26 @@
 """Tables only, one module per area. Importing this package registers them all."""
 
+from app.models.accounts import (
+    ACCOUNT_REASON_MAX_LENGTH,
+    BILLING_PERIODS,
+    BOOKING_CREDIT_STATUSES,
+    GRANT_SOURCES,
+    LEDGER_KINDS,
+    MEMBERSHIP_STATUSES,
+    PASS_NUMBER_MAX_LENGTH,
+    PAYMENT_METHODS,
+    PLAN_KINDS,
+    PLAN_NAME_MAX_LENGTH,
+    BookingCredit,
+    ClientCreditBalance,
+    CreditGrant,
+    CreditLedgerEntry,
+    Membership,
+    MembershipPayment,
+    MembershipPlan,
+    Pass,
+    plan_services,
+)
 from app.models.activity import Activity
 from app.models.alert import ALERT_MAX_LENGTH, ALERT_SEVERITIES, Alert
 from app.models.base import Base, UTCDateTime, utcnow
@@ -66,6 +87,25 @@ from app.models.privacy import Erasure
 from app.models.staff import ROLES, SignInThrottle, StaffMember, StaffSession
 
 __all__ = [
+    "ACCOUNT_REASON_MAX_LENGTH",
+    "BILLING_PERIODS",
+    "BOOKING_CREDIT_STATUSES",
+    "GRANT_SOURCES",
+    "LEDGER_KINDS",
+    "MEMBERSHIP_STATUSES",
+    "PASS_NUMBER_MAX_LENGTH",
+    "PAYMENT_METHODS",
+    "PLAN_KINDS",
+    "PLAN_NAME_MAX_LENGTH",
+    "BookingCredit",
+    "ClientCreditBalance",
+    "CreditGrant",
+    "CreditLedgerEntry",
+    "Membership",
+    "MembershipPayment",
+    "MembershipPlan",
+    "Pass",
+    "plan_services",
     "ACCOUNT_TOKEN_HOURS",
     "ACCOUNT_TOKEN_PURPOSES",
     "DATA_REQUEST_KINDS",
