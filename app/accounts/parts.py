@@ -1,1 +1,211 @@
-"""(being written)"""
+"""What the accounts area adds to the rest of the app: the profile's Account tab, the
+pass on the client page, the pass finder, and the accounts tables' place in the
+one-client export, the erasure and the merge."""
+
+from sqlalchemy import delete, func, insert, select, update
+
+from app.data.erasure import erasure_step
+from app.data.export import export_section
+from app.data.merge import derived_per_client
+from app.data.words import ROW_WORDS
+from app.database import PERSONAL_TABLES
+from app.extensions import db
+from app.models import StaffMember, utcnow
+from app.models.accounts import (
+    BookingCredit,
+    ClientCreditBalance,
+    CreditGrant,
+    CreditLedgerEntry,
+    Membership,
+    MembershipPayment,
+    MembershipPlan,
+    Pass,
+)
+
+# --- the one-client export ----------------------------------------------------------
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _staff_names() -> dict[int, str]:
+    return dict(db.session.execute(select(StaffMember.id, StaffMember.name)).all())
+
+
+@export_section("memberships", tables=("memberships", "membership_payments"))
+def _export_memberships(client) -> list[dict]:
+    rows = db.session.execute(
+        select(Membership, MembershipPlan.name)
+        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+        .where(Membership.client_id == client.id)
+        .order_by(Membership.starts_on, Membership.id)
+    ).all()
+    payments: dict[int, list[dict]] = {}
+    for payment in db.session.scalars(
+        select(MembershipPayment)
+        .where(MembershipPayment.client_id == client.id)
+        .order_by(MembershipPayment.recorded_at, MembershipPayment.id)
+    ):
+        payments.setdefault(payment.membership_id, []).append(
+            {
+                "amount_minor": payment.amount_minor,
+                "method": payment.method,
+                "period_start": _iso(payment.period_start),
+                "period_end": _iso(payment.period_end),
+                "recorded_at": _iso(payment.recorded_at),
+            }
+        )
+    return [
+        {
+            "plan": plan_name,
+            "kind": membership.kind,
+            "price_minor": membership.price_minor,
+            "status": membership.status,
+            "starts_on": _iso(membership.starts_on),
+            "next_payment_due": _iso(membership.next_payment_due),
+            "paused_from": _iso(membership.paused_from),
+            "paused_until": _iso(membership.paused_until),
+            "ends_on": _iso(membership.ends_on),
+            "cancel_reason": membership.cancel_reason,
+            "payments": payments.get(membership.id, []),
+        }
+        for membership, plan_name in rows
+    ]
+
+
+@export_section(
+    "credits",
+    tables=("credit_grants", "credit_ledger", "client_credit_balances", "booking_credits"),
+)
+def _export_credits(client) -> dict:
+    names = _staff_names()
+    balance = db.session.scalar(
+        select(ClientCreditBalance.balance).where(ClientCreditBalance.client_id == client.id)
+    )
+    grants = db.session.scalars(
+        select(CreditGrant)
+        .where(CreditGrant.client_id == client.id)
+        .order_by(CreditGrant.created_at, CreditGrant.id)
+    ).all()
+    ledger = db.session.scalars(
+        select(CreditLedgerEntry)
+        .where(CreditLedgerEntry.client_id == client.id)
+        .order_by(CreditLedgerEntry.created_at, CreditLedgerEntry.id)
+    ).all()
+    sessions = db.session.scalars(
+        select(BookingCredit)
+        .where(BookingCredit.client_id == client.id)
+        .order_by(BookingCredit.booking_id)
+    ).all()
+    return {
+        "balance": balance or 0,
+        "grants": [
+            {
+                "source": grant.source,
+                "quantity": grant.quantity,
+                "remaining": grant.remaining,
+                "period_start": _iso(grant.period_start),
+                "expires_at": _iso(grant.expires_at),
+                "reason": grant.reason,
+                "revoked_at": _iso(grant.revoked_at),
+                "expired_at": _iso(grant.expired_at),
+                "created_at": _iso(grant.created_at),
+            }
+            for grant in grants
+        ],
+        "ledger": [
+            {
+                "at": _iso(entry.created_at),
+                "kind": entry.kind,
+                "amount": entry.amount,
+                "balance_after": entry.balance_after,
+                "reason": entry.reason,
+                "session_id": entry.booking_id,
+                "by": names.get(entry.actor_id),
+            }
+            for entry in ledger
+        ],
+        "sessions": [{"session_id": row.booking_id, "status": row.status} for row in sessions],
+    }
+
+
+@export_section("passes", tables=("passes",))
+def _export_passes(client) -> list[dict]:
+    passes = db.session.scalars(
+        select(Pass).where(Pass.client_id == client.id).order_by(Pass.created_at, Pass.id)
+    ).all()
+    return [
+        {
+            "number": row.number,
+            "added_at": _iso(row.created_at),
+            "ended_at": _iso(row.ended_at),
+            "end_reason": row.end_reason,
+        }
+        for row in passes
+    ]
+
+
+# --- the erasure --------------------------------------------------------------------
+
+
+@erasure_step(
+    "accounts",
+    tables=(
+        "memberships",
+        "membership_payments",
+        "credit_grants",
+        "credit_ledger",
+        "client_credit_balances",
+        "booking_credits",
+        "passes",
+    ),
+)
+def _erase_accounts(client) -> None:
+    """The money stays: memberships, payments, grants, the ledger, the balance and what
+    paid for each session are the business's records, kept under "Deleted Client" (the
+    client row itself is anonymised). Their reasons are kept too: they are staff's words
+    about a sale, a cancellation or an adjustment of credits, not about the person.
+    Passes go: a card or key tag number identifies the person who carries it."""
+    db.session.execute(delete(Pass).where(Pass.client_id == client.id))
+
+
+# Pass numbers identify a person: an erasure scrubs this table's files too.
+if "passes" not in PERSONAL_TABLES:
+    PERSONAL_TABLES.append("passes")
+
+
+# --- the merge ----------------------------------------------------------------------
+
+
+@derived_per_client("client_credit_balances")
+def refresh_balance(client_id: int) -> None:
+    """The client's balance as the sum of their ledger. A merge moves the ledger rows of
+    both profiles to the survivor, so its one balance row is the two balances added (and
+    an undo gives each profile back its own)."""
+    total = (
+        select(func.coalesce(func.sum(CreditLedgerEntry.amount), 0))
+        .where(CreditLedgerEntry.client_id == client_id)
+        .scalar_subquery()
+    )
+    changed = db.session.execute(
+        update(ClientCreditBalance)
+        .where(ClientCreditBalance.client_id == client_id)
+        .values(balance=total, updated_at=utcnow())
+    ).rowcount
+    if not changed and db.session.scalar(
+        select(CreditLedgerEntry.id).where(CreditLedgerEntry.client_id == client_id).limit(1)
+    ):
+        db.session.execute(
+            insert(ClientCreditBalance).values(
+                client_id=client_id, balance=total, updated_at=utcnow()
+            )
+        )
+
+
+ROW_WORDS.setdefault("memberships", ("membership or pack", "memberships and packs"))
+ROW_WORDS.setdefault("membership_payments", ("payment", "payments"))
+ROW_WORDS.setdefault("credit_grants", ("grant of credits", "grants of credits"))
+ROW_WORDS.setdefault("credit_ledger", ("credit ledger entry", "credit ledger entries"))
+ROW_WORDS.setdefault("booking_credits", ("session paid with credits", "sessions paid with credits"))
+ROW_WORDS.setdefault("passes", ("pass", "passes"))
