@@ -1,0 +1,504 @@
+"""The credit ledger: the one writer of a client's credits.
+
+Every function here works in the CALLER's write transaction (`with write_transaction():`)
+and never commits, except `expire_due`, a job step that opens its own transactions.
+
+- `credit_expiry_instant(last_day) -> datetime`: the UTC instant of midnight at the END
+  of that business-local day (the business time zone; correct across daylight saving).
+- `grant_credits(client, quantity, expires_at, source, actor, *, membership_id=None,
+  period_start=None, reason=None) -> CreditGrant`: a CreditGrant row, the balance raised,
+  a ledger row ("grant"; "adjust" when source is "issued") and a timeline event
+  ("credits.granted"; "credits.issued" when issued by staff).
+- `revoke_grant(grant, reason, actor, now=None) -> int`: takes every credit left on the
+  grant (a ledger "revoke" row, "credits.revoked"); returns how many. Raises
+  `NothingToRevoke` when none is left (redeemed, expired or revoked already).
+- `redeem_credit(client_id, service_id, booking_id, actor, now) -> CreditGrant | None`:
+  one credit for a session from the covering grant that expires first (ledger "redeem"
+  −1 with the booking, the BookingCredit "redeemed", "credits.redeemed"); None when no
+  grant covers it (nothing written). A session already paid keeps its credit.
+- `return_credit(booking_credit, actor, now)`: the session's credit goes back to its
+  grant (ledger "return" +1, status "returned", "credits.returned"); a grant revoked or
+  expired meanwhile takes nothing back (the credit would have lapsed with it).
+- `forfeit_credit(booking_credit, actor)`: the credit stays used (status "forfeited",
+  "credits.forfeited"; no ledger change: it was taken when redeemed).
+- `expire_due(now) -> int`: grants past their expiry lose what they have left (ledger
+  "expire", "credits.expired"), one transaction per grant; returns how many credits.
+- `redeemable(client_id, now) -> int`: credits usable now (grants neither revoked nor
+  expired, with some remaining); `balance_of(client_id) -> int`: the kept balance.
+
+The balance (ClientCreditBalance) changes only through one atomic statement, INSERT …
+ON CONFLICT (client_id) DO UPDATE SET balance = balance + excluded.balance RETURNING
+balance, never read, add and write back; each ledger row stores its signed amount and
+the balance that statement returned. A grant's `remaining` falls only by a conditional
+UPDATE (WHERE remaining >= n), so two staff redeeming or revoking at once can never take
+the same credit twice. On PostgreSQL the grant is also locked (FOR UPDATE) before it is
+chosen; on SQLite write_transaction's BEGIN IMMEDIATE already lets one writer in at a time.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+
+from sqlalchemy import bindparam, exists, func, or_, select, update
+
+from app.activity import record
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Client, utcnow
+from app.models.accounts import (
+    BookingCredit,
+    ClientCreditBalance,
+    CreditGrant,
+    CreditLedgerEntry,
+    Membership,
+    plan_services,
+)
+from app.templating import business_zone
+
+__all__ = [
+    "NothingToRevoke",
+    "balance_of",
+    "credit_expiry_instant",
+    "expire_due",
+    "forfeit_credit",
+    "grant_credits",
+    "live_grants",
+    "redeem_credit",
+    "redeemable",
+    "return_credit",
+    "revoke_grant",
+]
+
+
+class NothingToRevoke(ValueError):
+    """The grant has no credit left to revoke (redeemed, expired or revoked already)."""
+
+
+def credit_expiry_instant(last_day: date) -> datetime:
+    """Midnight at the end of `last_day` in the business time zone, as a UTC instant."""
+    local_midnight = datetime.combine(last_day + timedelta(days=1), time(0), business_zone())
+    return local_midnight.astimezone(UTC)
+
+
+def _actor_id(actor) -> int | None:
+    if actor is not None and getattr(actor, "is_authenticated", True):
+        return getattr(actor, "id", None)
+    return None
+
+
+@cache
+def _balance_upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(ClientCreditBalance).values(
+        client_id=bindparam("client_id"),
+        balance=bindparam("delta"),
+        updated_at=bindparam("now"),
+    )
+    table = ClientCreditBalance.__table__.c
+    return statement.on_conflict_do_update(
+        index_elements=["client_id"],
+        set_={
+            "balance": table.balance + statement.excluded.balance,
+            "updated_at": statement.excluded.updated_at,
+        },
+    ).returning(table.balance)
+
+
+def _change_balance(client_id: int, delta: int, now: datetime) -> int:
+    """Add `delta` to the client's balance in one statement; the balance after it."""
+    return (
+        db.session.connection()
+        .execute(
+            _balance_upsert(db.engine.dialect.name),
+            {"client_id": client_id, "delta": delta, "now": now},
+        )
+        .scalar_one()
+    )
+
+
+def _write_ledger(
+    client_id: int,
+    kind: str,
+    amount: int,
+    actor,
+    now: datetime,
+    *,
+    grant_id: int | None = None,
+    booking_id: int | None = None,
+    reason: str | None = None,
+) -> CreditLedgerEntry:
+    balance_after = _change_balance(client_id, amount, now)
+    entry = CreditLedgerEntry(
+        client_id=client_id,
+        grant_id=grant_id,
+        booking_id=booking_id,
+        kind=kind,
+        amount=amount,
+        balance_after=balance_after,
+        reason=reason,
+        actor_id=_actor_id(actor),
+        created_at=now,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _take(grant_id: int, n: int) -> bool:
+    """Take `n` credits off a live grant; False when it has fewer left (a colleague took
+    them first)."""
+    result = db.session.execute(
+        update(CreditGrant)
+        .where(
+            CreditGrant.id == grant_id,
+            CreditGrant.remaining >= n,
+            CreditGrant.revoked_at.is_(None),
+            CreditGrant.expired_at.is_(None),
+        )
+        .values(remaining=CreditGrant.remaining - n)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _client(client_or_id) -> Client:
+    if isinstance(client_or_id, Client):
+        return client_or_id
+    client = db.session.get(Client, client_or_id)
+    if client is None:
+        raise LookupError(client_or_id)
+    return client
+
+
+def _quantity_label(n: int) -> str:
+    return f"{n} credit" if n == 1 else f"{n} credits"
+
+
+# --- granting -------------------------------------------------------------------------
+
+
+def grant_credits(
+    client: Client,
+    quantity: int,
+    expires_at: datetime,
+    source: str,
+    actor,
+    *,
+    membership_id: int | None = None,
+    period_start: date | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> CreditGrant:
+    """Give `client` `quantity` credits that expire at `expires_at`, in the caller's
+    transaction: the grant, the balance, the ledger and the timeline."""
+    if quantity < 1:
+        raise ValueError("a grant gives at least one credit")
+    if expires_at.tzinfo is None:
+        raise ValueError("expires_at must be an aware datetime")
+    now = now or utcnow()
+    grant = CreditGrant(
+        client_id=client.id,
+        membership_id=membership_id,
+        source=source,
+        quantity=quantity,
+        remaining=quantity,
+        period_start=period_start,
+        expires_at=expires_at,
+        reason=reason,
+        created_by_id=_actor_id(actor),
+        created_at=now,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    issued = source == "issued"
+    _write_ledger(
+        client.id,
+        "adjust" if issued else "grant",
+        quantity,
+        actor,
+        now,
+        grant_id=grant.id,
+        reason=reason,
+    )
+    changes = {"credits": [None, quantity], "expires": [None, _expiry_text(expires_at)]}
+    if reason:
+        changes["reason"] = [None, reason]
+    record(
+        client,
+        "credits.issued" if issued else "credits.granted",
+        actor,
+        subject=grant,
+        changes=changes,
+        at=now,
+    )
+    return grant
+
+
+def _expiry_text(expires_at: datetime) -> str:
+    """The grant's last day (business-local), as the timeline quotes it."""
+    return (expires_at.astimezone(business_zone()) - timedelta(microseconds=1)).date().isoformat()
+
+
+# --- revoking -------------------------------------------------------------------------
+
+
+def revoke_grant(grant: CreditGrant, reason: str, actor, now: datetime | None = None) -> int:
+    """Take every credit left on the grant; how many were taken."""
+    now = now or utcnow()
+    locked = db.session.get(CreditGrant, grant.id, with_for_update=True, populate_existing=True)
+    if locked is None:
+        raise LookupError(grant.id)
+    n = locked.remaining
+    if n < 1 or locked.revoked_at is not None or locked.expired_at is not None:
+        raise NothingToRevoke("This grant has no credits left to revoke.")
+    if locked.expires_at <= now:
+        raise NothingToRevoke("These credits have expired: there is nothing left to revoke.")
+    result = db.session.execute(
+        update(CreditGrant)
+        .where(CreditGrant.id == locked.id, CreditGrant.remaining == n)
+        .where(CreditGrant.revoked_at.is_(None), CreditGrant.expired_at.is_(None))
+        .values(remaining=0, revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NothingToRevoke("This grant has no credits left to revoke.")
+    db.session.refresh(locked)
+    _write_ledger(locked.client_id, "revoke", -n, actor, now, grant_id=locked.id, reason=reason)
+    record(
+        _client(locked.client_id),
+        "credits.revoked",
+        actor,
+        subject=locked,
+        changes={"credits": [n, 0], "reason": [None, reason]},
+        at=now,
+    )
+    return n
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+def covers(service_id):
+    """The condition that a grant pays for the service: a grant of a plan that lists no
+    services covers them all, as does a grant made outside any plan."""
+    listed = select(plan_services.c.plan_id).where(plan_services.c.plan_id == Membership.plan_id)
+    plan_covers = exists(
+        select(Membership.id).where(
+            Membership.id == CreditGrant.membership_id,
+            or_(
+                ~exists(listed),
+                exists(listed.where(plan_services.c.service_id == service_id)),
+            ),
+        )
+    )
+    return or_(CreditGrant.membership_id.is_(None), plan_covers)
+
+
+def live_grants(client_id: int, now: datetime):
+    """A query of the client's grants usable now, the one expiring first first."""
+    return (
+        select(CreditGrant)
+        .where(
+            CreditGrant.client_id == client_id,
+            CreditGrant.remaining > 0,
+            CreditGrant.revoked_at.is_(None),
+            CreditGrant.expired_at.is_(None),
+            CreditGrant.expires_at > now,
+        )
+        .order_by(CreditGrant.expires_at, CreditGrant.id)
+    )
+
+
+def redeem_credit(
+    client_id: int, service_id: int, booking_id: int, actor, now: datetime
+) -> CreditGrant | None:
+    """One credit for the session from the covering grant that expires first; None when
+    no grant covers it (nothing is written then)."""
+    existing = db.session.get(BookingCredit, booking_id, populate_existing=True)
+    if existing is not None and existing.status == "redeemed":
+        return db.session.get(CreditGrant, existing.grant_id) if existing.grant_id else None
+    candidates = live_grants(client_id, now).where(covers(service_id))
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(of=CreditGrant)
+    # Tried in order; a grant emptied by a colleague meanwhile fails its conditional
+    # UPDATE and the next one is taken.
+    for grant in db.session.scalars(candidates.limit(5)).all():
+        if not _take(grant.id, 1):
+            continue
+        db.session.refresh(grant)
+        _write_ledger(client_id, "redeem", -1, actor, now, grant_id=grant.id, booking_id=booking_id)
+        if existing is None:
+            db.session.add(
+                BookingCredit(
+                    booking_id=booking_id,
+                    client_id=client_id,
+                    grant_id=grant.id,
+                    status="redeemed",
+                    updated_at=now,
+                )
+            )
+        else:
+            existing.grant_id = grant.id
+            existing.status = "redeemed"
+            existing.updated_at = now
+        record(
+            _client(client_id),
+            "credits.redeemed",
+            actor,
+            subject=grant,
+            changes={"credits": [grant.remaining + 1, grant.remaining]},
+            at=now,
+        )
+        return grant
+    return None
+
+
+def return_credit(booking_credit: BookingCredit, actor, now: datetime) -> bool:
+    """Give the session's credit back to its grant; True when a credit came back."""
+    if booking_credit.status != "redeemed":
+        return False
+    booking_credit.status = "returned"
+    booking_credit.updated_at = now
+    grant = (
+        db.session.get(CreditGrant, booking_credit.grant_id, with_for_update=True)
+        if booking_credit.grant_id
+        else None
+    )
+    came_back = False
+    if grant is not None and grant.revoked_at is None and grant.expired_at is None:
+        result = db.session.execute(
+            update(CreditGrant)
+            .where(
+                CreditGrant.id == grant.id,
+                CreditGrant.revoked_at.is_(None),
+                CreditGrant.expired_at.is_(None),
+                CreditGrant.remaining < CreditGrant.quantity,
+            )
+            .values(remaining=CreditGrant.remaining + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            db.session.refresh(grant)
+            _write_ledger(
+                booking_credit.client_id,
+                "return",
+                1,
+                actor,
+                now,
+                grant_id=grant.id,
+                booking_id=booking_credit.booking_id,
+            )
+            came_back = True
+    record(
+        _client(booking_credit.client_id),
+        "credits.returned",
+        actor,
+        subject=grant,
+        changes={"credits": [None, 1 if came_back else 0]},
+        at=now,
+    )
+    return came_back
+
+
+def forfeit_credit(booking_credit: BookingCredit, actor, now: datetime | None = None) -> bool:
+    """The session's credit stays used (a late cancellation or a no-show)."""
+    if booking_credit.status != "redeemed":
+        return False
+    now = now or utcnow()
+    booking_credit.status = "forfeited"
+    booking_credit.updated_at = now
+    grant_id = booking_credit.grant_id
+    grant = db.session.get(CreditGrant, grant_id) if grant_id else None
+    record(_client(booking_credit.client_id), "credits.forfeited", actor, subject=grant, at=now)
+    return True
+
+
+# --- expiry ---------------------------------------------------------------------------
+
+EXPIRE_BATCH = 200
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Expire what is left on every grant past its expiry, one transaction per grant
+    (a job step: idempotent, safe beside a second run). How many credits expired."""
+    now = now or utcnow()
+    due = (
+        select(CreditGrant.id)
+        .where(
+            CreditGrant.expires_at <= now,
+            CreditGrant.remaining > 0,
+            CreditGrant.revoked_at.is_(None),
+            CreditGrant.expired_at.is_(None),
+        )
+        .order_by(CreditGrant.id)
+        .limit(EXPIRE_BATCH)
+    )
+    expired = 0
+    while True:
+        ids = db.session.scalars(due).all()
+        db.session.rollback()
+        if not ids:
+            return expired
+        for grant_id in ids:
+            expired += _expire_one(grant_id, now)
+
+
+def _expire_one(grant_id: int, now: datetime) -> int:
+    with write_transaction():
+        grant = db.session.get(CreditGrant, grant_id, with_for_update=True, populate_existing=True)
+        if grant is None:
+            return 0
+        n = grant.remaining
+        result = db.session.execute(
+            update(CreditGrant)
+            .where(
+                CreditGrant.id == grant_id,
+                CreditGrant.remaining == n,
+                CreditGrant.remaining > 0,
+                CreditGrant.revoked_at.is_(None),
+                CreditGrant.expired_at.is_(None),
+            )
+            .values(remaining=0, expired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return 0
+        db.session.refresh(grant)
+        _write_ledger(grant.client_id, "expire", -n, None, now, grant_id=grant.id)
+        record(
+            _client(grant.client_id),
+            "credits.expired",
+            None,
+            subject=grant,
+            changes={"credits": [n, 0]},
+            at=now,
+        )
+        return n
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def redeemable(client_id: int, now: datetime) -> int:
+    """Credits the client can use now."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(CreditGrant.remaining), 0)).where(
+            CreditGrant.client_id == client_id,
+            CreditGrant.remaining > 0,
+            CreditGrant.revoked_at.is_(None),
+            CreditGrant.expired_at.is_(None),
+            CreditGrant.expires_at > now,
+        )
+    )
+
+
+def balance_of(client_id: int) -> int:
+    """The client's kept balance (every credit not yet redeemed, revoked or expired by
+    the job)."""
+    return (
+        db.session.scalar(
+            select(ClientCreditBalance.balance).where(ClientCreditBalance.client_id == client_id)
+        )
+        or 0
+    )
