@@ -7,6 +7,12 @@ loaded (one function of the client being shown), who may see it, whether a clien
 see it on their own page, and how many queries its loader costs: the query-budget test
 holds every registered part to that number whatever the client's history holds.
 
+Beyond the profile, an area can add to the places that show many clients: a
+`HeaderCard` under the client's name (on every tab), `ClientBadges` beside each name in
+the client list and on the reception screen (one query for a whole page of clients), and
+a finder (`register_client_finder`) that knows a client by an identifier typed or scanned
+whole (a pass number), consulted by the list's search and reception's quick find.
+
 The client page (/me) walks the same registry: a part shows there only when it is
 client_facing and has a client_template (drawn with `part_data`, what client_load, or
 else load, returns for the client). A part whose staff `template` is None but which has a
@@ -84,7 +90,51 @@ class ProfileAction:
     permission: Permission = Permission.EDIT_CLIENTS
 
 
+@dataclass(frozen=True)
+class HeaderCard:
+    """Drawn under the client's name in the profile header, on every tab (a membership
+    card); its template gets `card_data`, what load(client) returned."""
+
+    name: str
+    template: str
+    order: int
+    load: Callable[..., dict] = field(default=lambda client: {})
+    queries: int = 0  # what load() costs, asserted
+    permission: Permission = Permission.VIEW_CLIENTS
+    # As OverviewCard.shown: read from the client's row alone.
+    shown: Callable[..., bool] = field(default=lambda client: True)
+
+
+@dataclass(frozen=True)
+class Badge:
+    text: str
+    tone: str = "info"  # info | success | warning | danger
+
+
+@dataclass(frozen=True)
+class ClientBadges:
+    """Badges beside each client's name where many clients are listed: load(client_ids)
+    -> {client_id: [Badge, ...]}, in `queries` queries for the whole page."""
+
+    name: str
+    load: Callable[..., dict]
+    queries: int = 1
+
+
+@dataclass(frozen=True)
+class ClientFinder:
+    """find(text) -> the id of the one live client an identifier typed or scanned whole
+    names (a pass number), or None; in `queries` queries."""
+
+    name: str
+    find: Callable[[str], int | None]
+    queries: int = 1
+
+
 _TABS: dict[str, ProfileTab] = {}
+_HEADER_CARDS: dict[str, HeaderCard] = {}
+_BADGES: dict[str, ClientBadges] = {}
+_FINDERS: dict[str, ClientFinder] = {}
 _ACTIONS: dict[str, ProfileAction] = {}
 _CARDS: dict[str, OverviewCard] = {}
 
@@ -103,6 +153,72 @@ def register_card(card: OverviewCard) -> OverviewCard:
 def register_action(action: ProfileAction) -> ProfileAction:
     _ACTIONS[action.name] = action
     return action
+
+
+def register_header_card(card: HeaderCard) -> HeaderCard:
+    _HEADER_CARDS[card.name] = card
+    return card
+
+
+def register_client_badges(badges: ClientBadges) -> ClientBadges:
+    _BADGES[badges.name] = badges
+    return badges
+
+
+def register_client_finder(name: str, find: Callable[[str], int | None], queries: int = 1):
+    _FINDERS[name] = ClientFinder(name, find, queries)
+    return find
+
+
+def all_header_cards() -> list[HeaderCard]:
+    return sorted(_HEADER_CARDS.values(), key=lambda card: card.order)
+
+
+def header_cards_for(user) -> list[HeaderCard]:
+    cards = sorted(_HEADER_CARDS.values(), key=lambda card: card.order)
+    return [card for card in cards if can(user, card.permission)]
+
+
+def all_client_badges() -> list[ClientBadges]:
+    return list(_BADGES.values())
+
+
+def badges_for(client_ids) -> dict[int, list[Badge]]:
+    """Every registered area's badges for these clients (nothing asked for none)."""
+    ids = list(dict.fromkeys(client_ids))
+    merged: dict[int, list[Badge]] = {}
+    if not ids:
+        return merged
+    for provider in _BADGES.values():
+        for client_id, badges in provider.load(ids).items():
+            merged.setdefault(client_id, []).extend(badges)
+    return merged
+
+
+def badge_queries() -> int:
+    """What badges_for() costs for a non-empty page."""
+    return sum(provider.queries for provider in _BADGES.values())
+
+
+def all_client_finders() -> list[ClientFinder]:
+    return list(_FINDERS.values())
+
+
+def find_client_by_identifier(text: str) -> int | None:
+    """The client an identifier typed or scanned whole names (the first finder that
+    knows it), or None. Only a single word is an identifier: a name never is asked."""
+    text = (text or "").strip()
+    if not text or len(text) > 64 or any(character.isspace() for character in text):
+        return None
+    for finder in _FINDERS.values():
+        client_id = finder.find(text)
+        if client_id is not None:
+            return client_id
+    return None
+
+
+def finder_queries() -> int:
+    return sum(finder.queries for finder in _FINDERS.values())
 
 
 def actions_for(user) -> list[ProfileAction]:

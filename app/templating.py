@@ -13,6 +13,7 @@ from babel.numbers import format_currency
 from flask import current_app
 
 from app.models import ALERT_SEVERITIES, BOOKING_POLICIES
+from app.notices import pending_notices
 from app.permissions import Permission, can
 from app.urls import register_template_urls
 
@@ -180,7 +181,7 @@ def register_template_helpers(app) -> None:
         money=money,
         local_time=local_time,
     )
-    app.jinja_env.globals.update(can=can, Permission=Permission)
+    app.jinja_env.globals.update(can=can, Permission=Permission, pending_notices=pending_notices)
     register_template_urls(app)
     register_activity_helpers(app)
     app.jinja_env.trim_blocks = True

@@ -13,6 +13,7 @@ from app.clients.search import LIST_COLUMNS, search_page
 from app.extensions import db
 from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels
 from app.paths import parse_id
+from app.profile import badges_for, find_client_by_identifier
 
 
 @dataclass
@@ -20,6 +21,10 @@ class Page:
     rows: list
     next_cursor: str | None
     labels: dict = field(default_factory=dict)  # client id -> [LabelBadge] (client list)
+    # client id -> [app.profile.Badge]: what other areas show beside a name (membership)
+    badges: dict = field(default_factory=dict)
+    # The client an identifier typed or scanned whole names (a pass number), listed first.
+    identified_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,13 @@ def client_page(
     with one, those that match it, in the order app.clients.search explains.
     """
     scope = list_filter.condition()
+    identified = None
+    if query.strip() and after_id is None:
+        identified = _identified_row(query, scope)
     if query.strip():
         rows = search_page(query, after_id, limit + 1, scope)
+        if identified is not None:
+            rows = [identified, *(row for row in rows if row.id != identified.id)]
     else:
         statement = select(*LIST_COLUMNS).where(scope)
         if after_id is not None:
@@ -90,7 +100,23 @@ def client_page(
         ).all()
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     rows = rows[:limit]
-    return Page(rows=rows, next_cursor=next_cursor, labels=labels_of([row.id for row in rows]))
+    ids = [row.id for row in rows]
+    return Page(
+        rows=rows,
+        next_cursor=next_cursor,
+        labels=labels_of(ids),
+        badges=badges_for(ids),
+        identified_id=identified.id if identified is not None else None,
+    )
+
+
+def _identified_row(query: str, scope):
+    """The list row of the client a whole identifier names (a scanned pass number), if
+    the list's filter shows them."""
+    client_id = find_client_by_identifier(query)
+    if client_id is None:
+        return None
+    return db.session.execute(select(*LIST_COLUMNS).where(scope, Client.id == client_id)).first()
 
 
 def labels_of(client_ids: list[int]) -> dict:

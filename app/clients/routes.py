@@ -24,6 +24,7 @@ from app.profile import (
     ProfileTab,
     actions_for,
     cards_for,
+    header_cards_for,
     register_tab,
     tab_named,
     tabs_for,
@@ -164,6 +165,15 @@ def _render_profile(
         cards = [
             (card, card.load(client)) for card in cards_for(current_user) if card.shown(client)
         ]
+    # The header's cards load only when the header is drawn: the whole page, or an update
+    # after a write (refresh_header); a tab's own fragment leaves the header as it is.
+    header_cards = []
+    if (not is_fragment_request() or context["refresh_header"]) and not client.is_erased:
+        header_cards = [
+            (card, card.load(client))
+            for card in header_cards_for(current_user)
+            if card.shown(client)
+        ]
     return render_page(
         "clients/show.html",
         block,
@@ -188,6 +198,7 @@ def _render_profile(
         tab_data={**(part.load(client) if whole_tab and part.load else {}), **(tab_extra or {})},
         profile_actions=actions_for(current_user),
         overview_cards=cards,
+        header_cards=header_cards,
         **context,
     )
 

@@ -11,6 +11,7 @@ from app.htmx import is_fragment_request, render_page
 from app.models import Booking, utcnow
 from app.paths import parse_id
 from app.permissions import Permission, requires
+from app.profile import badges_for
 from app.reception import bp, kiosk_ops, queries
 from app.reception.kiosk import set_kiosk_cookie
 from app.reception.kiosk_ops import HELP_REASONS
@@ -28,7 +29,13 @@ def _page_context(seen: bool = False, after: str | None = None) -> dict:
     except ValueError:
         abort(400)
     with_alerts = {entry.client_id for entry in page.rows if entry.has_alerts}
-    return {"page": page, "alerts": queries.open_alerts_of(with_alerts), "seen": seen}
+    return {
+        "page": page,
+        "alerts": queries.open_alerts_of(with_alerts),
+        # What other areas mark beside a name (an overdue membership), one query a page.
+        "badges": badges_for(entry.client_id for entry in page.rows if not entry.client_erased),
+        "seen": seen,
+    }
 
 
 def _day_context(notice=None, problem=None) -> dict:
@@ -51,12 +58,11 @@ def _day_context(notice=None, problem=None) -> dict:
 @requires(Permission.VIEW_CLIENTS)
 def index():
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
-    found = client_page(query, None, FIND_LIMIT).rows if query.strip() else []
     return render_page(
         "reception/index.html",
         "reception_day",
         q=query,
-        found=found,
+        **_found(query),
         max_query_length=MAX_QUERY_LENGTH,
         kiosk_problem=None,
         **_day_context(),
@@ -82,8 +88,16 @@ def find():
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     if not is_fragment_request():
         return redirect(url_for("reception.index", q=query or None))
-    found = client_page(query, None, FIND_LIMIT).rows if query.strip() else []
-    return render_page("reception/index.html", "found_clients", q=query, found=found)
+    return render_page("reception/index.html", "found_clients", q=query, **_found(query))
+
+
+def _found(query: str) -> dict:
+    """The quick find's results: as the client list finds them (a scanned pass number
+    first), with the badges other areas give them."""
+    if not query.strip():
+        return {"found": [], "found_badges": {}, "found_identified": None}
+    page = client_page(query, None, FIND_LIMIT)
+    return {"found": page.rows, "found_badges": page.badges, "found_identified": page.identified_id}
 
 
 def _after_check_in(notice=None, problem=None, status=200):
