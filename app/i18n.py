@@ -16,7 +16,7 @@ SUPPORTED_LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 # Areas with client-facing text; each has <area>/translations/<lang>/LC_MESSAGES/messages.po
 # and its compiled .mo (committed, so a fresh clone needs no build step).
-TRANSLATED_AREAS = ("mail", "portal", "portal/requests", "reception")
+TRANSLATED_AREAS = ("mail", "portal", "portal/requests", "reception", "accounts")
 
 babel = Babel()
 

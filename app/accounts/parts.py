@@ -2,16 +2,29 @@
 pass on the client page, the pass finder, and the accounts tables' place in the
 one-client export, the erasure and the merge."""
 
+import segno
+from flask import abort, request
+from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select, update
 
+from app.accounts import bp, queries
+from app.accounts.passes import passes_part
 from app.data.erasure import erasure_step
 from app.data.export import export_section
 from app.data.merge import derived_per_client
 from app.data.words import ROW_WORDS
 from app.database import PERSONAL_TABLES
 from app.extensions import db
-from app.models import StaffMember, utcnow
+from app.htmx import is_fragment_request, render_page
+from app.models import Client, StaffMember, utcnow
 from app.models.accounts import (
+    BILLING_PERIODS,
+    BOOKING_CREDIT_STATUSES,
+    GRANT_SOURCES,
+    LEDGER_KINDS,
+    MEMBERSHIP_STATUSES,
+    PAYMENT_METHODS,
+    PLAN_KINDS,
     BookingCredit,
     ClientCreditBalance,
     CreditGrant,
@@ -20,6 +33,112 @@ from app.models.accounts import (
     MembershipPayment,
     MembershipPlan,
     Pass,
+)
+from app.permissions import Permission, requires
+from app.profile import OverviewCard, ProfileTab, register_card, register_tab
+
+# --- the Account tab ----------------------------------------------------------------
+
+for _name, _labels in (
+    ("account_plan_kind", PLAN_KINDS),
+    ("account_billing_period", BILLING_PERIODS),
+    ("account_membership_status", MEMBERSHIP_STATUSES),
+    ("account_payment_method", PAYMENT_METHODS),
+    ("account_ledger_kind", LEDGER_KINDS),
+    ("account_grant_state", queries.GRANT_STATES),
+    ("account_booking_credit_status", BOOKING_CREDIT_STATUSES),
+    ("account_grant_source", GRANT_SOURCES),
+):
+    bp.add_app_template_filter(lambda key, labels=_labels: labels.get(key, key), _name)
+bp.add_app_template_filter(queries.grant_state, "account_grant_state_of")
+
+
+def _account_tab(client) -> dict:
+    """Six queries: memberships and packs, payments, grants, the balance, the ledger's
+    first page and the passes."""
+    return {
+        "now": utcnow(),
+        "memberships": queries.memberships_of(client.id),
+        "payments": queries.recent_payments(client.id),
+        "grants": queries.recent_grants(client.id),
+        "balance": queries.balance_of(client.id),
+        "ledger": queries.ledger_page(client.id),
+        "ledger_before": None,
+        "passes_part": passes_part(client),
+    }
+
+
+register_tab(
+    ProfileTab(
+        "account",
+        "Account",
+        "accounts.account_tab",
+        order=105,  # after Sessions, before Check-ins
+        template="accounts/_account_tab.html",
+        load=_account_tab,
+        queries=6,
+    )
+)
+
+
+@bp.get("/clients/<id:client_id>/account")
+@requires(Permission.VIEW_CLIENTS)
+def account_tab(client_id: int):
+    from app.clients.routes import render_profile_tab
+
+    return render_profile_tab(client_id, "account")
+
+
+@bp.get("/clients/<id:client_id>/account/ledger")
+@requires(Permission.VIEW_CLIENTS)
+def ledger(client_id: int):
+    """The ledger's next page (the sentinel at the end of a page asks for it); without
+    htmx, the Account tab with the ledger from that point."""
+    before = request.args.get("before") or None
+    try:
+        page = queries.ledger_page(client_id, before)
+    except ValueError:
+        abort(400)
+    if not is_fragment_request():
+        from app.clients.routes import render_profile_tab
+
+        return render_profile_tab(client_id, "account", ledger=page, ledger_before=before)
+    if not page.rows and db.session.get(Client, client_id) is None:
+        abort(404)
+    return render_page(
+        "accounts/_account_tab.html",
+        "ledger_rows",
+        client_id=client_id,
+        tab_data={"ledger": page, "ledger_before": before},
+    )
+
+
+# --- the client page: the pass as a QR code -----------------------------------------
+
+
+def pass_qr_svg(number: str) -> Markup:
+    """An inline SVG QR code of the number (drawn here, no image requested elsewhere)."""
+    code = segno.make(number, error="m", micro=False)
+    svg = code.svg_inline(scale=6, border=2, dark="#000", light="#fff", omitsize=True)
+    # segno writes the SVG from the code's modules alone: no text of ours is in it.
+    return Markup(svg)  # noqa: S704
+
+
+def _client_pass(client) -> dict:
+    number = queries.active_pass_number(client.id)
+    return {"number": number, "qr": pass_qr_svg(number) if number else None}
+
+
+register_card(
+    OverviewCard(
+        "client-pass",
+        None,  # the client page's only
+        order=5,
+        client_facing=True,
+        client_template="accounts/_client_pass.html",
+        client_load=_client_pass,
+        client_queries=1,
+    )
 )
 
 # --- the one-client export ----------------------------------------------------------

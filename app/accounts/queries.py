@@ -1,0 +1,180 @@
+"""Reads for the Account tab: memberships and packs, payments, grants of credits, the
+ledger (keyset pages) and passes. Each is one query whatever the client's history holds."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, select, tuple_
+
+from app.extensions import db
+from app.models import StaffMember
+from app.models.accounts import (
+    ClientCreditBalance,
+    CreditGrant,
+    CreditLedgerEntry,
+    Membership,
+    MembershipPayment,
+    MembershipPlan,
+    Pass,
+)
+from app.paths import parse_id
+
+LEDGER_PAGE_SIZE = 25
+RECENT_PAYMENTS = 20
+RECENT_GRANTS = 50
+
+
+@dataclass
+class LedgerPage:
+    rows: list
+    next_cursor: str | None
+
+
+# --- the ledger, newest first -------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+_CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,10})")  # ASCII digits, as encode_cursor writes
+
+
+def encode_cursor(created_at: datetime, entry_id: int) -> str:
+    return f"{(created_at - EPOCH) // MICROSECOND}-{entry_id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Raises ValueError for anything that is not a cursor encode_cursor made."""
+    match = _CURSOR.fullmatch(cursor)
+    if not match:
+        raise ValueError("not a ledger cursor")
+    entry_id = parse_id(match[2])
+    if entry_id is None:
+        raise ValueError("ledger cursor out of range")
+    try:
+        return EPOCH + int(match[1]) * MICROSECOND, entry_id
+    except OverflowError as error:
+        raise ValueError("ledger cursor out of range") from error
+
+
+def ledger_page(
+    client_id: int, before: str | None = None, limit: int = LEDGER_PAGE_SIZE
+) -> LedgerPage:
+    """Ledger entries newest first, keyset-paged on (created_at, id) with limit + 1 rows:
+    ties neither repeat nor vanish, and a page costs the same at any depth."""
+    statement = (
+        select(CreditLedgerEntry, StaffMember.name.label("actor_name"))
+        .outerjoin(StaffMember, StaffMember.id == CreditLedgerEntry.actor_id)
+        .where(CreditLedgerEntry.client_id == client_id)
+    )
+    if before:
+        moment, entry_id = decode_cursor(before)
+        statement = statement.where(
+            tuple_(CreditLedgerEntry.created_at, CreditLedgerEntry.id) < tuple_(moment, entry_id)
+        )
+    rows = db.session.execute(
+        statement.order_by(CreditLedgerEntry.created_at.desc(), CreditLedgerEntry.id.desc()).limit(
+            limit + 1
+        )
+    ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1].CreditLedgerEntry
+        next_cursor = encode_cursor(last.created_at, last.id)
+    return LedgerPage(rows=rows[:limit], next_cursor=next_cursor)
+
+
+# --- memberships, payments, grants, balance, passes ---------------------------------
+
+
+def memberships_of(client_id: int) -> list:
+    """Memberships and packs, current first (active, paused), then the past ones, newest
+    first: rows of (Membership, plan_name, billing_period)."""
+    current = case((Membership.status.in_(("active", "paused")), 0), else_=1)
+    return db.session.execute(
+        select(
+            Membership,
+            MembershipPlan.name.label("plan_name"),
+            MembershipPlan.billing_period.label("billing_period"),
+        )
+        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+        .where(Membership.client_id == client_id)
+        .order_by(current, Membership.starts_on.desc(), Membership.id.desc())
+    ).all()
+
+
+def recent_payments(client_id: int, limit: int = RECENT_PAYMENTS) -> list:
+    """The latest payments recorded: rows of (MembershipPayment, plan_name, recorded_by)."""
+    return db.session.execute(
+        select(
+            MembershipPayment,
+            MembershipPlan.name.label("plan_name"),
+            StaffMember.name.label("recorded_by"),
+        )
+        .join(Membership, Membership.id == MembershipPayment.membership_id)
+        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+        .outerjoin(StaffMember, StaffMember.id == MembershipPayment.recorded_by_id)
+        .where(MembershipPayment.client_id == client_id)
+        .order_by(MembershipPayment.recorded_at.desc(), MembershipPayment.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def grant_state(grant: CreditGrant, now: datetime) -> str:
+    """redeemable | redeemed | revoked | expired, as the Credits box names them."""
+    if grant.revoked_at is not None:
+        return "revoked"
+    if grant.expired_at is not None or grant.expires_at <= now:
+        return "redeemed" if grant.remaining == 0 else "expired"
+    return "redeemable" if grant.remaining > 0 else "redeemed"
+
+
+GRANT_STATES = {
+    "redeemable": "Redeemable",
+    "redeemed": "Redeemed",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
+
+
+def recent_grants(client_id: int, limit: int = RECENT_GRANTS) -> list[CreditGrant]:
+    """The latest grants of credits, newest first."""
+    return list(
+        db.session.scalars(
+            select(CreditGrant)
+            .where(CreditGrant.client_id == client_id)
+            .order_by(CreditGrant.created_at.desc(), CreditGrant.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def balance_of(client_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(ClientCreditBalance.balance).where(ClientCreditBalance.client_id == client_id)
+        )
+        or 0
+    )
+
+
+def passes_of(client_id: int) -> list[Pass]:
+    """The client's passes: those in use first (oldest first), then the ended ones,
+    latest ended first."""
+    in_use = case((Pass.ended_at.is_(None), 0), else_=1)
+    return list(
+        db.session.scalars(
+            select(Pass)
+            .where(Pass.client_id == client_id)
+            .order_by(in_use, Pass.ended_at.desc(), Pass.created_at, Pass.id)
+        )
+    )
+
+
+def active_pass_number(client_id: int) -> str | None:
+    """The number of the client's newest pass in use (the client page's QR code)."""
+    return db.session.scalar(
+        select(Pass.number)
+        .where(Pass.client_id == client_id, Pass.ended_at.is_(None))
+        .order_by(Pass.created_at.desc(), Pass.id.desc())
+        .limit(1)
+    )
