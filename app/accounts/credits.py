@@ -1,1 +1,544 @@
-"""(being written)"""
+"""Credits on the profile: the Overview's Credits box, "Issue credits" and "Revoke" by
+staff who may adjust credits, credits paying for sessions, the credit policy for late
+cancellations and no-shows, and the job that grants memberships' credits each period
+and expires what is past its expiry.
+
+Every change of credits goes through app.accounts.ledger (the one writer). Adjustments
+are on the staff timeline only: nothing here emails or notifies the client.
+
+Sessions are followed through the timeline (app.activity.follow), in the booking's own
+transaction, so the bookings area knows nothing of credits:
+- "session.booked" / "session.moved_in" of a covered service redeem the credit that
+  expires first; with none left a client who has (or had) a membership or credits is
+  booked as unpaid and staff are told; a client with no account history books as before.
+- "session.cancelled" (in time) gives the credit back; "session.cancelled_late" and
+  "session.no_show" forfeit it when the business's policy says so, else give it back.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from huey import crontab
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import bp, ledger
+from app.activity import follow
+from app.database import write_transaction
+from app.extensions import db
+from app.htmx import is_fragment_request, render_page
+from app.models import Booking, BusinessSetting, Client, utcnow
+from app.models.accounts import (
+    ACCOUNT_REASON_MAX_LENGTH,
+    GRANT_SOURCES,
+    BookingCredit,
+    CreditGrant,
+    CreditLedgerEntry,
+    Membership,
+    MembershipPlan,
+)
+from app.notices import add_notice
+from app.permissions import Permission, can, requires
+from app.profile import OverviewCard, register_card
+from app.templating import business_today, business_zone, local_date
+
+MAX_ISSUE = 1000  # credits in one adjustment
+BOX_GRANTS = 50  # redeemable grants listed in the box (the total counts them all)
+NO_CREDIT_NOTICE = "No credit left: booked as unpaid."
+
+# --- the policy -----------------------------------------------------------------------
+
+FORFEIT_SETTING = "credits_forfeit_late"
+
+
+def forfeits_late() -> bool:
+    """The business's policy: late cancellations and no-shows use up the credit (on
+    unless turned off)."""
+    value = db.session.scalar(
+        select(BusinessSetting.value).where(BusinessSetting.key == FORFEIT_SETTING)
+    )
+    return value != "0"
+
+
+def save_credit_policy(forfeit: bool, actor) -> None:
+    if not can(actor, Permission.MANAGE_SETTINGS):
+        raise PermissionError("not allowed for this staff member")
+    with write_transaction():
+        row = db.session.get(BusinessSetting, FORFEIT_SETTING)
+        if row is None:
+            db.session.add(BusinessSetting(key=FORFEIT_SETTING, value="1" if forfeit else "0"))
+        else:
+            row.value = "1" if forfeit else "0"
+
+
+# --- ops ------------------------------------------------------------------------------
+
+
+class CreditsRefused(ValueError):
+    """Input the rules refuse: `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class IssueValues:
+    quantity: int
+    last_day: date
+    reason: str
+
+
+def _writable_client(client_id: int) -> Client:
+    """A client whose credits may change: not in the trash, erased or merged."""
+    client = db.session.get(Client, client_id, populate_existing=True)
+    if (
+        client is None
+        or client.deleted_at is not None
+        or client.erased_at is not None
+        or client.merged_into_id is not None
+    ):
+        raise LookupError(client_id)
+    return client
+
+
+def _clean_reason(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def read_issue_form(form) -> tuple[dict, dict[str, str], IssueValues | None]:
+    """What was typed (kept as typed), the errors by field, the values when valid."""
+    typed = {name: (form.get(name) or "") for name in ("quantity", "expires_on", "reason")}
+    errors: dict[str, str] = {}
+    quantity = _whole_number(typed["quantity"].strip())
+    if quantity is None or quantity < 1:
+        errors["quantity"] = "Enter a whole number of credits, 1 or more."
+    elif quantity > MAX_ISSUE:
+        errors["quantity"] = f"Issue at most {MAX_ISSUE} credits at once."
+    last_day = _iso_date(typed["expires_on"].strip())
+    if last_day is None:
+        errors["expires_on"] = (
+            "Choose the last day the credits can be used."
+            if not typed["expires_on"].strip()
+            else "Enter a real date, for example 2026-12-31."
+        )
+    elif last_day < business_today():
+        errors["expires_on"] = "Choose today or a later day: these credits would be expired."
+    reason = _clean_reason(typed["reason"])
+    if not reason:
+        errors["reason"] = "Say why the credits are issued."
+    elif len(reason) > ACCOUNT_REASON_MAX_LENGTH:
+        errors["reason"] = f"Use at most {ACCOUNT_REASON_MAX_LENGTH} characters."
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
+        errors["reason"] = "Remove the control characters."
+    if errors:
+        return typed, errors, None
+    return typed, errors, IssueValues(quantity, last_day, reason)
+
+
+def read_reason(form) -> tuple[str, str | None]:
+    typed = form.get("reason") or ""
+    reason = _clean_reason(typed)
+    if not reason:
+        return typed, "Say why the credits are revoked."
+    if len(reason) > ACCOUNT_REASON_MAX_LENGTH:
+        return typed, f"Use at most {ACCOUNT_REASON_MAX_LENGTH} characters."
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
+        return typed, "Remove the control characters."
+    return typed, None
+
+
+def _whole_number(text: str) -> int | None:
+    if not text or len(text) > 9 or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def _iso_date(text: str) -> date | None:
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def issue_credits(client_id: int, values: IssueValues, actor, now: datetime | None = None):
+    """Staff give the client credits that last until the end of `values.last_day`."""
+    if not can(actor, Permission.ADJUST_CREDITS):
+        raise PermissionError("not allowed for this staff member")
+    with write_transaction():
+        client = _writable_client(client_id)
+        return ledger.grant_credits(
+            client,
+            values.quantity,
+            ledger.credit_expiry_instant(values.last_day),
+            "issued",
+            actor,
+            reason=values.reason,
+            now=now,
+        )
+
+
+def revoke_credits(
+    client_id: int, grant_id: int, reason: str, actor, now: datetime | None = None
+) -> int:
+    """Staff take back what is left of one grant; how many credits."""
+    if not can(actor, Permission.ADJUST_CREDITS):
+        raise PermissionError("not allowed for this staff member")
+    with write_transaction():
+        _writable_client(client_id)
+        grant = db.session.get(CreditGrant, grant_id)
+        if grant is None or grant.client_id != client_id:
+            raise LookupError(grant_id)
+        return ledger.revoke_grant(grant, reason, actor, now=now)
+
+
+def had_account(client_id: int) -> bool:
+    """Whether the client has (or had) a membership, a pack or credits at all."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(Membership.client_id == client_id)
+                | exists().where(CreditGrant.client_id == client_id)
+            )
+        )
+    )
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+@follow("session.booked", "session.moved_in")
+def _pay_with_credit(client, verb, actor, booking, at) -> None:
+    if not isinstance(booking, Booking) or booking.status not in ("pending", "confirmed"):
+        return
+    if ledger.redeem_credit(client.id, booking.service_id, booking.id, actor, at):
+        return
+    if not had_account(client.id):
+        return  # no account history: books as before, silently
+    credit = db.session.get(BookingCredit, booking.id)
+    if credit is None:
+        db.session.add(
+            BookingCredit(
+                booking_id=booking.id, client_id=client.id, status="unpaid", updated_at=at
+            )
+        )
+    elif credit.status != "redeemed":
+        credit.status, credit.grant_id, credit.updated_at = "unpaid", None, at
+    add_notice(NO_CREDIT_NOTICE)
+
+
+@follow("session.cancelled")
+def _give_back(client, verb, actor, booking, at) -> None:
+    credit = db.session.get(BookingCredit, getattr(booking, "id", None))
+    if credit is not None and credit.status == "redeemed":
+        ledger.return_credit(credit, actor, at)
+
+
+@follow("session.cancelled_late", "session.no_show")
+def _forfeit_or_give_back(client, verb, actor, booking, at) -> None:
+    credit = db.session.get(BookingCredit, getattr(booking, "id", None))
+    if credit is None or credit.status != "redeemed":
+        return
+    if forfeits_late():
+        ledger.forfeit_credit(credit, actor, at)
+    else:
+        ledger.return_credit(credit, actor, at)
+
+
+# --- the Credits box ------------------------------------------------------------------
+
+
+def credits_box(client_id: int, now: datetime | None = None) -> dict:
+    """What the box shows, in two queries: the redeemable grants, and from the ledger the
+    credits redeemed, revoked and expired."""
+    now = now or utcnow()
+    live = ledger.live_grants(client_id, now).add_columns(
+        func.sum(CreditGrant.remaining).over().label("redeemable")
+    )
+    rows = db.session.execute(live.limit(BOX_GRANTS)).all()
+    kind = CreditLedgerEntry.kind
+    amount = CreditLedgerEntry.amount
+
+    def total(*kinds):
+        return func.coalesce(func.sum(case((kind.in_(kinds), amount), else_=0)), 0)
+
+    redeemed, revoked, expired = db.session.execute(
+        select(total("redeem", "return"), total("revoke"), total("expire")).where(
+            CreditLedgerEntry.client_id == client_id
+        )
+    ).one()
+    return {
+        "client_id": client_id,
+        "redeemable": rows[0].redeemable if rows else 0,
+        "grants": [row.CreditGrant for row in rows],
+        "more_grants": bool(rows)
+        and rows[0].redeemable > sum(r.CreditGrant.remaining for r in rows),
+        "redeemed": -redeemed,
+        "revoked": -revoked,
+        "expired": -expired,
+        "sources": GRANT_SOURCES,
+    }
+
+
+def _card_load(client) -> dict:
+    return credits_box(client.id)
+
+
+register_card(
+    OverviewCard(
+        "credits",
+        "accounts/_credits_card.html",
+        order=20,
+        load=_card_load,
+        queries=2,
+        shown=lambda client: not getattr(client, "is_erased", False),
+    )
+)
+
+
+# --- recurring credits and expiry (the job) -------------------------------------------
+
+
+def _period_grants(membership: Membership, plan: MembershipPlan, today: date):
+    """(period_start, last_day) of each period of the membership that has started."""
+    from app.accounts.memberships import add_periods
+
+    k = 0
+    while True:
+        start = add_periods(membership.starts_on, plan.billing_period, k)
+        if start > today:
+            return
+        if membership.ends_on is not None and start > membership.ends_on:
+            return
+        period_last = add_periods(membership.starts_on, plan.billing_period, k + 1) - timedelta(
+            days=1
+        )
+        last_day = (
+            start + timedelta(days=plan.credit_expiry_days - 1)
+            if plan.credit_expiry_days
+            else period_last
+        )
+        paused = (
+            membership.paused_from is not None
+            and membership.paused_until is not None
+            and membership.paused_from <= start <= membership.paused_until
+        )
+        if not paused:
+            yield start, last_day
+        k += 1
+
+
+def grant_recurring(now: datetime | None = None) -> int:
+    """Give every active (not paused) membership its plan's credits for each period that
+    has started and has none yet; how many grants. Idempotent: one grant per period (a
+    unique index), so a second run, even beside the first, grants nothing twice. A period
+    whose credits would already have expired is skipped."""
+    now = now or utcnow()
+    today = now.astimezone(business_zone()).date()
+    rows = db.session.execute(
+        select(Membership.id, Membership.plan_id)
+        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+        .where(
+            Membership.status == "active",
+            Membership.kind == "membership",
+            MembershipPlan.credits > 0,
+            MembershipPlan.billing_period.is_not(None),
+        )
+        .order_by(Membership.id)
+    ).all()
+    db.session.rollback()
+    granted = 0
+    for membership_id, _plan_id in rows:
+        granted += _grant_membership_periods(membership_id, today, now)
+    return granted
+
+
+def _grant_membership_periods(membership_id: int, today: date, now: datetime) -> int:
+    try:
+        with write_transaction():
+            membership = db.session.get(Membership, membership_id, populate_existing=True)
+            if membership is None or membership.status != "active":
+                return 0
+            plan = db.session.get(MembershipPlan, membership.plan_id)
+            client = db.session.get(Client, membership.client_id)
+            if client is None or client.erased_at is not None or client.deleted_at is not None:
+                return 0
+            done = set(
+                db.session.scalars(
+                    select(CreditGrant.period_start).where(
+                        CreditGrant.membership_id == membership_id,
+                        CreditGrant.period_start.is_not(None),
+                    )
+                )
+            )
+            granted = 0
+            for start, last_day in _period_grants(membership, plan, today):
+                if start in done:
+                    continue
+                expires_at = ledger.credit_expiry_instant(last_day)
+                if expires_at <= now:
+                    continue
+                ledger.grant_credits(
+                    client,
+                    plan.credits,
+                    expires_at,
+                    "membership",
+                    None,
+                    membership_id=membership_id,
+                    period_start=start,
+                    reason=plan.name,
+                    now=now,
+                )
+                granted += 1
+            return granted
+    except IntegrityError:
+        # Another run granted these periods meanwhile (the unique index): nothing to do.
+        return 0
+
+
+def run_credit_jobs(now: datetime | None = None) -> tuple[int, int]:
+    """The scheduled step: recurring grants, then expiry. (grants, credits expired)."""
+    now = now or utcnow()
+    return grant_recurring(now), ledger.expire_due(now)
+
+
+def init_credit_jobs(app) -> None:
+    from app.jobs import queue_of
+
+    queue = queue_of(app)
+
+    @queue.periodic_task(crontab(minute="5"), name="hourly_credits")
+    def hourly_credits_task() -> None:
+        with app.app_context():
+            try:
+                run_credit_jobs()
+            finally:
+                db.session.remove()
+
+
+@bp.record_once
+def _start_credit_jobs(state) -> None:
+    init_credit_jobs(state.app)
+
+
+# --- routes ---------------------------------------------------------------------------
+
+
+def _client_or_404(client_id: int) -> Client:
+    client = db.session.get(Client, client_id)
+    if client is None:
+        abort(404)
+    return client
+
+
+def _box_page(client: Client, status: int = 200, **extra):
+    data = credits_box(client.id)
+    context = {"issue_typed": None, "issue_errors": {}, "revoking": None, "revoke_typed": ""}
+    context.update(extra)
+    return render_page(
+        "accounts/credits.html",
+        "credits_box",
+        status=status,
+        client=client,
+        card_data=data,
+        **context,
+    )
+
+
+def _writable_or_404(client_id: int) -> Client:
+    try:
+        return _writable_client(client_id)
+    except LookupError:
+        abort(404)
+    finally:
+        db.session.rollback()
+
+
+def _done(client_id: int):
+    if is_fragment_request():
+        return _box_page(_client_or_404(client_id))
+    return redirect(url_for("clients.show", client_id=client_id), 303)
+
+
+@bp.get("/clients/<id:client_id>/credits")
+@requires(Permission.VIEW_CLIENTS)
+def credits(client_id: int):
+    client = _client_or_404(client_id)
+    if client.erased_at is not None:
+        abort(404)
+    return _box_page(client)
+
+
+@bp.route("/clients/<id:client_id>/credits/issue", methods=["GET", "POST"])
+@requires(Permission.ADJUST_CREDITS)
+def issue(client_id: int):
+    client = _writable_or_404(client_id)
+    if request.method == "GET":
+        return _box_page(client, issue_typed={"quantity": "", "expires_on": "", "reason": ""})
+    typed, errors, values = read_issue_form(request.form)
+    if values is None:
+        return _box_page(client, status=422, issue_typed=typed, issue_errors=errors)
+    try:
+        issue_credits(client_id, values, current_user)
+    except LookupError:
+        abort(404)
+    return _done(client_id)
+
+
+def _grant_or_404(client_id: int, grant_id: int) -> CreditGrant:
+    grant = db.session.get(CreditGrant, grant_id)
+    if grant is None or grant.client_id != client_id:
+        abort(404)
+    return grant
+
+
+@bp.route("/clients/<id:client_id>/credits/<id:grant_id>/revoke", methods=["GET", "POST"])
+@requires(Permission.ADJUST_CREDITS)
+def revoke(client_id: int, grant_id: int):
+    client = _writable_or_404(client_id)
+    _grant_or_404(client_id, grant_id)
+    if request.method == "GET":
+        return _box_page(client, revoking=grant_id)
+    typed, error = read_reason(request.form)
+    if error is None:
+        try:
+            revoke_credits(client_id, grant_id, _clean_reason(typed), current_user)
+        except LookupError:
+            abort(404)
+        except ledger.NothingToRevoke as refused:
+            error = str(refused)
+        else:
+            return _done(client_id)
+    client = _client_or_404(client_id)
+    return _box_page(
+        client,
+        status=422,
+        revoking=grant_id,
+        revoke_typed=typed,
+        revoke_error=error,
+        revoke_grant=db.session.get(CreditGrant, grant_id),
+    )
+
+
+@bp.post("/settings/plans/credit-policy")
+@requires(Permission.MANAGE_SETTINGS)
+def credit_policy():
+    save_credit_policy("1" in request.form.getlist("forfeit"), current_user)
+    if is_fragment_request():
+        return render_page(
+            "accounts/credit_policy.html", "credit_policy", credit_forfeit=forfeits_late()
+        )
+    return redirect(url_for("accounts.plans"), 303)
+
+
+def last_day_text(expires_at: datetime) -> str:
+    """A grant's last day, in the business's words (it expires at the midnight after)."""
+    return local_date(ledger.last_day(expires_at))
+
+
+bp.add_app_template_global(forfeits_late, "credits_forfeit_late")
+bp.add_app_template_filter(last_day_text, "credit_last_day")

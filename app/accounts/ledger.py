@@ -61,6 +61,7 @@ __all__ = [
     "expire_due",
     "forfeit_credit",
     "grant_credits",
+    "last_day",
     "live_grants",
     "redeem_credit",
     "redeemable",
@@ -235,9 +236,14 @@ def grant_credits(
     return grant
 
 
+def last_day(expires_at: datetime) -> date:
+    """The business-local last day of a grant expiring at `expires_at`."""
+    return (expires_at.astimezone(business_zone()) - timedelta(microseconds=1)).date()
+
+
 def _expiry_text(expires_at: datetime) -> str:
-    """The grant's last day (business-local), as the timeline quotes it."""
-    return (expires_at.astimezone(business_zone()) - timedelta(microseconds=1)).date().isoformat()
+    """The grant's last day, as the timeline quotes it."""
+    return last_day(expires_at).isoformat()
 
 
 # --- revoking -------------------------------------------------------------------------
