@@ -598,3 +598,15 @@ def test_memberships_of_and_payments_of(app, staff, amara):
         assert payments_of(amara, limit=20).rows[0][1] == "Gold monthly"
         with pytest.raises(ValueError):
             payments_of(amara, before="garbage")
+
+
+def test_the_client_list_shows_the_badge(app, owner, amara):
+    gold = _plan(app)
+    _sell(app, owner.staff, amara, gold, _today() - timedelta(days=3))
+    page = owner.get("/clients").text
+    assert "Overdue" in page and "badge--tone-danger" in page
+
+
+def test_the_hourly_task_is_on_the_queue(app):
+    task = app.extensions["clientele.accounts.membership_task"]
+    assert task.name == "membership_statuses"
