@@ -215,11 +215,13 @@ def had_account(client_id: int) -> bool:
 def _pay_with_credit(client, verb, actor, booking, at) -> None:
     if not isinstance(booking, Booking) or booking.status not in ("pending", "confirmed"):
         return
-    if ledger.redeem_credit(client.id, booking.service_id, booking.id, actor, at):
-        return
+    # One query for the many clients with no account history: they book as before.
     if not had_account(client.id):
-        return  # no account history: books as before, silently
-    credit = db.session.get(BookingCredit, booking.id)
+        return
+    new = verb == "session.booked"  # a waitlisted booking moving in took nothing yet either
+    if ledger.redeem_credit(client.id, booking.service_id, booking.id, actor, at, new=new):
+        return
+    credit = None if new else db.session.get(BookingCredit, booking.id)
     if credit is None:
         db.session.add(
             BookingCredit(

@@ -317,11 +317,12 @@ def live_grants(client_id: int, now: datetime):
 
 
 def redeem_credit(
-    client_id: int, service_id: int, booking_id: int, actor, now: datetime
+    client_id: int, service_id: int, booking_id: int, actor, now: datetime, *, new=False
 ) -> CreditGrant | None:
     """One credit for the session from the covering grant that expires first; None when
-    no grant covers it (nothing is written then)."""
-    existing = db.session.get(BookingCredit, booking_id, populate_existing=True)
+    no grant covers it (nothing is written then). `new`: the booking was just made, so
+    nothing paid for it yet (saves a look-up)."""
+    existing = None if new else db.session.get(BookingCredit, booking_id, populate_existing=True)
     if existing is not None and existing.status == "redeemed":
         return db.session.get(CreditGrant, existing.grant_id) if existing.grant_id else None
     candidates = live_grants(client_id, now).where(covers(service_id))
