@@ -248,9 +248,10 @@ def seed(client_count: int, instance_path: str, now: datetime | None = None) -> 
             events += bool(changed)
     events += _profile_depth(rng, staff, now, existing)
     sessions = _sessions(rng, staff, now, existing)
+    accounts = _accounts(rng, staff, now, existing)
     report.append(
-        f"Added {client_count - existing} demo clients with {events} timeline events "
-        f"and {sessions} sessions."
+        f"Added {client_count - existing} demo clients with {events} timeline events, "
+        f"{sessions} sessions and {accounts} memberships, packs and passes."
     )
     return report
 
@@ -394,3 +395,195 @@ def _profile_depth(rng: random.Random, staff: list, now: datetime, skip: int) ->
             ops.delete_client(client, owner, at=now)
             events += 1
     return events
+
+
+# --- accounts: plans, memberships, packs, credits and passes ------------------------------
+
+# name, kind, price, billing period, minimum term, credits, credit expiry days, services
+DEMO_PLANS = [
+    ("Monthly membership", "membership", 8900, "month", 3, 8, None, ("Yoga flow", "Pilates mat")),
+    ("Yearly membership", "membership", 89000, "year", 1, 0, None, ()),
+    ("Weekly classes", "membership", 2500, "week", 4, 2, None, ("Yoga flow", "Pilates mat")),
+    ("10 classes, 90 days", "pack", 13000, None, 1, 10, 90, ("Yoga flow", "Pilates mat")),
+    ("5 massages, 180 days", "pack", 29000, None, 1, 5, 180, ("Deep tissue massage",)),
+]
+# What each demo account holds, in turn.
+DEMO_ACCOUNTS = (
+    "monthly",
+    "overdue",
+    "pack",
+    "paused",
+    "yearly",
+    "cancelled",
+    "expired_pack",
+    "issued",
+    "monthly",
+    "pack",
+)
+
+
+def _ensure_plans(owner) -> dict[str, int]:
+    from app.accounts.plans import PlanValues, save_plan
+    from app.models.accounts import MembershipPlan
+
+    if not db.session.scalar(select(MembershipPlan.id).limit(1)):
+        service_ids = dict(db.session.execute(select(Service.name, Service.id)).all())
+        for name, kind, price, period, term, credits, expiry, services in DEMO_PLANS:
+            values = PlanValues(
+                name=name,
+                kind=kind,
+                price_minor=price,
+                billing_period=period,
+                minimum_term=term,
+                credits=credits,
+                credit_expiry_days=expiry,
+                active=True,
+                service_ids=[service_ids[s] for s in services if s in service_ids],
+            )
+            save_plan(values, owner)
+    return dict(db.session.execute(select(MembershipPlan.name, MembershipPlan.id)).all())
+
+
+def _redeem_past(client_id: int, service: Service, practitioner: int, starts, actor) -> None:
+    """A class or treatment already given, paid with one of the client's credits."""
+    from app.accounts.ledger import redeem_credit
+    from app.database import write_transaction
+    from app.models import utcnow
+
+    booking = booking_ops.add_past_session(
+        client_id, service.id, practitioner, starts, "completed", actor
+    )
+    with write_transaction():
+        redeem_credit(client_id, service.id, booking.id, actor, utcnow())
+
+
+def _accounts(rng: random.Random, staff: list, now: datetime, skip: int) -> int:
+    """Plans and packs, then for some of the new clients a membership (active, overdue,
+    paused, cancelled), a pack (in use, or expired), credits in every state (redeemable,
+    redeemed by past sessions, revoked, expired) and passes; through the areas' ops."""
+    from app.accounts import credits as credit_ops
+    from app.accounts import memberships as membership_ops
+    from app.accounts import passes as pass_ops
+
+    owner = next(member for member in staff if member.role == "owner")
+    services, practitioners = _ensure_services(owner)
+    plans = _ensure_plans(owner)
+    by_name = {service.name: service for service in services}
+    classes = [by_name[name] for name in ("Yoga flow", "Pilates mat") if name in by_name]
+    massage = by_name.get("Deep tissue massage")
+    today = now.astimezone(business_zone()).date()
+    clients = db.session.scalars(
+        select(Client).where(Client.deleted_at.is_(None)).order_by(Client.id).offset(skip)
+    ).all()
+    chosen = rng.sample(clients, min(len(clients), 3 * len(DEMO_ACCOUNTS)))
+    count = 0
+
+    def past(days_ago: int, hour: int) -> datetime:
+        day = today - timedelta(days=days_ago)
+        return datetime.combine(day, time(hour, 0), tzinfo=business_zone())
+
+    for index, client in enumerate(chosen):
+        kind = DEMO_ACCOUNTS[index % len(DEMO_ACCOUNTS)]
+        seller = rng.choice(staff)
+        if kind in ("monthly", "overdue", "cancelled"):
+            paid = None if kind == "overdue" else rng.choice(["card_terminal", "cash"])
+            starts = today - timedelta(days={"monthly": 10, "overdue": 40, "cancelled": 75}[kind])
+            sold = membership_ops.sell_membership(
+                client.id, plans["Monthly membership"], starts, seller, paid_with=paid, today=today
+            )
+            if kind == "cancelled":
+                membership_ops.cancel_membership(
+                    client.id, sold.id, "Moving away", owner, today=today
+                )
+        elif kind == "paused":
+            sold = membership_ops.sell_membership(
+                client.id,
+                plans["Weekly classes"],
+                today - timedelta(days=3),
+                seller,
+                paid_with="cash",
+                today=today,
+            )
+            membership_ops.pause_membership(
+                client.id, sold.id, today, today + timedelta(days=13), owner, today=today
+            )
+        elif kind == "yearly":
+            membership_ops.sell_membership(
+                client.id,
+                plans["Yearly membership"],
+                today - timedelta(days=100),
+                seller,
+                paid_with="bank_transfer",
+                today=today,
+            )
+        elif kind == "pack" and classes:
+            membership_ops.sell_membership(
+                client.id,
+                plans["10 classes, 90 days"],
+                today - timedelta(days=20),
+                seller,
+                paid_with="card_terminal",
+                today=today,
+            )
+            for days_ago in rng.sample(range(1, 19), 3):
+                _redeem_past(
+                    client.id,
+                    rng.choice(classes),
+                    rng.choice(practitioners),
+                    past(days_ago, 18),
+                    owner,
+                )
+        elif kind == "expired_pack" and massage:
+            membership_ops.sell_membership(
+                client.id,
+                plans["5 massages, 180 days"],
+                today - timedelta(days=200),
+                seller,
+                paid_with="cash",
+                today=today,
+            )
+        elif kind == "issued":
+            credit_ops.issue_credits(
+                client.id,
+                credit_ops.IssueValues(2, today + timedelta(days=30), "Our teacher was ill"),
+                owner,
+            )
+            wrong = credit_ops.issue_credits(
+                client.id,
+                credit_ops.IssueValues(1, today + timedelta(days=30), "Welcome class"),
+                owner,
+            )
+            credit_ops.revoke_credits(client.id, wrong.id, "Issued to the wrong client", owner)
+            # Both of the make-up classes taken since: a grant fully redeemed.
+            for days_ago in (2, 5):
+                if classes:
+                    _redeem_past(
+                        client.id, classes[0], rng.choice(practitioners), past(days_ago, 18), owner
+                    )
+        count += 1
+        if index % 3 == 0:
+            pass_ops.add_pass(client.id, f"CL-{client.id:06d}", seller)
+            count += 1
+    # This period's membership credits, then what has expired (as the hourly job would).
+    credit_ops.run_credit_jobs()
+    # Members use this period's credits for classes already given.
+    for index, client in enumerate(chosen):
+        if DEMO_ACCOUNTS[index % len(DEMO_ACCOUNTS)] == "monthly" and classes:
+            for days_ago in rng.sample(range(1, 9), 2):
+                _redeem_past(
+                    client.id,
+                    rng.choice(classes),
+                    rng.choice(practitioners),
+                    past(days_ago, 7),
+                    owner,
+                )
+    # A lost card, replaced.
+    for client in chosen[:1]:
+        from app.models.accounts import Pass
+
+        card = db.session.scalar(
+            select(Pass).where(Pass.client_id == client.id, Pass.ended_at.is_(None))
+        )
+        if card is not None:
+            pass_ops.replace_pass(client.id, card.id, f"CL-{client.id:06d}-2", "Lost", owner)
+    return count
