@@ -354,6 +354,7 @@ def test_a_pause_from_today_pauses_at_once(app, staff, amara):
         (D(2027, 2, 19), D(2027, 3, 1), "paused_from", "starts today or later"),
         (D(2027, 3, 10), D(2027, 3, 20), "paused_from", "overlaps the pause already planned"),
         (D(2027, 2, 25), D(2027, 3, 1), "paused_from", "overlaps"),
+        (D(2027, 4, 1), D(2027, 4, 7), "paused_from", "one pause at a time"),
     ],
 )
 def test_a_bad_pause_is_refused(app, staff, amara, first, last, field, message):

@@ -327,16 +327,15 @@ def pause_membership(
         plan_name = plan.name
         if membership.kind != "membership" or membership.status not in LIVE_STATUSES:
             raise MembershipRefused("paused_from", "Only a running membership can be paused.")
-        if (
-            membership.paused_until is not None
-            and membership.paused_until >= today
-            and first <= membership.paused_until
-            and last >= membership.paused_from
-        ):
+        if membership.paused_until is not None and membership.paused_until >= today:
+            # One pause at a time: the membership keeps only the one it is on or awaits.
+            planned = _range(membership.paused_from, membership.paused_until)
+            if first <= membership.paused_until and last >= membership.paused_from:
+                raise MembershipRefused(
+                    "paused_from", f"It overlaps the pause already planned ({planned})."
+                )
             raise MembershipRefused(
-                "paused_from",
-                "It overlaps the pause already planned "
-                f"({_range(membership.paused_from, membership.paused_until)}).",
+                "paused_from", f"A pause is already planned ({planned}): one pause at a time."
             )
         now = utcnow()
         length = (last - first).days + 1
