@@ -138,6 +138,7 @@ def test_every_role_reads_the_account_tab(app, login, client_factory, role):
         "Cancelled",
         "Moved away",
         "Next payment due",
+        "Overdue",
         "Card at the terminal",
         "Redeemable",
         "Redeemed",

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select, update
 
 from app.accounts import bp, queries
+from app.accounts.memberships import LIVE_STATUSES, memberships_of
 from app.accounts.passes import passes_part
 from app.data.erasure import erasure_step
 from app.data.export import export_section
@@ -36,6 +37,7 @@ from app.models.accounts import (
 )
 from app.permissions import Permission, requires
 from app.profile import OverviewCard, ProfileTab, register_card, register_tab
+from app.templating import business_today
 
 # --- the Account tab ----------------------------------------------------------------
 
@@ -58,7 +60,12 @@ def _account_tab(client) -> dict:
     first page and the passes."""
     return {
         "now": utcnow(),
-        "memberships": queries.memberships_of(client.id),
+        "today": business_today(),
+        # Current ones (active, paused) first, then the past, each newest first.
+        "memberships": sorted(
+            memberships_of(client.id),
+            key=lambda row: row.membership.status not in LIVE_STATUSES,
+        ),
         "payments": queries.recent_payments(client.id),
         "grants": queries.recent_grants(client.id),
         "balance": queries.balance_of(client.id),

@@ -1,5 +1,6 @@
-"""Reads for the Account tab: memberships and packs, payments, grants of credits, the
-ledger (keyset pages) and passes. Each is one query whatever the client's history holds."""
+"""Reads for the Account tab: payments (with who recorded them), grants of credits, the
+ledger (keyset pages) and passes; the memberships and packs are the memberships module's
+memberships_of. Each is one query whatever the client's history holds."""
 
 import re
 from dataclasses import dataclass
@@ -84,22 +85,6 @@ def ledger_page(
 
 
 # --- memberships, payments, grants, balance, passes ---------------------------------
-
-
-def memberships_of(client_id: int) -> list:
-    """Memberships and packs, current first (active, paused), then the past ones, newest
-    first: rows of (Membership, plan_name, billing_period)."""
-    current = case((Membership.status.in_(("active", "paused")), 0), else_=1)
-    return db.session.execute(
-        select(
-            Membership,
-            MembershipPlan.name.label("plan_name"),
-            MembershipPlan.billing_period.label("billing_period"),
-        )
-        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
-        .where(Membership.client_id == client_id)
-        .order_by(current, Membership.starts_on.desc(), Membership.id.desc())
-    ).all()
 
 
 def recent_payments(client_id: int, limit: int = RECENT_PAYMENTS) -> list:
