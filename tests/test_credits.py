@@ -585,3 +585,19 @@ def test_two_runs_at_once_grant_each_period_once(app, client_factory):
     assert sum(results) == 6  # the period from 20 February, once per member
     for client_id in client_ids:
         assert len(_grants(app, client_id)) == 1
+
+
+def test_the_policy_is_on_the_plans_page_and_saved_in_place(app, owner):
+    page = owner.get("/settings/plans")
+    assert "Late cancellations and no-shows use up the credit" in page.text
+    assert (
+        'id="credit-policy-forfeit" name="forfeit" type="checkbox" value="1" checked' in page.text
+    )
+    answer = owner.post("/settings/plans/credit-policy", {"forfeit": "0"}, hx=True)
+    assert answer.status_code == 200 and "<html" not in answer.text
+    assert 'value="1" checked' not in answer.text
+    with app.app_context():
+        assert credits.forfeits_late() is False
+    owner.post("/settings/plans/credit-policy", {"forfeit": ["0", "1"]}, hx=True)
+    with app.app_context():
+        assert credits.forfeits_late() is True
