@@ -26,6 +26,14 @@ from urllib.parse import quote
 
 from bench import search
 from bench.build import Database, Sizes, build_postgres, build_sqlite
+from bench.credits import (
+    ADJUSTMENTS,
+    LEDGER_FEW,
+    LEDGER_MANY,
+    PROCESSES,
+    measure_adjustments,
+    prepare_accounts,
+)
 from bench.data import (
     IMPORT_ROWS,
     IMPORT_SECONDS,
@@ -54,13 +62,15 @@ RECEPTION_P99_MS = 50  # a day of 400 sessions
 BOOKINGS_PER_SECOND = 200  # POSTs that book a free slot, the conflict check included
 BOOKING_CHUNK = 7_000  # distinct free slots each wrk run of the booking load may use
 SEARCH_MAX_MS = 30  # the slowest of the SEARCH_TERMS
+ACCOUNT_TAB_RATIO = 1.2  # a client with 2,000 ledger rows against one with 2
 
 ENDPOINTS = (
     # key, label (the paths and headers of each are in measure_web)
     ("healthz", "/healthz (ceiling; no session cookie)"),
     ("clients", "/clients list, first page (full page)"),
     ("search", "/clients?q= search ({terms} terms; htmx fragment)"),
-    ("profile", "profile /clients/<id> ({sample} clients; full page)"),
+    # The profile's clients have a membership card and a Credits box (bench/credits.py).
+    ("profile", "profile + membership card + credits ({sample}; full page)"),
     ("profile_heavy", "profile of the {heavy:,}-event client (full page)"),
     ("activity", "Activity tab timeline page 1 ({sample} clients; htmx)"),
     ("timeline_1", "{heavy:,}-event client: timeline page 1 (htmx)"),
@@ -69,6 +79,8 @@ ENDPOINTS = (
     ("sessions_many", "Sessions tab, client with {many:,} sessions (htmx)"),
     ("reception", "reception, a day of {day} sessions (full page)"),
     ("book", "book a free slot (POST, conflict check; htmx)"),
+    ("account_few", "Account tab, client with {ledger_few} ledger rows (htmx)"),
+    ("account_many", "Account tab, client with {ledger_many:,} ledger rows (htmx)"),
 )
 
 
@@ -81,6 +93,7 @@ class EngineResult:
     search_clients: int = 0
     explained: list = field(default_factory=list)
     data: dict | None = None
+    credits: dict | None = None  # the concurrent adjustments
 
 
 @dataclass
@@ -96,6 +109,7 @@ class Plan:
     cursor: str | None
     page_size: int
     sessions: object = None
+    accounts: object = None
 
 
 def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan:
@@ -144,7 +158,24 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
         db.engine.dispose()
     profile_ids = rng.sample(range(1, database.clients + 1), min(PROFILE_SAMPLE, database.clients))
     sessions = prepare_sessions(app, [cid for cid in profile_ids if cid != heavy])
-    return Plan(password, profile_ids, heavy, events, web_terms, page, cursor, page_size, sessions)
+    # The profile's clients have a membership and credits (the card and the Credits box);
+    # three clients no other load visits hold the Account tab's ledgers and take the
+    # concurrent adjustments.
+    visited = {*profile_ids, heavy}
+    spare = [cid for cid in range(database.clients, 0, -1) if cid not in visited][:3]
+    accounts = prepare_accounts(app, [cid for cid in profile_ids if cid != heavy], spare)
+    return Plan(
+        password,
+        profile_ids,
+        heavy,
+        events,
+        web_terms,
+        page,
+        cursor,
+        page_size,
+        sessions,
+        accounts,
+    )
 
 
 def measure_web(database: Database, args, result: EngineResult) -> None:
@@ -164,6 +195,8 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
         "sessions_many": ([f"/clients/{plan.sessions.many_id}/sessions"], True),
         "reception": (["/reception"], False),
         "book": ([f"/clients/{cid}/sessions/new" for cid in plan.profile_ids[2:]], True),
+        "account_few": ([f"/clients/{plan.accounts.few_id}/account"], True),
+        "account_many": ([f"/clients/{plan.accounts.many_id}/account"], True),
     }
     slots = plan.sessions.booking_bodies
 
@@ -224,6 +257,14 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
                     f"p50 {load.p50_ms:7.2f} ms  p99 {load.p99_ms:7.2f} ms"
                 )
         result.loads = {key: combine(loads) for key, loads in rounds.items()}
+        with step(f"{ADJUSTMENTS:,} concurrent credit adjustments ({PROCESSES} processes)"):
+            result.credits = measure_adjustments(
+                bench_app(database.url), server.base, plan.accounts
+            )
+        log(
+            f"  adjustments: {result.credits['seconds']:.1f} s, lost {result.credits['lost']}, "
+            f"5xx {result.credits['errors']}, problems {result.credits['problems']}"
+        )
 
 
 def measure_search(database: Database, args, result: EngineResult) -> None:
@@ -330,6 +371,13 @@ def targets(result: EngineResult) -> list[tuple[str, str]]:
         out.append((figure, _verdict(rps >= BOOKINGS_PER_SECOND and not refused)))
     else:
         out.append(("not measured", "—"))
+    out.append(ratio_row("account_few", "account_many", ACCOUNT_TAB_RATIO, inverse=True))
+    if result.credits:
+        found = result.credits
+        figure = f"{found['seconds']:.1f} s, lost {found['lost']}"
+        out.append((figure, _verdict(found["exact"] and not found["errors"])))
+    else:
+        out.append(("not measured", "—"))
     if result.search:
         p95, worst = result.search["p95_ms"], result.search["max_ms"]
         out.append((f"{p95:.1f} ms", _verdict(p95 <= 15)))
@@ -370,6 +418,8 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
             few=FEW,
             many=MANY,
             day=DAY_SESSIONS,
+            ledger_few=LEDGER_FEW,
+            ledger_many=LEDGER_MANY,
         )
         cells = ""
         for engine in engines:
@@ -394,6 +444,8 @@ def report(results: dict, sizes: Sizes, args, js: tuple[int, list[str]], elapsed
         f"Sessions tab: {MANY:,} sessions cost <= {SESSIONS_TAB_RATIO}x {FEW}",
         f"reception ({DAY_SESSIONS} sessions) p99 <= {RECEPTION_P99_MS} ms",
         f"booking a free slot >= {BOOKINGS_PER_SECOND} per second",
+        f"Account tab: {LEDGER_MANY:,} ledger rows cost <= {ACCOUNT_TAB_RATIO}x {LEDGER_FEW}",
+        f"{ADJUSTMENTS:,} concurrent credit adjustments: time, lost = 0",
         f"search p95 <= 15 ms at {sizes.search_clients:,} clients",
         f"search max (worst of {SEARCH_TERMS} terms) < {SEARCH_MAX_MS} ms",
     ]
