@@ -601,3 +601,14 @@ def test_the_policy_is_on_the_plans_page_and_saved_in_place(app, owner):
     owner.post("/settings/plans/credit-policy", {"forfeit": ["0", "1"]}, hx=True)
     with app.app_context():
         assert credits.forfeits_late() is True
+
+
+def test_adjustments_read_on_the_timeline_under_account(app, owner, client_factory):
+    client_id = client_factory()
+    _issue(owner, client_id, "2", reason="Birthday")
+    [grant] = _grants(app, client_id)
+    owner.post(f"/clients/{client_id}/credits/{grant.id}/revoke", {"reason": "Oops"}, hx=True)
+    page = owner.get(f"/clients/{client_id}/activity/timeline?kind=account", hx=True)
+    assert page.status_code == 200
+    for text in ("Credits issued", "Credits revoked", "Birthday", "Oops", "Expires after"):
+        assert text in page.text, text

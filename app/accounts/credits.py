@@ -25,7 +25,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import bp, ledger
-from app.activity import follow
+from app.activity import AUDIT_FIELD_LABELS, follow
 from app.database import write_transaction
 from app.extensions import db
 from app.htmx import is_fragment_request, render_page
@@ -43,6 +43,8 @@ from app.notices import add_notice
 from app.permissions import Permission, can, requires
 from app.profile import OverviewCard, register_card
 from app.templating import business_today, business_zone, local_date
+
+AUDIT_FIELD_LABELS.update(credits="Credits", expires="Expires after")
 
 MAX_ISSUE = 1000  # credits in one adjustment
 BOX_GRANTS = 50  # redeemable grants listed in the box (the total counts them all)

@@ -52,7 +52,7 @@ from app.models.accounts import (
     Membership,
     plan_services,
 )
-from app.templating import business_zone
+from app.templating import business_zone, local_date
 
 __all__ = [
     "NothingToRevoke",
@@ -242,8 +242,8 @@ def last_day(expires_at: datetime) -> date:
 
 
 def _expiry_text(expires_at: datetime) -> str:
-    """The grant's last day, as the timeline quotes it."""
-    return last_day(expires_at).isoformat()
+    """The grant's last day, as the timeline quotes it (in the business's words)."""
+    return local_date(last_day(expires_at))
 
 
 # --- revoking -------------------------------------------------------------------------
