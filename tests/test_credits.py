@@ -612,3 +612,13 @@ def test_adjustments_read_on_the_timeline_under_account(app, owner, client_facto
     assert page.status_code == 200
     for text in ("Credits issued", "Credits revoked", "Birthday", "Oops", "Expires after"):
         assert text in page.text, text
+
+
+def test_the_hourly_credit_task_is_on_the_queue_and_runs(app, client_factory):
+    task = app.extensions["clientele.accounts.credit_task"]
+    assert task.name == "hourly_credits"
+    client_id = client_factory()
+    _membership(app, client_id, _today(app) - timedelta(days=2), period="week")
+    task.call_local()
+    task.call_local()
+    assert [g.quantity for g in _grants(app, client_id)] == [4]

@@ -423,6 +423,8 @@ def init_credit_jobs(app) -> None:
             finally:
                 db.session.remove()
 
+    app.extensions["clientele.accounts.credit_task"] = hourly_credits_task
+
 
 @bp.record_once
 def _start_credit_jobs(state) -> None:
