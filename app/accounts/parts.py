@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select, update
 
 from app.accounts import bp, queries
+from app.accounts.ledger import last_day
 from app.accounts.memberships import LIVE_STATUSES, memberships_of
 from app.accounts.passes import passes_part
 from app.data.erasure import erasure_step
@@ -53,6 +54,8 @@ for _name, _labels in (
 ):
     bp.add_app_template_filter(lambda key, labels=_labels: labels.get(key, key), _name)
 bp.add_app_template_filter(queries.grant_state, "account_grant_state_of")
+# A credit lasts to the end of its last day (midnight after it): staff read that day.
+bp.add_app_template_filter(last_day, "account_last_day")
 
 
 def _account_tab(client) -> dict:
