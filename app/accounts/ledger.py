@@ -6,9 +6,11 @@ and never commits, except `expire_due`, a job step that opens its own transactio
 - `credit_expiry_instant(last_day) -> datetime`: the UTC instant of midnight at the END
   of that business-local day (the business time zone; correct across daylight saving).
 - `grant_credits(client, quantity, expires_at, source, actor, *, membership_id=None,
-  period_start=None, reason=None) -> CreditGrant`: a CreditGrant row, the balance raised,
-  a ledger row ("grant"; "adjust" when source is "issued") and a timeline event
-  ("credits.granted"; "credits.issued" when issued by staff).
+  period_start=None, reason=None, service_ids=()) -> CreditGrant`: a CreditGrant row,
+  the balance raised, a ledger row ("grant"; "adjust" when source is "issued") and a
+  timeline event ("credits.granted"; "credits.issued" when issued by staff).
+  `service_ids`: the services the credits pay for (none: every service; a plan's grant
+  follows its plan's services).
 - `revoke_grant(grant, reason, actor, now=None) -> int`: takes every credit left on the
   grant (a ledger "revoke" row, "credits.revoked"); returns how many. Raises
   `NothingToRevoke` when none is left (redeemed, expired or revoked already).
@@ -38,7 +40,7 @@ chosen; on SQLite write_transaction's BEGIN IMMEDIATE already lets one writer in
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 
 from app.activity import record
 from app.database import write_transaction
@@ -50,6 +52,7 @@ from app.models.accounts import (
     CreditGrant,
     CreditLedgerEntry,
     Membership,
+    credit_grant_services,
     plan_services,
 )
 from app.templating import business_zone, local_date
@@ -190,6 +193,7 @@ def grant_credits(
     period_start: date | None = None,
     reason: str | None = None,
     now: datetime | None = None,
+    service_ids=(),
 ) -> CreditGrant:
     """Give `client` `quantity` credits that expire at `expires_at`, in the caller's
     transaction: the grant, the balance, the ledger and the timeline."""
@@ -212,6 +216,11 @@ def grant_credits(
     )
     db.session.add(grant)
     db.session.flush()
+    if service_ids:
+        db.session.execute(
+            insert(credit_grant_services),
+            [{"grant_id": grant.id, "service_id": sid} for sid in sorted(set(service_ids))],
+        )
     issued = source == "issued"
     _write_ledger(
         client.id,
@@ -286,8 +295,12 @@ def revoke_grant(grant: CreditGrant, reason: str, actor, now: datetime | None = 
 
 
 def covers(service_id):
-    """The condition that a grant pays for the service: a grant of a plan that lists no
-    services covers them all, as does a grant made outside any plan."""
+    """The condition that a grant pays for the service: a grant that lists services
+    covers those; else a grant of a plan follows the plan's (none listed: all), and a
+    grant made outside any plan covers every service."""
+    own = select(credit_grant_services.c.grant_id).where(
+        credit_grant_services.c.grant_id == CreditGrant.id
+    )
     listed = select(plan_services.c.plan_id).where(plan_services.c.plan_id == Membership.plan_id)
     plan_covers = exists(
         select(Membership.id).where(
@@ -298,7 +311,10 @@ def covers(service_id):
             ),
         )
     )
-    return or_(CreditGrant.membership_id.is_(None), plan_covers)
+    return or_(
+        exists(own.where(credit_grant_services.c.service_id == service_id)),
+        and_(~exists(own), or_(CreditGrant.membership_id.is_(None), plan_covers)),
+    )
 
 
 def live_grants(client_id: int, now: datetime):

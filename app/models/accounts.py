@@ -186,6 +186,16 @@ class CreditGrant(Base):
     )
 
 
+# Which services a grant issued by staff pays for; none listed: every service (a grant
+# of a plan follows the plan's services).
+credit_grant_services = Table(
+    "credit_grant_services",
+    Base.metadata,
+    Column("grant_id", ForeignKey("credit_grants.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class CreditLedgerEntry(Base):
     """One change of a client's credits, never updated or deleted: `amount` is signed,
     `balance_after` the client's balance once it was written."""

@@ -111,6 +111,13 @@ def upgrade():
         batch_op.create_index('ix_credit_grants_client_expires', ['client_id', 'expires_at', 'id'], unique=False)
         batch_op.create_index('uq_credit_grants_membership_period', ['membership_id', 'period_start'], unique=True, sqlite_where=sa.text('period_start IS NOT NULL'), postgresql_where=sa.text('period_start IS NOT NULL'))
 
+    op.create_table('credit_grant_services',
+    sa.Column('grant_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['grant_id'], ['credit_grants.id'], name=op.f('fk_credit_grant_services_grant_id_credit_grants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_credit_grant_services_service_id_services'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('grant_id', 'service_id', name=op.f('pk_credit_grant_services'))
+    )
     op.create_table('membership_payments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('membership_id', sa.Integer(), nullable=False),
@@ -172,6 +179,7 @@ def downgrade():
     with op.batch_alter_table('credit_ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_credit_ledger_client_created')
 
+    op.drop_table('credit_grant_services')
     op.drop_table('credit_ledger')
     with op.batch_alter_table('booking_credits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_credits_client_id'))
