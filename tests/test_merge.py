@@ -348,7 +348,7 @@ def test_the_merges_card_costs_one_query_and_only_on_a_profile_merged_into(
     app, owner, pair, client_factory, count_queries
 ):
     from app.profile import all_cards
-    from tests.test_query_counts import cards_cost, measure
+    from tests.test_query_counts import cards_cost, header_cost, measure
 
     first, second = pair["first"], pair["second"]
     plain = client_factory(first_name="Plain")
@@ -358,7 +358,9 @@ def test_the_merges_card_costs_one_query_and_only_on_a_profile_merged_into(
     assert cards_cost(app, first) == cards_cost(app, plain) + merges_card.queries
     assert cards_cost(app, plain) == before
     # The survivor's Overview: session, profile, alerts, notes, and the cards it shows.
-    assert measure(count_queries, owner, f"/clients/{first}") == 4 + cards_cost(app, first)
+    assert measure(count_queries, owner, f"/clients/{first}") == 4 + cards_cost(
+        app, first
+    ) + header_cost(app, first)
     with app.app_context():
         merge_id = db.session.scalar(select(Merge.id).where(Merge.survivor_id == first))
     owner.post(f"/clients/merges/{merge_id}/undo")

@@ -14,6 +14,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import FileField, StringField
 
+from app.accounts.ledger import grant_credits
+from app.accounts.memberships import sell_membership
+from app.accounts.passes import add_pass
+from app.accounts.plans import PlanValues, save_plan
 from app.bookings import ops as booking_ops
 from app.clients import ops, routes
 from app.clients.queries import decode_cursor
@@ -33,6 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.paths import MAX_ID, parse_id
+from app.templating import business_today
 from tests.booking_helpers import book, future_day, practitioner, service, service_values
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
 
@@ -235,7 +240,32 @@ def _target(app, actor) -> dict:
             | _import_and_merge(actor, client_id)
             | _email_and_request(client_id)
         )
-    return ids | _sessions_of(app, actor, client_id, client_id)
+    return (
+        ids | _sessions_of(app, actor, client_id, client_id) | _accounts_of(app, actor, client_id)
+    )
+
+
+def _accounts_of(app, actor, client_id: int) -> dict:
+    """A plan sold to the client as a membership, credits issued, and a pass."""
+    with app.app_context(), write_transaction():
+        client = db.session.get(Client, client_id)
+        grant = grant_credits(
+            client, 2, utcnow() + timedelta(days=30), "issued", actor, reason="Goodwill"
+        )
+        grant_id = grant.id
+    with app.app_context():
+        plan = save_plan(
+            PlanValues(f"Gold {client_id}", "membership", 4500, "month", 1, 4, None, True),
+            actor,
+        )
+        membership = sell_membership(client_id, plan.id, business_today(), actor)
+        card = add_pass(client_id, f"PASS-{client_id}", actor)
+        return {
+            "plan_id": plan.id,
+            "membership_id": membership.id,
+            "grant_id": grant_id,
+            "pass_id": card.id,
+        }
 
 
 _PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

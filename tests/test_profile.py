@@ -34,6 +34,7 @@ TABS = [
     ("", "Overview"),
     ("/sessions", "Sessions"),
     ("/check-ins", "Check-ins"),
+    ("/account", "Account"),
     ("/messages", "Messages"),
     ("/activity", "Activity"),
 ]

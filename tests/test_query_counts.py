@@ -95,12 +95,14 @@ def test_a_profile_without_notes_or_alerts_asks_for_neither(
     app, owner, client_factory, count_queries
 ):
     plain = client_factory(first_name="Plain")
-    # session, profile, and the registered Overview cards (the sessions statistics)
-    assert measure(count_queries, owner, f"/clients/{plain}") == 2 + cards_cost(app, plain)
+    # session, profile, and the registered Overview and header cards (the sessions
+    # statistics, a membership)
+    parts = cards_cost(app, plain) + header_cost(app, plain)
+    assert measure(count_queries, owner, f"/clients/{plain}") == 2 + parts
     with app.app_context():
         ops.add_note(db.session.get(Client, plain), "Now there is one", owner.staff)
     with count_queries() as statements:
         page = owner.get(f"/clients/{plain}").text
     # the notes, once there
-    assert len(statements) == 3 + cards_cost(app, plain)
+    assert len(statements) == 3 + parts
     assert "Now there is one" in page
