@@ -622,3 +622,26 @@ def test_the_hourly_credit_task_is_on_the_queue_and_runs(app, client_factory):
     task.call_local()
     task.call_local()
     assert [g.quantity for g in _grants(app, client_id)] == [4]
+
+
+def test_issued_credits_for_chosen_services_pay_only_for_those(app, owner, client_factory, studio):
+    sam, massage = studio
+    yoga = service(app, owner.staff, name="Yoga")
+    client_id = client_factory()
+    form = owner.get(f"/clients/{client_id}/credits/issue", hx=True).text
+    assert f'name="services" value="{yoga}"' in form and "every service" in form
+    last_day = (date.today() + timedelta(days=30)).isoformat()
+    values = {"quantity": "2", "expires_on": last_day, "reason": "Yoga taster"}
+    odd = owner.post(
+        f"/clients/{client_id}/credits/issue", {**values, "services": ["99999"]}, hx=True
+    )
+    assert odd.status_code == 422 and "Choose services from the list." in odd.text
+    assert 'value="Yoga taster"' in odd.text
+    answer = owner.post(
+        f"/clients/{client_id}/credits/issue", {**values, "services": [str(yoga)]}, hx=True
+    )
+    assert answer.status_code == 200 and "For Yoga" in answer.text
+    massage_booking = book(app, owner.staff, client_id, massage, sam.id, future_day(), "10:00")
+    yoga_booking = book(app, owner.staff, client_id, yoga, sam.id, future_day(), "12:00")
+    assert _booking_credit(app, massage_booking) == ("unpaid", None)
+    assert _booking_credit(app, yoga_booking)[0] == "redeemed"

@@ -23,13 +23,14 @@ from flask_login import current_user
 from huey import crontab
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.accounts import bp, ledger
 from app.activity import AUDIT_FIELD_LABELS, follow
 from app.database import write_transaction
 from app.extensions import db
 from app.htmx import is_fragment_request, render_page
-from app.models import Booking, BusinessSetting, Client, utcnow
+from app.models import Booking, BusinessSetting, Client, Service, utcnow
 from app.models.accounts import (
     ACCOUNT_REASON_MAX_LENGTH,
     GRANT_SOURCES,
@@ -38,6 +39,7 @@ from app.models.accounts import (
     CreditLedgerEntry,
     Membership,
     MembershipPlan,
+    credit_grant_services,
 )
 from app.notices import add_notice
 from app.permissions import Permission, can, requires
@@ -91,6 +93,7 @@ class IssueValues:
     quantity: int
     last_day: date
     reason: str
+    service_ids: tuple[int, ...] = ()
 
 
 def _writable_client(client_id: int) -> Client:
@@ -110,10 +113,15 @@ def _clean_reason(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def read_issue_form(form) -> tuple[dict, dict[str, str], IssueValues | None]:
-    """What was typed (kept as typed), the errors by field, the values when valid."""
+def read_issue_form(form, service_ids) -> tuple[dict, dict[str, str], IssueValues | None]:
+    """What was typed (kept as typed), the errors by field, the values when valid.
+    `service_ids`: the services that may be chosen (the active ones)."""
     typed = {name: (form.get(name) or "") for name in ("quantity", "expires_on", "reason")}
+    typed["services"] = form.getlist("services")
     errors: dict[str, str] = {}
+    chosen = {_whole_number(text) for text in typed["services"]}
+    if None in chosen or not chosen <= set(service_ids):
+        errors["services"] = "Choose services from the list."
     quantity = _whole_number(typed["quantity"].strip())
     if quantity is None or quantity < 1:
         errors["quantity"] = "Enter a whole number of credits, 1 or more."
@@ -137,7 +145,7 @@ def read_issue_form(form) -> tuple[dict, dict[str, str], IssueValues | None]:
         errors["reason"] = "Remove the control characters."
     if errors:
         return typed, errors, None
-    return typed, errors, IssueValues(quantity, last_day, reason)
+    return typed, errors, IssueValues(quantity, last_day, reason, tuple(sorted(chosen)))
 
 
 def read_reason(form) -> tuple[str, str | None]:
@@ -173,6 +181,12 @@ def issue_credits(client_id: int, values: IssueValues, actor, now: datetime | No
         raise PermissionError("not allowed for this staff member")
     with write_transaction():
         client = _writable_client(client_id)
+        if values.service_ids:
+            known = db.session.scalars(
+                select(Service.id).where(Service.id.in_(values.service_ids))
+            ).all()
+            if len(known) != len(values.service_ids):
+                raise CreditsRefused({"services": "Choose services from the list."})
         return ledger.grant_credits(
             client,
             values.quantity,
@@ -181,6 +195,7 @@ def issue_credits(client_id: int, values: IssueValues, actor, now: datetime | No
             actor,
             reason=values.reason,
             now=now,
+            service_ids=values.service_ids,
         )
 
 
@@ -263,7 +278,22 @@ def credits_box(client_id: int, now: datetime | None = None) -> dict:
     live = ledger.live_grants(client_id, now).add_columns(
         func.sum(CreditGrant.remaining).over().label("redeemable")
     )
-    rows = db.session.execute(live.limit(BOX_GRANTS)).all()
+    live = live.limit(BOX_GRANTS).subquery()
+    grant = aliased(CreditGrant, live)
+    # The services a grant lists, joined in the same statement (a row per service).
+    rows = db.session.execute(
+        select(grant, live.c.redeemable, Service.name)
+        .outerjoin(credit_grant_services, credit_grant_services.c.grant_id == live.c.id)
+        .outerjoin(Service, Service.id == credit_grant_services.c.service_id)
+        .order_by(live.c.expires_at, live.c.id, Service.name)
+    ).all()
+    grants, services = [], {}
+    for row_grant, _total, service_name in rows:
+        if row_grant.id not in services:
+            grants.append(row_grant)
+            services[row_grant.id] = []
+        if service_name is not None:
+            services[row_grant.id].append(service_name)
     kind = CreditLedgerEntry.kind
     amount = CreditLedgerEntry.amount
 
@@ -278,9 +308,9 @@ def credits_box(client_id: int, now: datetime | None = None) -> dict:
     return {
         "client_id": client_id,
         "redeemable": rows[0].redeemable if rows else 0,
-        "grants": [row.CreditGrant for row in rows],
-        "more_grants": bool(rows)
-        and rows[0].redeemable > sum(r.CreditGrant.remaining for r in rows),
+        "grants": grants,
+        "grant_services": services,
+        "more_grants": bool(rows) and rows[0].redeemable > sum(g.remaining for g in grants),
         "redeemed": -redeemed,
         "revoked": -revoked,
         "expired": -expired,
@@ -483,16 +513,34 @@ def credits(client_id: int):
 @requires(Permission.ADJUST_CREDITS)
 def issue(client_id: int):
     client = _writable_or_404(client_id)
+    services = _active_services()
     if request.method == "GET":
-        return _box_page(client, issue_typed={"quantity": "", "expires_on": "", "reason": ""})
-    typed, errors, values = read_issue_form(request.form)
+        typed = {"quantity": "", "expires_on": "", "reason": "", "services": []}
+        return _box_page(client, issue_typed=typed, services=services)
+    typed, errors, values = read_issue_form(request.form, [sid for sid, _ in services])
     if values is None:
-        return _box_page(client, status=422, issue_typed=typed, issue_errors=errors)
+        return _box_page(
+            client, status=422, issue_typed=typed, issue_errors=errors, services=services
+        )
     try:
         issue_credits(client_id, values, current_user)
     except LookupError:
         abort(404)
+    except CreditsRefused as refused:
+        return _box_page(
+            _client_or_404(client_id),
+            status=422,
+            issue_typed=typed,
+            issue_errors=refused.errors,
+            services=_active_services(),
+        )
     return _done(client_id)
+
+
+def _active_services() -> list[tuple[int, str]]:
+    return db.session.execute(
+        select(Service.id, Service.name).where(Service.active.is_(True)).order_by(Service.name)
+    ).all()
 
 
 def _grant_or_404(client_id: int, grant_id: int) -> CreditGrant:
