@@ -63,6 +63,7 @@ def test_issue_revoke_redeem_and_return(
     last_day = business_today_in(live_server) + timedelta(days=30)
     box(page).locator("#credits-expires").fill(last_day.isoformat())
     field(box(page), "Reason").fill("Sorry for the cold studio")
+    box(page).screenshot(path=str(screenshots / f"credits-issue-{viewport}.png"))
     box(page).get_by_role("button", name="Issue credits").click()
     expect(box(page)).to_contain_text("Redeemable now: 5")
     expect(box(page)).to_contain_text("Sorry for the cold studio")
