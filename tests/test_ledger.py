@@ -157,3 +157,67 @@ def test_expire_due_expires_once(app_ctx, client_factory):
         -2,
         1,
     )
+
+
+def _together(app, work, count):
+    import threading
+
+    barrier = threading.Barrier(count)
+    outcomes, errors = [], []
+
+    def run(index):
+        try:
+            with app.app_context():
+                barrier.wait()
+                outcomes.append(work(index))
+        except Exception as error:  # noqa: BLE001 (asserted below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes, errors
+
+
+def test_two_revoking_one_grant_at_once_take_it_once(app, client_factory):
+    with app.app_context():
+        client_id = client_factory()
+        grant_id = _grant(client_id, 5, date(2026, 12, 31))
+
+    def revoke(_index):
+        try:
+            with write_transaction():
+                grant = db.session.get(CreditGrant, grant_id)
+                return ledger.revoke_grant(grant, "At once", None, now=NOW)
+        except ledger.NothingToRevoke:
+            return 0
+
+    outcomes, errors = _together(app, revoke, 4)
+    assert errors == []
+    assert sorted(outcomes) == [0, 0, 0, 5]
+    with app.app_context():
+        assert ledger.balance_of(client_id) == 0
+        assert [(r.kind, r.amount) for r in _ledger(client_id)] == [("adjust", 5), ("revoke", -5)]
+
+
+def test_many_sessions_redeeming_at_once_never_take_a_credit_twice(app, client_factory):
+    with app.app_context():
+        client_id = client_factory()
+        _grant(client_id, 3, date(2026, 12, 31))
+        bookings = [_a_booking(client_id) for _ in range(6)]
+
+    def redeem(index):
+        with write_transaction():
+            grant = ledger.redeem_credit(client_id, 1, bookings[index], None, NOW)
+            return grant.id if grant else None
+
+    outcomes, errors = _together(app, redeem, 6)
+    assert errors == []
+    assert sum(1 for grant_id in outcomes if grant_id) == 3
+    with app.app_context():
+        assert ledger.balance_of(client_id) == 0
+        assert db.session.get(CreditGrant, _ledger(client_id)[0].grant_id).remaining == 0
+        after = sorted(r.balance_after for r in _ledger(client_id) if r.kind == "redeem")
+        assert after == [0, 1, 2]
