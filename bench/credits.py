@@ -19,6 +19,9 @@ import requests
 ADJUSTMENTS = 1_000
 PROCESSES = 8
 LEDGER_MANY, LEDGER_FEW = 2_000, 2
+# Each profile client's credits: enough that every booking of the member booking load
+# redeems one (three already used, for the Credits box's counts).
+MEMBER_CREDITS = 100_000
 BENCH_PLAN = "Bench monthly"
 BENCH_REASON = "Bench adjustment"
 ADJUSTER_EMAIL = "bench.adjuster.{}@example.com"
@@ -236,13 +239,13 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
                     for client_id in member_ids
                 ],
             )
-            # One grant of 8 credits for each profile client (3 of them used).
+            # One grant for each profile client, 3 of its credits used.
             grant_rows = [
                 {
                     "client_id": client_id,
                     "source": "issued",
-                    "quantity": 8,
-                    "remaining": 5,
+                    "quantity": MEMBER_CREDITS,
+                    "remaining": MEMBER_CREDITS - 3,
                     "expires_at": expires,
                     "reason": "Bench",
                     "created_at": now,
@@ -254,10 +257,13 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
             ).all()
             ledger_rows = []
             for grant_id, client_id in grant_ids:
-                ledger_rows.append(_entry(client_id, grant_id, "adjust", 8, 8, now))
+                ledger_rows.append(
+                    _entry(client_id, grant_id, "adjust", MEMBER_CREDITS, MEMBER_CREDITS, now)
+                )
                 for used in range(3):
+                    balance_after = MEMBER_CREDITS - 1 - used
                     ledger_rows.append(
-                        _entry(client_id, grant_id, "redeem", -1, 7 - used, now, used + 1)
+                        _entry(client_id, grant_id, "redeem", -1, balance_after, now, used + 1)
                     )
             # The Account tab's two clients: 2,000 ledger rows and 2.
             for client_id, rows in ((many_id, LEDGER_MANY), (few_id, LEDGER_FEW)):
@@ -283,7 +289,10 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
                         _entry(client_id, grant_id, "redeem", -1, rows - index, moment)
                     )
             db.session.execute(insert(CreditLedgerEntry), ledger_rows)
-            balances = [{"client_id": cid, "balance": 5, "updated_at": now} for cid in profile_ids]
+            balances = [
+                {"client_id": cid, "balance": MEMBER_CREDITS - 3, "updated_at": now}
+                for cid in profile_ids
+            ]
             balances += [
                 {"client_id": many_id, "balance": 1, "updated_at": now},
                 {"client_id": few_id, "balance": 1, "updated_at": now},

@@ -79,6 +79,8 @@ ENDPOINTS = (
     ("sessions_many", "Sessions tab, client with {many:,} sessions (htmx)"),
     ("reception", "reception, a day of {day} sessions (full page)"),
     ("book", "book a free slot (POST, conflict check; htmx)"),
+    # The same for the profile's clients, members with credits: each booking redeems one.
+    ("book_member", "book a free slot, a member's credit redeemed (POST; htmx)"),
     ("account_few", "Account tab, client with {ledger_few} ledger rows (htmx)"),
     ("account_many", "Account tab, client with {ledger_many:,} ledger rows (htmx)"),
 )
@@ -110,6 +112,7 @@ class Plan:
     page_size: int
     sessions: object = None
     accounts: object = None
+    booking_ids: list = field(default_factory=list)
 
 
 def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan:
@@ -157,7 +160,13 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
         db.session.remove()
         db.engine.dispose()
     profile_ids = rng.sample(range(1, database.clients + 1), min(PROFILE_SAMPLE, database.clients))
-    sessions = prepare_sessions(app, [cid for cid in profile_ids if cid != heavy])
+    # The plain booking load books clients with no membership or credits (the profile's
+    # clients are members: their bookings redeem a credit, the "book_member" row).
+    others = [cid for cid in range(1, database.clients + 1) if cid not in {*profile_ids, heavy}]
+    booking_ids = rng.sample(others[: len(others) // 2], min(PROFILE_SAMPLE, len(others) // 2))
+    sessions = prepare_sessions(
+        app, [cid for cid in profile_ids if cid != heavy], booked_ids=booking_ids
+    )
     # The profile's clients have a membership and credits (the card and the Credits box);
     # three clients no other load visits hold the Account tab's ledgers and take the
     # concurrent adjustments.
@@ -175,6 +184,7 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
         page_size,
         sessions,
         accounts,
+        booking_ids,
     )
 
 
@@ -194,7 +204,11 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
         "sessions_few": ([f"/clients/{plan.sessions.few_id}/sessions"], True),
         "sessions_many": ([f"/clients/{plan.sessions.many_id}/sessions"], True),
         "reception": (["/reception"], False),
-        "book": ([f"/clients/{cid}/sessions/new" for cid in plan.profile_ids[2:]], True),
+        "book": ([f"/clients/{cid}/sessions/new" for cid in plan.booking_ids], True),
+        "book_member": (
+            [f"/clients/{cid}/sessions/new" for cid in plan.profile_ids[2:]],
+            True,
+        ),
         "account_few": ([f"/clients/{plan.accounts.few_id}/account"], True),
         "account_many": ([f"/clients/{plan.accounts.many_id}/account"], True),
     }
@@ -221,7 +235,7 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
         for key, _ in ENDPOINTS:
             paths, htmx = requests_by_key[key]
             headers = ({} if key == "healthz" else signed_in) | (HTMX if htmx else {})
-            if key == "book":
+            if key in ("book", "book_member"):
                 headers |= posting
                 wrk(server.base, paths, headers, 2.0, 4, bodies=booking_slots())
                 prepared.append((key, paths, headers))
@@ -239,7 +253,7 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
         rounds: dict[str, list[Load]] = {key: [] for key, _, _ in prepared}
         for number in range(1, args.rounds + 1):
             for key, paths, headers in prepared:
-                bodies = booking_slots() if key == "book" else None
+                bodies = booking_slots() if key in ("book", "book_member") else None
                 load = wrk(
                     server.base, paths, headers, args.duration, args.connections, bodies=bodies
                 )

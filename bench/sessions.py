@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select
 FEW, MANY, DAY_SESSIONS = 5, 5_000, 400
 PRACTITIONERS = 20
 SLOT_MINUTES = 15
-BOOKING_DAYS = 12  # days of free slots for the POST load, after the upcoming sessions'
+BOOKING_DAYS = 24  # days of free slots for the POST load, after the upcoming sessions'
 UPCOMING_DAYS = (2, 3)  # the few and many clients' upcoming sessions, days from today
 BENCH_SERVICE = "Bench session"
 PRACTITIONER_EMAIL = "bench.practitioner.{}@example.com"
@@ -41,7 +41,9 @@ def _clear(db, models) -> None:
     db.session.execute(delete(StaffMember).where(StaffMember.email.like("bench.practitioner.%")))
 
 
-def prepare_sessions(app, client_ids: list[int], csrf_field: str = "csrf_token") -> SessionPlan:
+def prepare_sessions(
+    app, client_ids: list[int], csrf_field: str = "csrf_token", booked_ids: list[int] = ()
+) -> SessionPlan:
     from app.bookings.ops import refresh_counts
     from app.bookings.slots import instant
     from app.database import write_transaction
@@ -134,7 +136,7 @@ def prepare_sessions(app, client_ids: list[int], csrf_field: str = "csrf_token")
             db.session.execute(insert(Booking), rows)
             # The counts the statistics read, as the booking path keeps them (the
             # booking load of a previous run left some behind for these clients too).
-            for client_id in client_ids:
+            for client_id in [*client_ids, *booked_ids]:
                 refresh_counts(client_id)
         db.session.remove()
     bodies = []
