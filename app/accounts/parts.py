@@ -18,7 +18,7 @@ from app.data.words import ROW_WORDS
 from app.database import PERSONAL_TABLES
 from app.extensions import db
 from app.htmx import is_fragment_request, render_page
-from app.models import Client, StaffMember, utcnow
+from app.models import Client, Service, StaffMember, utcnow
 from app.models.accounts import (
     BILLING_PERIODS,
     BOOKING_CREDIT_STATUSES,
@@ -35,6 +35,7 @@ from app.models.accounts import (
     MembershipPayment,
     MembershipPlan,
     Pass,
+    credit_grant_services,
 )
 from app.permissions import Permission, requires
 from app.profile import OverviewCard, ProfileTab, register_card, register_tab
@@ -227,6 +228,16 @@ def _export_credits(client) -> dict:
         .where(BookingCredit.client_id == client.id)
         .order_by(BookingCredit.booking_id)
     ).all()
+    # The services a grant issued for chosen services pays for (none listed: every one).
+    services: dict[int, list[str]] = {}
+    for grant_id, name in db.session.execute(
+        select(credit_grant_services.c.grant_id, Service.name)
+        .join(Service, Service.id == credit_grant_services.c.service_id)
+        .join(CreditGrant, CreditGrant.id == credit_grant_services.c.grant_id)
+        .where(CreditGrant.client_id == client.id)
+        .order_by(Service.name)
+    ):
+        services.setdefault(grant_id, []).append(name)
     return {
         "balance": balance or 0,
         "grants": [
@@ -237,6 +248,7 @@ def _export_credits(client) -> dict:
                 "period_start": _iso(grant.period_start),
                 "expires_at": _iso(grant.expires_at),
                 "reason": grant.reason,
+                "services": services.get(grant.id, []),
                 "revoked_at": _iso(grant.revoked_at),
                 "expired_at": _iso(grant.expired_at),
                 "created_at": _iso(grant.created_at),
