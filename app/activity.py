@@ -149,8 +149,12 @@ def record(
         db.session.flush()  # a new client needs its id before the timeline can point at it
     entry.client_id = client.id
     db.session.add(entry)
-    for follower in _FOLLOWERS.get(verb, ()):
-        follower(client, verb, actor, subject, entry.occurred_at)
+    # Followers read what the action changed from the ORM's attribute history (the status
+    # a cancelled session had), which a flush clears: one follower's query must not
+    # flush it away before the next one reads it. A follower that needs an id flushes.
+    with db.session.no_autoflush:
+        for follower in _FOLLOWERS.get(verb, ()):
+            follower(client, verb, actor, subject, entry.occurred_at)
     return entry
 
 

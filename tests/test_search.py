@@ -6,6 +6,7 @@ from sqlalchemy import text
 from app.clients.queries import client_page
 from app.clients.search import search_terms
 from app.extensions import db
+from app.profile import badge_queries, finder_queries
 
 
 def names(page):
@@ -318,6 +319,8 @@ def test_one_term_whose_first_group_fills_the_page_reads_only_the_name_index(
     assert response.status_code == 200
     assert "Ann" in response.text and "Bea" in response.text
     assert "Cy" not in response.text and "Leela" not in response.text
-    # The session, the first group from the name index and its labels: no index query.
-    assert len(statements) == 3
+    # The session, the first group from the name index and its labels, the badges other
+    # areas give the page's clients, and the finders asked whether "lee" is a whole
+    # identifier (a pass number): no search-index query.
+    assert len(statements) == 3 + badge_queries() + finder_queries()
     assert not any("search" in statement for statement in statements)  # FTS or trigram
