@@ -87,6 +87,24 @@ def queue_of(app):
     return app.extensions[_EXTENSION][0]
 
 
+def hourly_task(app, name: str, minute: int, work):
+    """Run `work()` every hour at `minute` in the consumer, in an app context (each
+    area's periodic step: idempotent, so a late or repeated run does no harm); the task,
+    also kept as app.extensions["clientele.task.<name>"] for tests to run it."""
+    from huey import crontab
+
+    @queue_of(app).periodic_task(crontab(minute=str(minute)), name=name)
+    def task() -> None:
+        with app.app_context():
+            try:
+                work()
+            finally:
+                db.session.remove()
+
+    app.extensions[f"clientele.task.{name}"] = task
+    return task
+
+
 def start_job(kind: str, actor, params: dict) -> int:
     """Record the job and queue it once the record is committed; its id."""
     if kind not in _KINDS:

@@ -615,7 +615,7 @@ def test_adjustments_read_on_the_timeline_under_account(app, owner, client_facto
 
 
 def test_the_hourly_credit_task_is_on_the_queue_and_runs(app, client_factory):
-    task = app.extensions["clientele.accounts.credit_task"]
+    task = app.extensions["clientele.task.hourly_credits"]
     assert task.name == "hourly_credits"
     client_id = client_factory()
     _membership(app, client_id, _today(app) - timedelta(days=2), period="week")

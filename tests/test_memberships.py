@@ -609,5 +609,5 @@ def test_the_client_list_shows_the_badge(app, owner, amara):
 
 
 def test_the_hourly_task_is_on_the_queue(app):
-    task = app.extensions["clientele.accounts.membership_task"]
+    task = app.extensions["clientele.task.membership_statuses"]
     assert task.name == "membership_statuses"

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from huey import crontab
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -30,6 +29,7 @@ from app.activity import AUDIT_FIELD_LABELS, follow
 from app.database import write_transaction
 from app.extensions import db
 from app.htmx import is_fragment_request, render_page
+from app.jobs import hourly_task
 from app.models import Booking, BusinessSetting, Client, Service, utcnow
 from app.models.accounts import (
     ACCOUNT_REASON_MAX_LENGTH,
@@ -440,25 +440,9 @@ def run_credit_jobs(now: datetime | None = None) -> tuple[int, int]:
     return grant_recurring(now), ledger.expire_due(now)
 
 
-def init_credit_jobs(app) -> None:
-    from app.jobs import queue_of
-
-    queue = queue_of(app)
-
-    @queue.periodic_task(crontab(minute="5"), name="hourly_credits")
-    def hourly_credits_task() -> None:
-        with app.app_context():
-            try:
-                run_credit_jobs()
-            finally:
-                db.session.remove()
-
-    app.extensions["clientele.accounts.credit_task"] = hourly_credits_task
-
-
 @bp.record_once
 def _start_credit_jobs(state) -> None:
-    init_credit_jobs(state.app)
+    hourly_task(state.app, "hourly_credits", 5, run_credit_jobs)
 
 
 # --- routes ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from app.accounts import bp
 from app.activity import AUDIT_FIELD_LABELS, record
 from app.database import write_transaction
 from app.extensions import db
+from app.jobs import hourly_task
 from app.models import Client, utcnow
 from app.models.accounts import (
     PAYMENT_METHODS,
@@ -647,22 +648,7 @@ register_action(
 def _schedule(state) -> None:
     """Each hour (so the business's midnight is never missed by more than one): resume,
     pause and end memberships as their dates say. Idempotent."""
-    from huey import crontab
-
-    from app.jobs import queue_of
-
-    app = state.app
-    queue = queue_of(app)
-
-    @queue.periodic_task(crontab(minute="7"), name="membership_statuses")
-    def membership_statuses_task() -> None:
-        with app.app_context():
-            try:
-                refresh_statuses()
-            finally:
-                db.session.remove()
-
-    app.extensions["clientele.accounts.membership_task"] = membership_statuses_task
+    hourly_task(state.app, "membership_statuses", 7, refresh_statuses)
 
 
 from app.accounts import membership_routes  # noqa: E402, F401

@@ -21,12 +21,11 @@ from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from huey import crontab
 from sqlalchemy import or_, select, update
 
 from app.database import after_commit, write_transaction
 from app.extensions import db
-from app.jobs import queue_of
+from app.jobs import hourly_task, queue_of
 from app.mail.business import business_details
 from app.mail.outbox import (
     ENQUEUE_EXTENSION,
@@ -278,17 +277,14 @@ def init_delivery(app) -> None:
             finally:
                 db.session.remove()
 
-    @queue.periodic_task(crontab(minute="0"), name="hourly_mail")
-    def hourly_mail_task() -> None:
+    def hourly_mail() -> None:
         from app.mail.reminders import queue_due_reminders
 
-        with app.app_context():
-            try:
-                queue_due_reminders()
-                if mail_configured():
-                    enqueue_due()
-            finally:
-                db.session.remove()
+        queue_due_reminders()
+        if mail_configured():
+            enqueue_due()
+
+    hourly_mail_task = hourly_task(app, "hourly_mail", 0, hourly_mail)
 
     def enqueue(email_id: int, delay: float | None = None) -> None:
         if delay:
