@@ -99,12 +99,7 @@ class IssueValues:
 def _writable_client(client_id: int) -> Client:
     """A client whose credits may change: not in the trash, erased or merged."""
     client = db.session.get(Client, client_id, populate_existing=True)
-    if (
-        client is None
-        or client.deleted_at is not None
-        or client.erased_at is not None
-        or client.merged_into_id is not None
-    ):
+    if client is None or not client.takes_new_records:
         raise LookupError(client_id)
     return client
 
@@ -399,7 +394,7 @@ def _grant_membership_periods(membership_id: int, today: date, now: datetime) ->
                 return 0
             plan = db.session.get(MembershipPlan, membership.plan_id)
             client = db.session.get(Client, membership.client_id)
-            if client is None or client.erased_at is not None or client.deleted_at is not None:
+            if client is None or not client.takes_new_records:
                 return 0
             done = set(
                 db.session.scalars(

@@ -36,12 +36,7 @@ from app.templating import business_today
 
 def _client_or_404(client_id: int) -> Client:
     client = db.session.get(Client, client_id)
-    if (
-        client is None
-        or client.deleted_at is not None
-        or client.erased_at is not None
-        or client.merged_into_id is not None
-    ):
+    if client is None or not client.takes_new_records:
         abort(404)
     return client
 

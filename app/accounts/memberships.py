@@ -125,12 +125,7 @@ def _live_client(client_id: int) -> Client:
     """The client locked for the write; LookupError (a 404) for a client gone, in the
     trash, erased or merged, whose accounts take no new writes."""
     client = db.session.get(Client, client_id, with_for_update=True)
-    if (
-        client is None
-        or client.deleted_at is not None
-        or client.erased_at is not None
-        or client.merged_into_id is not None
-    ):
+    if client is None or not client.takes_new_records:
         raise LookupError(client_id)
     return client
 

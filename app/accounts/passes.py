@@ -108,18 +108,14 @@ class ReplacePassForm(Form):
 def may_manage_passes(actor, client) -> bool:
     """Passes change for staff who edit clients, on a client neither in the trash (nor
     merged away) nor erased; a lock on the details does not cover them."""
-    return (
-        can(actor, Permission.EDIT_CLIENTS)
-        and client.deleted_at is None
-        and client.erased_at is None
-    )
+    return can(actor, Permission.EDIT_CLIENTS) and client.takes_new_records
 
 
 def _writable_client(client_id: int, actor) -> Client:
     if not can(actor, Permission.EDIT_CLIENTS):
         raise PermissionError("passes are not allowed for this staff member")
     client = db.session.get(Client, client_id, with_for_update=True)
-    if client is None or client.deleted_at is not None or client.erased_at is not None:
+    if client is None or not client.takes_new_records:
         raise LookupError(client_id)
     return client
 

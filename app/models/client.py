@@ -138,6 +138,12 @@ class Client(Base):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
+    @property
+    def takes_new_records(self) -> bool:
+        """Whether an area may add to this client (a membership, credits, a pass): not
+        in the trash, erased or merged into another."""
+        return self.deleted_at is None and self.erased_at is None and not self.is_merged
+
     def refresh_derived(self) -> None:
         derived = derived_columns(
             self.first_name, self.last_name, self.email, self.phone, self.whatsapp
