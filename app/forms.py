@@ -1,4 +1,7 @@
-"""The base class of every form in the app."""
+"""The base class of every form in the app, and the parsing of typed values that several
+forms share."""
+
+from datetime import date
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -28,3 +31,14 @@ class Form(FlaskForm):
         ):
             return CombinedMultiDict((request.files, request.form))
         return request.form or None
+
+
+def parse_day(text: str | None) -> date | None:
+    """A date typed or sent by a date input (YYYY-MM-DD, ASCII digits only), or None."""
+    text = (text or "").strip()
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -28,6 +28,7 @@ from app.accounts import bp, ledger
 from app.activity import AUDIT_FIELD_LABELS, follow
 from app.database import write_transaction
 from app.extensions import db
+from app.forms import parse_day
 from app.htmx import is_fragment_request, render_page
 from app.jobs import hourly_task
 from app.models import Booking, BusinessSetting, Client, Service, utcnow
@@ -122,7 +123,7 @@ def read_issue_form(form, service_ids) -> tuple[dict, dict[str, str], IssueValue
         errors["quantity"] = "Enter a whole number of credits, 1 or more."
     elif quantity > MAX_ISSUE:
         errors["quantity"] = f"Issue at most {MAX_ISSUE} credits at once."
-    last_day = _iso_date(typed["expires_on"].strip())
+    last_day = parse_day(typed["expires_on"])
     if last_day is None:
         errors["expires_on"] = (
             "Choose the last day the credits can be used."
@@ -159,15 +160,6 @@ def _whole_number(text: str) -> int | None:
     if not text or len(text) > 9 or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
-
-
-def _iso_date(text: str) -> date | None:
-    if len(text) != 10 or not text.isascii():
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def issue_credits(client_id: int, values: IssueValues, actor, now: datetime | None = None):

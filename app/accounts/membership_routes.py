@@ -3,8 +3,6 @@ membership" and "Cancel membership". Each form opens in the profile's panel (htm
 a page of its own, posts as a plain form, and leads back to the profile (303) once
 saved; bad input comes back beside its field (422), a stale form as a conflict (409)."""
 
-from datetime import date
-
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,6 +19,7 @@ from app.accounts.memberships import (
 )
 from app.accounts.plans import money_text, parse_money
 from app.extensions import db
+from app.forms import parse_day
 from app.htmx import render_page
 from app.models import Client
 from app.models.accounts import (
@@ -50,16 +49,6 @@ def _membership_or_404(client: Client, membership_id: int) -> MembershipView:
     if row is None:
         abort(404)
     return MembershipView(row[0], row[1], business_today())
-
-
-def _parse_day(text: str | None) -> date | None:
-    text = (text or "").strip()
-    if len(text) != 10 or not text.isascii():
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _typed(keys) -> dict:
@@ -126,7 +115,7 @@ def new_membership(client_id: int):
     plan_id = parse_id(typed["plan"])
     if plan_id is None or plan_id not in {p.id for group in offered.values() for p in group}:
         errors["plan"] = "Choose one of the plans offered."
-    starts_on = _parse_day(typed["starts_on"])
+    starts_on = parse_day(typed["starts_on"])
     if starts_on is None:
         errors["starts_on"] = "Enter a real date, for example 2027-03-01."
     paid_with = None
@@ -226,7 +215,7 @@ def pause(client_id: int, membership_id: int):
         return _page("pause", client, typed, view=view)
     typed = _typed(("paused_from", "paused_until", "version", "seen"))
     errors = {}
-    first, last = _parse_day(typed["paused_from"]), _parse_day(typed["paused_until"])
+    first, last = parse_day(typed["paused_from"]), parse_day(typed["paused_until"])
     if first is None:
         errors["paused_from"] = "Enter a real date, for example 2027-03-01."
     if last is None:
