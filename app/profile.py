@@ -208,7 +208,9 @@ def find_client_by_identifier(text: str) -> int | None:
     """The client an identifier typed or scanned whole names (the first finder that
     knows it), or None. Only a single word is an identifier: a name never is asked."""
     text = (text or "").strip()
-    if not text or len(text) > 64 or any(character.isspace() for character in text):
+    # One printable word: a control character (a NUL, which PostgreSQL refuses in text)
+    # is never part of a number.
+    if not text or len(text) > 64 or not text.isprintable() or " " in text:
         return None
     for finder in _FINDERS.values():
         client_id = finder.find(text)

@@ -109,7 +109,7 @@ def test_badges_show_beside_names_in_the_list_and_at_reception_for_one_query(
     assert '<span class="badge badge--tone-success">Member</span>' in day
 
 
-def test_an_identifier_scanned_whole_lists_its_client_first(registered, owner, client_factory):
+def test_an_identifier_scanned_whole_lists_its_client_first(registered, app, owner, client_factory):
     client_factory(first_name="Zed", last_name="Alpha", phone="+441234567890")
     scanned = client_factory(first_name="Ann", last_name="QX7731")
     found = owner.get("/clients?q=qx7731", hx=True).text
@@ -117,9 +117,13 @@ def test_an_identifier_scanned_whole_lists_its_client_first(registered, owner, c
     assert "Matches the number" in found
     at_desk = owner.get("/reception/find?q=QX7731", hx=True).text
     assert f'name="client" value="{scanned}"' in at_desk and "Matches the number" in at_desk
-    # A name of several words is never taken for an identifier.
-    assert profile.find_client_by_identifier("Ann QX7731") is None
-    assert profile.find_client_by_identifier("") is None
+    with app.app_context():
+        # A name of several words is never taken for an identifier.
+        assert profile.find_client_by_identifier("Ann QX7731") is None
+        assert profile.find_client_by_identifier("") is None
+        # Nor is text with a control character (PostgreSQL refuses a NUL in text).
+        assert profile.find_client_by_identifier("QX\x007731") is None
+        assert profile.find_client_by_identifier("QX7731\t") == scanned  # trimmed
 
 
 def test_notices_belong_to_one_request(app):
