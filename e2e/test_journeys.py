@@ -202,7 +202,7 @@ def test_edit_in_place_updates_the_name(staff_page, live_server, console):
     page.goto(f"/clients/{client_id}")
     mark_document(page)
 
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     last_name = field(page, "Last name")
     expect(last_name).to_have_value("Ashdown")
     expect(page).to_have_url(re.compile(rf"/clients/{client_id}/edit$"))
