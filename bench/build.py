@@ -15,6 +15,7 @@ migrations wrote them, which is several times faster than maintaining them row b
 
 import secrets
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -232,12 +233,18 @@ def build_sqlite(kind: str, sizes: Sizes, rebuild: bool = False) -> Database:
     earlier = next((other for other in earlier if other.exists()), None)
     if earlier is not None and not rebuild:
         with step(f"migrating {earlier.name} forward to {path.name}"):
-            with sqlite3.connect(earlier) as connection:
+            with closing(sqlite3.connect(earlier)) as connection:
                 connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             earlier.rename(partial)
             for leftover in earlier.parent.glob(f"{earlier.name}*"):
                 leftover.unlink()  # its empty WAL, its job queue
             _migrate_forward(f"sqlite:///{partial}")
+            # The migrations' pages are still in the partial file's WAL, which a rename
+            # would leave behind under the old name: copy them into the file first.
+            with closing(sqlite3.connect(partial)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            for leftover in partial.parent.glob(f"{partial.name}-*"):
+                leftover.unlink()
             partial.rename(path)
         return database
     with step(f"building SQLite {kind} database {path.name}"):
