@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -258,49 +258,69 @@ def _forfeit_or_give_back(client, verb, actor, booking, at) -> None:
 # --- the Credits box ------------------------------------------------------------------
 
 
-def credits_box(client_id: int, now: datetime | None = None) -> dict:
-    """What the box shows, in two queries: the redeemable grants, and from the ledger the
-    credits redeemed, revoked and expired."""
-    now = now or utcnow()
-    live = ledger.live_grants(client_id, now).add_columns(
-        func.sum(CreditGrant.remaining).over().label("redeemable")
+def _box_statement():
+    """The box in one statement, built once (building it cost more than running it):
+    the ledger's totals (one row, always there) with the redeemable grants and the
+    services each lists joined to it (a row per grant and service)."""
+    kind, amount = CreditLedgerEntry.kind, CreditLedgerEntry.amount
+
+    def total(label, *kinds):
+        return func.coalesce(func.sum(case((kind.in_(kinds), amount), else_=0)), 0).label(label)
+
+    totals = (
+        select(
+            total("redeemed", "redeem", "return"),
+            total("revoked", "revoke"),
+            total("expired", "expire"),
+        )
+        .where(CreditLedgerEntry.client_id == bindparam("client_id"))
+        .subquery()
     )
-    live = live.limit(BOX_GRANTS).subquery()
+    live = (
+        ledger.live_grants(bindparam("client_id"), bindparam("now"))
+        .add_columns(func.sum(CreditGrant.remaining).over().label("redeemable"))
+        .limit(BOX_GRANTS)
+        .subquery()
+    )
     grant = aliased(CreditGrant, live)
-    # The services a grant lists, joined in the same statement (a row per service).
-    rows = db.session.execute(
-        select(grant, live.c.redeemable, Service.name)
+    return (
+        select(totals, grant, live.c.redeemable, Service.name)
+        .select_from(totals)
+        .outerjoin(live, true())
         .outerjoin(credit_grant_services, credit_grant_services.c.grant_id == live.c.id)
         .outerjoin(Service, Service.id == credit_grant_services.c.service_id)
         .order_by(live.c.expires_at, live.c.id, Service.name)
-    ).all()
+    )
+
+
+_BOX = _box_statement()
+
+
+def credits_box(client_id: int, now: datetime | None = None) -> dict:
+    """What the box shows, in one query: the redeemable grants, and from the ledger the
+    credits redeemed, revoked and expired."""
+    rows = db.session.execute(_BOX, {"client_id": client_id, "now": now or utcnow()}).all()
     grants, services = [], {}
-    for row_grant, _total, service_name in rows:
+    for row in rows:
+        row_grant, service_name = row[3], row[5]
+        if row_grant is None:
+            continue  # no redeemable grant: the totals' row alone
         if row_grant.id not in services:
             grants.append(row_grant)
             services[row_grant.id] = []
         if service_name is not None:
             services[row_grant.id].append(service_name)
-    kind = CreditLedgerEntry.kind
-    amount = CreditLedgerEntry.amount
-
-    def total(*kinds):
-        return func.coalesce(func.sum(case((kind.in_(kinds), amount), else_=0)), 0)
-
-    redeemed, revoked, expired = db.session.execute(
-        select(total("redeem", "return"), total("revoke"), total("expire")).where(
-            CreditLedgerEntry.client_id == client_id
-        )
-    ).one()
+    first = rows[0]
+    redeemable = first.redeemable or 0
     return {
         "client_id": client_id,
-        "redeemable": rows[0].redeemable if rows else 0,
+        "redeemable": redeemable,
         "grants": grants,
         "grant_services": services,
-        "more_grants": bool(rows) and rows[0].redeemable > sum(g.remaining for g in grants),
-        "redeemed": -redeemed,
-        "revoked": -revoked,
-        "expired": -expired,
+        "more_grants": redeemable > sum(g.remaining for g in grants),
+        "redeemed": -first.redeemed,
+        "revoked": -first.revoked,
+        "expired": -first.expired,
         "sources": GRANT_SOURCES,
     }
 
@@ -315,7 +335,7 @@ register_card(
         "accounts/_credits_card.html",
         order=20,
         load=_card_load,
-        queries=2,
+        queries=1,
         shown=lambda client: not getattr(client, "is_erased", False),
     )
 )

@@ -13,7 +13,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, bindparam, case, or_, select
 
 from app.accounts import bp
 from app.activity import AUDIT_FIELD_LABELS, record
@@ -502,20 +502,34 @@ class MembershipView:
     may_cancel = may_pause
 
 
+# The card's and the badges' statements, built once (building them cost more than
+# running them).
+_LIVE_MEMBERSHIP = (
+    select(Membership, MembershipPlan.name)
+    .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+    .where(Membership.client_id == bindparam("client_id"), _shown_now(bindparam("today")))
+    .order_by(
+        case((Membership.kind == "membership", 0), else_=1),
+        Membership.starts_on.desc(),
+        Membership.id.desc(),
+    )
+    .limit(1)
+)
+_BADGE_ROWS = (
+    select(Membership.client_id, Membership.status, Membership.next_payment_due)
+    .where(
+        Membership.client_id.in_(bindparam("client_ids", expanding=True)),
+        Membership.kind == "membership",
+        _shown_now(bindparam("today")),
+    )
+    .order_by(Membership.client_id, Membership.id)
+)
+
+
 def live_membership(client_id: int, today: date | None = None) -> MembershipView | None:
     """The membership the card shows (a recurring one before a pack), in one query."""
     today = today or business_today()
-    row = db.session.execute(
-        select(Membership, MembershipPlan.name)
-        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
-        .where(Membership.client_id == client_id, _shown_now(today))
-        .order_by(
-            case((Membership.kind == "membership", 0), else_=1),
-            Membership.starts_on.desc(),
-            Membership.id.desc(),
-        )
-        .limit(1)
-    ).first()
+    row = db.session.execute(_LIVE_MEMBERSHIP, {"client_id": client_id, "today": today}).first()
     if row is None:
         return None
     return MembershipView(row[0], row[1], today)
@@ -528,15 +542,7 @@ def membership_badges(client_ids, today: date | None = None) -> dict[int, list[B
     ids = list(client_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Membership.client_id, Membership.status, Membership.next_payment_due)
-        .where(
-            Membership.client_id.in_(ids),
-            Membership.kind == "membership",
-            _shown_now(today),
-        )
-        .order_by(Membership.client_id, Membership.id)
-    ).all()
+    rows = db.session.execute(_BADGE_ROWS, {"client_ids": ids, "today": today}).all()
     ranks = {"Overdue": 3, "Member": 2, "Paused": 1}
     best: dict[int, str] = {}
     for client_id, status, due in rows:
