@@ -17,12 +17,31 @@ The client page (/me) walks the same registry: a part shows there only when it i
 client_facing and has a client_template (drawn with `part_data`, what client_load, or
 else load, returns for the client). A part whose staff `template` is None but which has a
 client_template is the client's only: the staff profile skips it.
+
+A card read on every profile can instead ride on the profile's own statement, at no
+round trip of its own (on PostgreSQL each query is one, and the profile is the most
+visited page): its `ProfileColumns` add the card's outer joins and labelled columns to
+the client's select, and read the card's context back from that row. Elsewhere (a card
+redrawn after a write, the client page) the card's `load` still runs its own query.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.permissions import Permission, can
+
+
+@dataclass(frozen=True)
+class ProfileColumns:
+    """What a card reads with the profile's own statement. `extend(select)` returns the
+    client's select with the card's outer joins and columns, each labelled with a name
+    of the card's own ("stats_total"); correlated to `Client`, with the bound values
+    "client_id", "now" (UTC) and "today" (the business's date) at hand. `read(client,
+    values)` turns the row's values into the card's context. The card costs no query
+    then, whatever the client holds (asserted by the query-budget test)."""
+
+    extend: Callable
+    read: Callable[..., dict]
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class OverviewCard:
     client_template: str | None = None
     client_load: Callable[..., dict] | None = None
     client_queries: int = 0
+    columns: ProfileColumns | None = None  # read with the profile's statement
 
     @property
     def on_staff_profile(self) -> bool:
@@ -103,6 +123,7 @@ class HeaderCard:
     permission: Permission = Permission.VIEW_CLIENTS
     # As OverviewCard.shown: read from the client's row alone.
     shown: Callable[..., bool] = field(default=lambda client: True)
+    columns: ProfileColumns | None = None  # as OverviewCard.columns
 
 
 @dataclass(frozen=True)
@@ -168,6 +189,28 @@ def register_client_badges(badges: ClientBadges) -> ClientBadges:
 def register_client_finder(name: str, find: Callable[[str], int | None], queries: int = 1):
     _FINDERS[name] = ClientFinder(name, find, queries)
     return find
+
+
+def profile_columns() -> tuple[tuple[str, ProfileColumns], ...]:
+    """The cards (Overview's and header's) read with the profile's statement, by name:
+    the profile's select is built from these once."""
+    cards = [*_CARDS.values(), *_HEADER_CARDS.values()]
+    riding = [(card.name, card.columns) for card in cards if card.columns]
+    return tuple(sorted(riding, key=lambda pair: pair[0]))
+
+
+def profile_cost(card) -> int:
+    """What drawing the card on the profile costs: nothing when it rides on the
+    profile's statement, else its loader's queries."""
+    return 0 if card.columns is not None else card.queries
+
+
+def card_context(card, client, profile_values=None) -> dict:
+    """A card's context: from the profile's row when the card rides on it and the row
+    was read with it, else from the card's own loader."""
+    if card.columns is not None and profile_values is not None:
+        return card.columns.read(client, profile_values)
+    return card.load(client)
 
 
 def all_header_cards() -> list[HeaderCard]:

@@ -16,11 +16,22 @@ transaction, so the bookings area knows nothing of credits:
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, case, exists, func, select, true
+from sqlalchemy import (
+    BigInteger,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -44,7 +55,7 @@ from app.models.accounts import (
 )
 from app.notices import add_notice
 from app.permissions import Permission, can, requires
-from app.profile import OverviewCard, register_card
+from app.profile import OverviewCard, ProfileColumns, register_card
 from app.templating import business_today, business_zone, local_date
 
 AUDIT_FIELD_LABELS.update(credits="Credits", expires="Expires after")
@@ -258,24 +269,26 @@ def _forfeit_or_give_back(client, verb, actor, booking, at) -> None:
 # --- the Credits box ------------------------------------------------------------------
 
 
-def _box_statement():
-    """The box in one statement, built once (building it cost more than running it):
-    the ledger's totals (one row, always there) with the redeemable grants and the
-    services each lists joined to it (a row per grant and service)."""
+def _ledger_totals():
+    """The client's credits redeemed (less those returned), revoked and expired: one
+    row, always there."""
     kind, amount = CreditLedgerEntry.kind, CreditLedgerEntry.amount
 
     def total(label, *kinds):
         return func.coalesce(func.sum(case((kind.in_(kinds), amount), else_=0)), 0).label(label)
 
-    totals = (
-        select(
-            total("redeemed", "redeem", "return"),
-            total("revoked", "revoke"),
-            total("expired", "expire"),
-        )
-        .where(CreditLedgerEntry.client_id == bindparam("client_id"))
-        .subquery()
-    )
+    return select(
+        total("redeemed", "redeem", "return"),
+        total("revoked", "revoke"),
+        total("expired", "expire"),
+    ).where(CreditLedgerEntry.client_id == bindparam("client_id"))
+
+
+def _box_statement():
+    """The box in one statement, built once (building it cost more than running it):
+    the ledger's totals with the redeemable grants and the services each lists joined
+    to it (a row per grant and service)."""
+    totals = _ledger_totals().subquery()
     live = (
         ledger.live_grants(bindparam("client_id"), bindparam("now"))
         .add_columns(func.sum(CreditGrant.remaining).over().label("redeemable"))
@@ -311,18 +324,131 @@ def credits_box(client_id: int, now: datetime | None = None) -> dict:
         if service_name is not None:
             services[row_grant.id].append(service_name)
     first = rows[0]
-    redeemable = first.redeemable or 0
+    return _box(client_id, grants, services, first.redeemable, first)
+
+
+def _box(client_id, grants, services, redeemable, totals) -> dict:
+    redeemable = redeemable or 0
     return {
         "client_id": client_id,
         "redeemable": redeemable,
         "grants": grants,
         "grant_services": services,
         "more_grants": redeemable > sum(g.remaining for g in grants),
-        "redeemed": -first.redeemed,
-        "revoked": -first.revoked,
-        "expired": -first.expired,
+        "redeemed": -totals.redeemed,
+        "revoked": -totals.revoked,
+        "expired": -totals.expired,
         "sources": GRANT_SOURCES,
     }
+
+
+# --- the box on the profile's own statement -------------------------------------------
+
+# The redeemable grants come packed in one text column (as the profile's labels do):
+# grants apart by _RECORD, a grant's fields by _FIELD, its services by _ITEM. No reason,
+# plan or service name holds these: forms refuse control characters, and a reason's
+# whitespace is folded to single spaces.
+_RECORD, _FIELD, _ITEM = "\x1e", "\x1f", "\x1d"
+
+
+@dataclass(frozen=True, slots=True)
+class BoxGrant:
+    """What the box shows of a grant."""
+
+    id: int
+    remaining: int
+    quantity: int
+    source: str
+    expires_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    redeemed: int
+    revoked: int
+    expired: int
+
+
+def with_credits_box(statement):
+    """The box's figures and grants added to the profile's select
+    (app.profile.ProfileColumns): the ledger's totals and the packed redeemable grants,
+    each a one-row derived table of the same client."""
+    totals = _ledger_totals().subquery("credit_totals")
+    live = (
+        ledger.live_grants(
+            bindparam("client_id"), bindparam("now", type_=CreditGrant.expires_at.type)
+        )
+        .with_only_columns(
+            CreditGrant.id,
+            CreditGrant.remaining,
+            CreditGrant.quantity,
+            CreditGrant.source,
+            CreditGrant.expires_at,
+            CreditGrant.reason,
+            func.sum(CreditGrant.remaining).over().label("redeemable"),
+        )
+        .limit(BOX_GRANTS)
+        .subquery("box_grants")
+    )
+    services = (
+        select(func.aggregate_strings(Service.name, _ITEM))
+        .select_from(credit_grant_services)
+        .join(Service, Service.id == credit_grant_services.c.service_id)
+        .where(credit_grant_services.c.grant_id == live.c.id)
+        .scalar_subquery()
+    )
+    fields = (
+        cast(live.c.id, String),
+        cast(live.c.remaining, String),
+        cast(live.c.quantity, String),
+        live.c.source,
+        cast(cast(extract("epoch", live.c.expires_at), BigInteger), String),
+        func.coalesce(services, ""),
+        func.coalesce(live.c.reason, ""),
+    )
+    record = fields[0]
+    for field in fields[1:]:
+        record = record.concat(_FIELD).concat(field)
+    packed = select(
+        func.aggregate_strings(record, _RECORD).label("grants"),
+        func.max(live.c.redeemable).label("redeemable"),
+    ).subquery("credit_box")
+    return (
+        statement.join(totals, true())
+        .join(packed, true())
+        .add_columns(
+            totals.c.redeemed.label("credits_redeemed"),
+            totals.c.revoked.label("credits_revoked"),
+            totals.c.expired.label("credits_expired"),
+            packed.c.grants.label("credits_grants"),
+            packed.c.redeemable.label("credits_redeemable"),
+        )
+    )
+
+
+def credits_box_of(client, values) -> dict:
+    """credits_box() from the profile's row (with_credits_box)."""
+    grants, services = [], {}
+    for record in (values["credits_grants"] or "").split(_RECORD):
+        if not record:
+            continue
+        grant_id, remaining, quantity, source, epoch, names, reason = record.split(_FIELD, 6)
+        grant = BoxGrant(
+            int(grant_id),
+            int(remaining),
+            int(quantity),
+            source,
+            datetime.fromtimestamp(int(epoch), UTC),
+            reason or None,
+        )
+        grants.append(grant)
+        services[grant.id] = sorted(names.split(_ITEM)) if names else []
+    grants.sort(key=lambda grant: (grant.expires_at, grant.id))
+    totals = _Totals(
+        values["credits_redeemed"], values["credits_revoked"], values["credits_expired"]
+    )
+    return _box(client.id, grants, services, values["credits_redeemable"], totals)
 
 
 def _card_load(client) -> dict:
@@ -337,6 +463,7 @@ register_card(
         load=_card_load,
         queries=1,
         shown=lambda client: not getattr(client, "is_erased", False),
+        columns=ProfileColumns(with_credits_box, credits_box_of),
     )
 )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, bindparam, case, or_, select
+from sqlalchemy.orm import aliased
 
 from app.accounts import bp
 from app.activity import AUDIT_FIELD_LABELS, record
@@ -33,6 +34,7 @@ from app.profile import (
     ClientBadges,
     HeaderCard,
     ProfileAction,
+    ProfileColumns,
     register_action,
     register_client_badges,
     register_header_card,
@@ -502,17 +504,19 @@ class MembershipView:
     may_cancel = may_pause
 
 
+# The card shows a recurring membership before a pack, the latest first.
+_CARD_ORDER = (
+    case((Membership.kind == "membership", 0), else_=1),
+    Membership.starts_on.desc(),
+    Membership.id.desc(),
+)
 # The card's and the badges' statements, built once (building them cost more than
 # running them).
 _LIVE_MEMBERSHIP = (
     select(Membership, MembershipPlan.name)
     .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
     .where(Membership.client_id == bindparam("client_id"), _shown_now(bindparam("today")))
-    .order_by(
-        case((Membership.kind == "membership", 0), else_=1),
-        Membership.starts_on.desc(),
-        Membership.id.desc(),
-    )
+    .order_by(*_CARD_ORDER)
     .limit(1)
 )
 _BADGE_ROWS = (
@@ -533,6 +537,53 @@ def live_membership(client_id: int, today: date | None = None) -> MembershipView
     if row is None:
         return None
     return MembershipView(row[0], row[1], today)
+
+
+@dataclass(frozen=True, slots=True)
+class CardMembership:
+    """The columns of a membership that its card reads (see MembershipView)."""
+
+    id: int
+    kind: str
+    status: str
+    starts_on: date
+    ends_on: date | None
+    next_payment_due: date | None
+    paused_from: date | None
+    paused_until: date | None
+
+
+_CARD_FIELDS = tuple(CardMembership.__dataclass_fields__)
+_CardMembership = aliased(Membership, name="card_membership")
+_CardPlan = aliased(MembershipPlan, name="card_plan")
+
+
+def with_membership_card(statement):
+    """The card's membership joined to the profile's select (app.profile.ProfileColumns):
+    the one live_membership() picks, by its id."""
+    shown = (
+        select(Membership.id)
+        .where(Membership.client_id == Client.id, _shown_now(bindparam("today")))
+        .order_by(*_CARD_ORDER)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        statement.outerjoin(_CardMembership, _CardMembership.id == shown)
+        .outerjoin(_CardPlan, _CardPlan.id == _CardMembership.plan_id)
+        .add_columns(
+            *(getattr(_CardMembership, name).label(f"membership_{name}") for name in _CARD_FIELDS),
+            _CardPlan.name.label("membership_plan"),
+        )
+    )
+
+
+def membership_card_of(values, today: date | None = None) -> MembershipView | None:
+    """live_membership() from the profile's row (with_membership_card)."""
+    if values["membership_id"] is None:
+        return None
+    membership = CardMembership(*(values[f"membership_{name}"] for name in _CARD_FIELDS))
+    return MembershipView(membership, values["membership_plan"], today or business_today())
 
 
 def membership_badges(client_ids, today: date | None = None) -> dict[int, list[Badge]]:
@@ -627,6 +678,10 @@ def _card(client) -> dict:
     return {"view": live_membership(client.id)}
 
 
+def _card_from_profile(client, values) -> dict:
+    return {"view": membership_card_of(values)}
+
+
 register_header_card(
     HeaderCard(
         "membership",
@@ -634,6 +689,7 @@ register_header_card(
         order=10,
         load=_card,
         queries=1,
+        columns=ProfileColumns(with_membership_card, _card_from_profile),
     )
 )
 register_client_badges(ClientBadges("membership", membership_badges, queries=1))

@@ -16,6 +16,7 @@ from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember,
 from app.profile import (
     OverviewCard,
     ProfileAction,
+    ProfileColumns,
     ProfileTab,
     register_action,
     register_card,
@@ -83,6 +84,10 @@ def _stats_card(client) -> dict:
     return {"stats": queries.session_stats(client.id, utcnow())}
 
 
+def _stats_from_profile(client, values) -> dict:
+    return {"stats": queries.session_stats_of(values)}
+
+
 def _check_ins_tab(client) -> dict:
     return {"check_ins": queries.check_ins_page(client.id)}
 
@@ -121,6 +126,7 @@ register_card(
         load=_stats_card,
         queries=1,
         client_facing=True,
+        columns=ProfileColumns(queries.with_session_stats, _stats_from_profile),
     )
 )
 register_action(ProfileAction("book", "Book session", "bookings.book", order=10))

@@ -12,6 +12,7 @@ from app.models import (
     HOLDING_STATUSES,
     Booking,
     CheckIn,
+    Client,
     ClientSessionCounts,
     Service,
     StaffMember,
@@ -118,8 +119,10 @@ class SessionStats:
         return self.cancelled / self.total if self.total else None
 
 
-def _stats_statement():
-    mine = and_(Booking.client_id == ClientSessionCounts.client_id, Booking.removed_at.is_(None))
+def _last_and_next(client_id):
+    """The last session held and the next one to come of the client whose id is
+    `client_id` (a column to correlate to), each one seek of (client_id, starts_at)."""
+    mine = and_(Booking.client_id == client_id, Booking.removed_at.is_(None))
     now = bindparam("now", type_=Booking.starts_at.type)
     last_session = (
         select(Booking.starts_at)
@@ -135,20 +138,22 @@ def _stats_statement():
         .limit(1)
         .scalar_subquery()
     )
-    return select(
-        ClientSessionCounts.total,
-        ClientSessionCounts.completed,
-        ClientSessionCounts.cancelled,
-        ClientSessionCounts.no_shows,
-        last_session,
-        next_session,
-    ).where(ClientSessionCounts.client_id == bindparam("client_id"))
+    return last_session, next_session
 
 
+_COUNTS = (
+    ClientSessionCounts.total,
+    ClientSessionCounts.completed,
+    ClientSessionCounts.cancelled,
+    ClientSessionCounts.no_shows,
+)
 # Built once: the statistics card is on every Overview, and building the statement cost
 # more than running it.
-_STATS = _stats_statement()
+_STATS = select(*_COUNTS, *_last_and_next(ClientSessionCounts.client_id)).where(
+    ClientSessionCounts.client_id == bindparam("client_id")
+)
 _NO_SESSIONS = SessionStats(0, 0, 0, 0, None, None)
+_STATS_LABELS = ("stats_total", "stats_completed", "stats_cancelled", "stats_no_shows")
 
 
 def session_stats(client_id: int, now: datetime) -> SessionStats:
@@ -159,6 +164,31 @@ def session_stats(client_id: int, now: datetime) -> SessionStats:
     session was ever written for the client."""
     row = db.session.connection().execute(_STATS, {"client_id": client_id, "now": now}).first()
     return _NO_SESSIONS if row is None else SessionStats(*row)
+
+
+def with_session_stats(statement):
+    """The same figures as session_stats(), added to the profile's select (see
+    app.profile.ProfileColumns): its counts row joined, the last and next session as
+    columns."""
+    last_session, next_session = _last_and_next(Client.id)
+    return statement.outerjoin(
+        ClientSessionCounts, ClientSessionCounts.client_id == Client.id
+    ).add_columns(
+        *(column.label(label) for column, label in zip(_COUNTS, _STATS_LABELS, strict=True)),
+        last_session.label("stats_last_session"),
+        next_session.label("stats_next_session"),
+    )
+
+
+def session_stats_of(values) -> SessionStats:
+    """session_stats() from the profile's row (with_session_stats)."""
+    if values["stats_total"] is None:
+        return _NO_SESSIONS
+    return SessionStats(
+        *(values[label] for label in _STATS_LABELS),
+        values["stats_last_session"],
+        values["stats_next_session"],
+    )
 
 
 def session_row(booking_id: int):

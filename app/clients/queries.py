@@ -2,18 +2,21 @@
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import String, and_, bindparam, cast, exists, func, or_, select, tuple_
+from sqlalchemy import Select, String, and_, bindparam, cast, exists, func, or_, select, tuple_
 from sqlalchemy.orm import aliased, defer
 
 from app.clients.completeness import incomplete_condition
 from app.clients.search import LIST_COLUMNS, search_page
 from app.extensions import db
-from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels
+from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels, utcnow
 from app.paths import parse_id
-from app.profile import badges_for, find_client_by_identifier
+from app.profile import badges_for, find_client_by_identifier, profile_columns
+from app.templating import business_today
 
 
 @dataclass
@@ -183,8 +186,9 @@ _PROFILE_LABELS = (
 )
 
 # Built once: the profile is the most visited page, and building a statement costs
-# about as much as running it.
-_PROFILE = (
+# about as much as running it. The cards that ride on it (app.profile.ProfileColumns)
+# add their columns when it is first asked for, after every area has registered.
+_PROFILE_BASE = (
     select(
         Client,
         CreatedBy.name.label("created_by"),
@@ -207,10 +211,24 @@ _PROFILE = (
 _SEARCH_ONLY_COLUMNS = ("search_text", "sort_name")
 
 
+@cache
+def _profile_statement(parts: tuple) -> Select:
+    statement = _PROFILE_BASE
+    for _name, columns in parts:
+        statement = columns.extend(statement)
+    return statement
+
+
+def _profile_parameters(client_id: int) -> tuple[Select, dict]:
+    parameters = {"client_id": client_id, "now": utcnow(), "today": business_today()}
+    return _profile_statement(profile_columns()), parameters
+
+
 def profile(client_id: int):
-    """The client with its labels and the names of the staff its row points at, in one
-    query. row.Client is the ORM object, for views that change the client."""
-    return db.session.execute(_PROFILE, {"client_id": client_id}).first()
+    """The client with its labels, the names of the staff its row points at and what
+    the cards riding on it read, in one query. row.Client is the ORM object, for views
+    that change the client."""
+    return db.session.execute(*_profile_parameters(client_id)).first()
 
 
 class ClientView:
@@ -250,11 +268,12 @@ class ProfileView:
     deleted_by: str | None
     labels: str | None
     has_notes: bool
+    values: Mapping  # the whole row, for the cards that ride on it
 
 
 def profile_view(client_id: int) -> ProfileView | None:
     """profile() read through the Core connection: the same statement, plain values."""
-    row = db.session.connection().execute(_PROFILE, {"client_id": client_id}).first()
+    row = db.session.connection().execute(*_profile_parameters(client_id)).first()
     if row is None:
         return None
     values = row._mapping
@@ -266,7 +285,13 @@ def profile_view(client_id: int) -> ProfileView | None:
         values["deleted_by"],
         values["labels"],
         bool(values["has_notes"]),
+        values,
     )
+
+
+def profile_values(row) -> Mapping:
+    """The values of a profile() or profile_view() row, for card_context()."""
+    return row.values if isinstance(row, ProfileView) else row._mapping
 
 
 def merged_survivor(client_id: int) -> int:

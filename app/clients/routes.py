@@ -23,6 +23,7 @@ from app.permissions import Permission, can, requires
 from app.profile import (
     ProfileTab,
     actions_for,
+    card_context,
     cards_for,
     header_cards_for,
     register_tab,
@@ -160,17 +161,20 @@ def _render_profile(
     # Registered parts load only what they show: a tab's data on its tab, cards on the
     # Overview (not while an editor replaces the cards).
     whole_tab = block == "profile_tab"
+    values = queries.profile_values(row)
     cards = []
     if whole_tab and tab == "overview" and not client.is_erased and context["form"] is None:
         cards = [
-            (card, card.load(client)) for card in cards_for(current_user) if card.shown(client)
+            (card, card_context(card, client, values))
+            for card in cards_for(current_user)
+            if card.shown(client)
         ]
     # The header's cards load only when the header is drawn: the whole page, or an update
     # after a write (refresh_header); a tab's own fragment leaves the header as it is.
     header_cards = []
     if (not is_fragment_request() or context["refresh_header"]) and not client.is_erased:
         header_cards = [
-            (card, card.load(client))
+            (card, card_context(card, client, values))
             for card in header_cards_for(current_user)
             if card.shown(client)
         ]
