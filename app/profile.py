@@ -191,12 +191,16 @@ def register_client_finder(name: str, find: Callable[[str], int | None], queries
     return find
 
 
-def profile_columns() -> tuple[tuple[str, ProfileColumns], ...]:
-    """The cards (Overview's and header's) read with the profile's statement, by name:
-    the profile's select is built from these once."""
-    cards = [*_CARDS.values(), *_HEADER_CARDS.values()]
-    riding = [(card.name, card.columns) for card in cards if card.columns]
-    return tuple(sorted(riding, key=lambda pair: pair[0]))
+def profile_columns(tab: str | None = "overview", header: bool = True) -> tuple:
+    """The ProfileColumns riding on the profile's statement for a page of `tab`: the
+    header's cards when the header is drawn, the Overview's cards on the Overview (a
+    tab's own page reads none of them and stays as light as it was)."""
+    cards = [
+        *(_HEADER_CARDS.values() if header else ()),
+        *(_CARDS.values() if tab == "overview" else ()),
+    ]
+    riding = sorted((card for card in cards if card.columns), key=lambda card: card.name)
+    return tuple(dict.fromkeys(card.columns for card in riding))
 
 
 def profile_cost(card) -> int:
@@ -205,10 +209,10 @@ def profile_cost(card) -> int:
     return 0 if card.columns is not None else card.queries
 
 
-def card_context(card, client, profile_values=None) -> dict:
-    """A card's context: from the profile's row when the card rides on it and the row
-    was read with it, else from the card's own loader."""
-    if card.columns is not None and profile_values is not None:
+def card_context(card, client, riding=(), profile_values=None) -> dict:
+    """A card's context: from the profile's row when the card rode on it (`riding`: the
+    columns the row was read with), else from the card's own loader."""
+    if card.columns is not None and card.columns in riding:
         return card.columns.read(client, profile_values)
     return card.load(client)
 

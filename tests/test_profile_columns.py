@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.accounts import credits
 from app.accounts.memberships import sell_membership
-from app.clients.queries import profile_values, profile_view
+from app.clients.queries import profile_view, riding_values
 from app.extensions import db
 from app.models.accounts import MembershipPlan
 from app.profile import all_cards, all_header_cards
@@ -55,9 +55,10 @@ def _comparable(value):
 
 def _both_ways(app, client_id):
     with app.test_request_context():
-        row = profile_view(client_id)
+        row = profile_view(client_id, "overview", header=True)
         client = row.Client
-        values = profile_values(row)
+        riding, values = riding_values(row)
+        assert {card.columns for card in _riding_cards()} <= set(riding)
         return [
             (
                 card.name,
@@ -122,9 +123,11 @@ def test_read_from_the_profile_row_they_say_what_their_own_queries_say(
     assert nobody_cards["membership"]["view"] is None
     assert nobody_cards["credits"]["grants"] == []
     # On the page: the session and the profile row, whatever the member holds.
-    assert measure(count_queries, owner, f"/clients/{member}", hx=True) == measure(
-        count_queries, owner, f"/clients/{nobody}", hx=True
-    )
+    for url in ("/clients/{}", "/clients/{}/sessions"):
+        assert measure(count_queries, owner, url.format(member)) == measure(
+            count_queries, owner, url.format(nobody)
+        )
+    assert measure(count_queries, owner, f"/clients/{member}") == 2
     page = owner.get(f"/clients/{member}").text
     assert "Gold monthly" in page and "Goodwill: a late start" in page
     assert "For Facial, Massage" in page and "Birthday" not in page  # revoked

@@ -33,10 +33,11 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, column_property, undefer
 
 from app.accounts import bp, ledger
 from app.activity import AUDIT_FIELD_LABELS, follow
+from app.bookings.ops import load_with_booking_client
 from app.database import write_transaction
 from app.extensions import db
 from app.forms import parse_day
@@ -211,16 +212,14 @@ def revoke_credits(
         return ledger.revoke_grant(grant, reason, actor, now=now)
 
 
-def had_account(client_id: int) -> bool:
-    """Whether the client has (or had) a membership, a pack or credits at all."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(Membership.client_id == client_id)
-                | exists().where(CreditGrant.client_id == client_id)
-            )
-        )
-    )
+# Whether the client has (or had) a membership, a pack or credits at all. Deferred: no
+# page reads it; a booking loads it with its client (one round trip, not two).
+Client.has_account_history = column_property(
+    exists().where(Membership.client_id == Client.id)
+    | exists().where(CreditGrant.client_id == Client.id),
+    deferred=True,
+)
+load_with_booking_client(undefer(Client.has_account_history))
 
 
 # --- sessions -------------------------------------------------------------------------
@@ -230,8 +229,9 @@ def had_account(client_id: int) -> bool:
 def _pay_with_credit(client, verb, actor, booking, at) -> None:
     if not isinstance(booking, Booking) or booking.status not in ("pending", "confirmed"):
         return
-    # One query for the many clients with no account history: they book as before.
-    if not had_account(client.id):
+    # Read with the booking's client: the many clients with no account history book
+    # as before.
+    if not client.has_account_history:
         return
     new = verb == "session.booked"  # a waitlisted booking moving in took nothing yet either
     if ledger.redeem_credit(client.id, booking.service_id, booking.id, actor, at, new=new):

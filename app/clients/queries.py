@@ -212,23 +212,23 @@ _SEARCH_ONLY_COLUMNS = ("search_text", "sort_name")
 
 
 @cache
-def _profile_statement(parts: tuple) -> Select:
+def _profile_statement(riding: tuple) -> Select:
     statement = _PROFILE_BASE
-    for _name, columns in parts:
+    for columns in riding:
         statement = columns.extend(statement)
     return statement
 
 
-def _profile_parameters(client_id: int) -> tuple[Select, dict]:
-    parameters = {"client_id": client_id, "now": utcnow(), "today": business_today()}
-    return _profile_statement(profile_columns()), parameters
+def _parameters(client_id: int) -> dict:
+    return {"client_id": client_id, "now": utcnow(), "today": business_today()}
 
 
 def profile(client_id: int):
     """The client with its labels, the names of the staff its row points at and what
-    the cards riding on it read, in one query. row.Client is the ORM object, for views
-    that change the client."""
-    return db.session.execute(*_profile_parameters(client_id)).first()
+    the Overview's and header's cards riding on it read, in one query. row.Client is the
+    ORM object, for views that change the client (and draw the Overview after)."""
+    statement = _profile_statement(profile_columns("overview", header=True))
+    return db.session.execute(statement, _parameters(client_id)).first()
 
 
 class ClientView:
@@ -269,11 +269,16 @@ class ProfileView:
     labels: str | None
     has_notes: bool
     values: Mapping  # the whole row, for the cards that ride on it
+    riding: tuple  # the cards' columns it was read with (app.profile.ProfileColumns)
 
 
-def profile_view(client_id: int) -> ProfileView | None:
-    """profile() read through the Core connection: the same statement, plain values."""
-    row = db.session.connection().execute(*_profile_parameters(client_id)).first()
+def profile_view(client_id: int, tab: str | None = None, header: bool = False):
+    """profile() read through the Core connection, as plain values, with the columns of
+    the cards a page of `tab` draws (and the header's, when it is drawn): None when no
+    such client."""
+    riding = profile_columns(tab, header)
+    statement = _profile_statement(riding)
+    row = db.session.connection().execute(statement, _parameters(client_id)).first()
     if row is None:
         return None
     values = row._mapping
@@ -286,12 +291,16 @@ def profile_view(client_id: int) -> ProfileView | None:
         values["labels"],
         bool(values["has_notes"]),
         values,
+        riding,
     )
 
 
-def profile_values(row) -> Mapping:
-    """The values of a profile() or profile_view() row, for card_context()."""
-    return row.values if isinstance(row, ProfileView) else row._mapping
+def riding_values(row) -> tuple[tuple, Mapping]:
+    """The cards' columns a profile() or profile_view() row was read with, and its
+    values: card_context()'s arguments."""
+    if isinstance(row, ProfileView):
+        return row.riding, row.values
+    return profile_columns("overview", header=True), row._mapping
 
 
 def merged_survivor(client_id: int) -> int:

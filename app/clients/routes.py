@@ -103,9 +103,10 @@ def _profile_or_404(client_id: int):
     return row
 
 
-def _profile_view_or_404(client_id: int):
-    """For pages that only show the client (the most visited ones): no ORM object."""
-    row = queries.profile_view(client_id)
+def _profile_view_or_404(client_id: int, tab: str | None = None):
+    """For pages that only show the client (the most visited ones): no ORM object; with
+    the columns of the cards a page of `tab` draws (the header's on a whole page)."""
+    row = queries.profile_view(client_id, tab, header=not is_fragment_request())
     if row is None:
         abort(404)
     _redirect_if_merged(row.Client)
@@ -161,11 +162,11 @@ def _render_profile(
     # Registered parts load only what they show: a tab's data on its tab, cards on the
     # Overview (not while an editor replaces the cards).
     whole_tab = block == "profile_tab"
-    values = queries.profile_values(row)
+    riding, values = queries.riding_values(row)
     cards = []
     if whole_tab and tab == "overview" and not client.is_erased and context["form"] is None:
         cards = [
-            (card, card_context(card, client, values))
+            (card, card_context(card, client, riding, values))
             for card in cards_for(current_user)
             if card.shown(client)
         ]
@@ -174,7 +175,7 @@ def _render_profile(
     header_cards = []
     if (not is_fragment_request() or context["refresh_header"]) and not client.is_erased:
         header_cards = [
-            (card, card_context(card, client, values))
+            (card, card_context(card, client, riding, values))
             for card in header_cards_for(current_user)
             if card.shown(client)
         ]
@@ -211,7 +212,7 @@ def render_profile_tab(client_id: int, tab: str, status: int = 200, **tab_extra)
     """A registered tab's page (or the profile_tab block for htmx): for the areas'
     tab routes, which know nothing else of the profile. `tab_extra` joins the tab's
     loaded data (a form being filled, an error)."""
-    row = _profile_view_or_404(client_id)
+    row = _profile_view_or_404(client_id, tab)
     return _render_profile(row, tab, status=status, tab_extra=tab_extra)
 
 
@@ -241,7 +242,7 @@ def _require_notes(row) -> None:
 @bp.get("/<id:client_id>")
 @requires(Permission.VIEW_CLIENTS)
 def show(client_id: int):
-    return _render_profile(_profile_view_or_404(client_id), "overview")
+    return _render_profile(_profile_view_or_404(client_id, "overview"), "overview")
 
 
 def _activity_filter() -> tuple[str, tuple[str, ...]]:
@@ -256,7 +257,8 @@ def _activity_filter() -> tuple[str, tuple[str, ...]]:
 def activity(client_id: int):
     # The panel holds a sentinel that loads the first page when it comes into view.
     kind, _verbs = _activity_filter()
-    return _render_profile(_profile_view_or_404(client_id), "activity", activity_filter=kind)
+    row = _profile_view_or_404(client_id, "activity")
+    return _render_profile(row, "activity", activity_filter=kind)
 
 
 @bp.get("/<id:client_id>/activity/timeline")
