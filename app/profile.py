@@ -42,6 +42,9 @@ class ProfileColumns:
 
     extend: Callable
     read: Callable[..., dict]
+    # A tab's: the same context by a query of its own, for a row read without these
+    # columns (a card's own `load` serves for a card).
+    load: Callable[..., dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ class ProfileTab:
     client_template: str | None = None
     client_load: Callable[..., dict] | None = None
     client_queries: int = 0
+    # Part of the tab's context read with the profile's statement (joined to what
+    # load() returns): no query of its own on the tab's page.
+    columns: ProfileColumns | None = None
 
     @property
     def on_staff_profile(self) -> bool:
@@ -195,12 +201,14 @@ def profile_columns(tab: str | None = "overview", header: bool = True) -> tuple:
     """The ProfileColumns riding on the profile's statement for a page of `tab`: the
     header's cards when the header is drawn, the Overview's cards on the Overview (a
     tab's own page reads none of them and stays as light as it was)."""
-    cards = [
+    parts = [
         *(_HEADER_CARDS.values() if header else ()),
         *(_CARDS.values() if tab == "overview" else ()),
+        *([_TABS[tab]] if tab in _TABS else ()),
     ]
-    riding = sorted((card for card in cards if card.columns), key=lambda card: card.name)
-    return tuple(dict.fromkeys(card.columns for card in riding))
+    riding = sorted((part for part in parts if part.columns), key=lambda part: part.name)
+    # Two parts may read the same columns (the statistics card and the Sessions tab).
+    return tuple(dict.fromkeys(part.columns for part in riding))
 
 
 def profile_cost(card) -> int:
@@ -215,6 +223,24 @@ def card_context(card, client, riding=(), profile_values=None) -> dict:
     if card.columns is not None and card.columns in riding:
         return card.columns.read(client, profile_values)
     return card.load(client)
+
+
+def tab_context(tab: ProfileTab, client, riding=(), profile_values=None) -> dict:
+    """A tab's context: what its loader reads, and what rides on the profile's row
+    (or, for a row read without it, the columns' own query)."""
+    context = tab.load(client) if tab.load else {}
+    if tab.columns is not None:
+        if tab.columns in riding:
+            context |= tab.columns.read(client, profile_values)
+        else:
+            context |= tab.columns.load(client)
+    return context
+
+
+def tab_cost(tab: ProfileTab, riding: bool = True) -> int:
+    """What tab_context() costs: its loader's queries, and the columns' own query when
+    the row was read without them."""
+    return tab.queries + (1 if tab.columns is not None and not riding else 0)
 
 
 def all_header_cards() -> list[HeaderCard]:

@@ -118,8 +118,9 @@ def test_a_booking_costs_the_same_statements_however_full_the_diary(
     assert first == later
     # The staff session; the write: client (with whether it has credits to pay with, for
     # the accounts area), service and practitioner in one statement, hours, busy time,
-    # the booking, the counts, its timeline event; the tab: profile, statistics, upcoming.
-    assert later == 10
+    # the booking, the counts, its timeline event; the tab: the profile with the
+    # statistics, the upcoming sessions.
+    assert later == 9
 
 
 def test_double_booking_is_refused_beside_the_time(app, owner, setup, client_factory):

@@ -63,7 +63,7 @@ def _sessions_tab(client) -> dict:
         "now": now,
         "session_form": None,
         "booked": None,
-        "stats": queries.session_stats(client.id, now),
+        # "stats" rides on the profile's statement (see the tab's columns).
         "upcoming": queries.sessions_page(client.id, "upcoming", now, status),
         # Past sessions load when scrolled to (a sentinel), as the timeline does.
         "status_filter": status,
@@ -88,6 +88,11 @@ def _stats_from_profile(client, values) -> dict:
     return {"stats": queries.session_stats_of(values)}
 
 
+# The statistics ride on the profile's statement, for the Overview's card and the
+# Sessions tab alike.
+_STATS_COLUMNS = ProfileColumns(queries.with_session_stats, _stats_from_profile, _stats_card)
+
+
 def _check_ins_tab(client) -> dict:
     return {"check_ins": queries.check_ins_page(client.id)}
 
@@ -100,7 +105,8 @@ register_tab(
         order=100,
         template="bookings/_sessions_tab.html",
         load=_sessions_tab,
-        queries=2,
+        queries=1,
+        columns=_STATS_COLUMNS,
         client_facing=True,
         client_template="bookings/_client_sessions.html",
         client_load=_client_sessions,
@@ -126,7 +132,7 @@ register_card(
         load=_stats_card,
         queries=1,
         client_facing=True,
-        columns=ProfileColumns(queries.with_session_stats, _stats_from_profile),
+        columns=_STATS_COLUMNS,
     )
 )
 register_action(ProfileAction("book", "Book session", "bookings.book", order=10))

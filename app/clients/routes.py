@@ -27,6 +27,7 @@ from app.profile import (
     cards_for,
     header_cards_for,
     register_tab,
+    tab_context,
     tab_named,
     tabs_for,
 )
@@ -200,7 +201,10 @@ def _render_profile(
         tab=tab,
         profile_tabs=tabs_for(current_user),
         tab_part=part,
-        tab_data={**(part.load(client) if whole_tab and part.load else {}), **(tab_extra or {})},
+        tab_data={
+            **(tab_context(part, client, riding, values) if whole_tab else {}),
+            **(tab_extra or {}),
+        },
         profile_actions=actions_for(current_user),
         overview_cards=cards,
         header_cards=header_cards,
