@@ -1,6 +1,7 @@
 """Booking from the profile: free times, conflicts, classes and the waitlist, the status
 flow, the Sessions tab and the statistics."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -317,7 +318,8 @@ def test_sessions_tab_pages_upcoming_and_past(app, owner, setup):
     # Upcoming first; the past loads when scrolled to.
     assert "Nothing booked." in tab.text and "Show past sessions" in tab.text
     past = owner.get(f"/clients/{client_id}/sessions/list?when=past", hx=True)
-    assert past.text.count('class="session-row') == 20 and "More sessions" in past.text
+    page = booking_queries.SESSIONS_PAGE
+    assert past.text.count('class="session-row') == page and "More sessions" in past.text
     with app.app_context():
         first = booking_queries.sessions_page(client_id, "past", now, limit=20)
         second = booking_queries.sessions_page(
@@ -329,6 +331,16 @@ def test_sessions_tab_pages_upcoming_and_past(app, owner, setup):
         f"/clients/{client_id}/sessions/list?when=past&after={first.next_cursor}", hx=True
     )
     assert more.status_code == 200 and more.text.count('class="session-row') == 5
+    # The pages in turn, as the sentinel asks for them: every past session once.
+    shown, after = 0, ""
+    while True:
+        answer = owner.get(f"/clients/{client_id}/sessions/list?when=past{after}", hx=True)
+        shown += answer.text.count('class="session-row')
+        cursor = re.search(r"after=([^&\"]+)", answer.text)
+        if cursor is None:
+            break
+        after = f"&after={cursor.group(1)}"
+    assert shown == 25
     assert (
         owner.get(f"/clients/{client_id}/sessions/list?when=past&after=²", hx=True).status_code
         == 400

@@ -70,13 +70,17 @@ def _sessions_tab(client) -> dict:
     }
 
 
+CLIENT_PAGE_SESSIONS = 20
+
+
 def _client_sessions(client) -> dict:
     """The client page's Sessions: upcoming soonest first, then the latest past ones."""
     now = utcnow()
     return {
         "now": now,
-        "upcoming": queries.sessions_page(client.id, "upcoming", now),
-        "past": queries.sessions_page(client.id, "past", now),
+        # The client page has no sentinel: the twenty soonest and latest.
+        "upcoming": queries.sessions_page(client.id, "upcoming", now, limit=CLIENT_PAGE_SESSIONS),
+        "past": queries.sessions_page(client.id, "past", now, limit=CLIENT_PAGE_SESSIONS),
     }
 
 

@@ -68,13 +68,19 @@ def _first_page_statement(upcoming: bool):
 _FIRST_PAGES = {"upcoming": _first_page_statement(True), "past": _first_page_statement(False)}
 
 
+# Ten rows, each with its buttons, fill a tablet's screen; the list's sentinel loads the
+# next ten when it is scrolled to. (A page of twenty was a quarter of a booking's time:
+# the answer to a booking draws the tab.)
+SESSIONS_PAGE = 10
+
+
 def sessions_page(
     client_id: int,
     when: str,
     now: datetime,
     status: str = "",
     after: str | None = None,
-    limit: int = 20,
+    limit: int = SESSIONS_PAGE,
 ) -> Page:
     """Upcoming sessions soonest first, or past ones newest first; keyset-paged on
     (starts_at, id), so the 100th page costs what the first does."""
