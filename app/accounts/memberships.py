@@ -13,8 +13,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, bindparam, case, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, case, or_, select, true
 
 from app.accounts import bp
 from app.activity import AUDIT_FIELD_LABELS, record
@@ -554,28 +553,24 @@ class CardMembership:
 
 
 _CARD_FIELDS = tuple(CardMembership.__dataclass_fields__)
-_CardMembership = aliased(Membership, name="card_membership")
-_CardPlan = aliased(MembershipPlan, name="card_plan")
 
 
 def with_membership_card(statement):
-    """The card's membership joined to the profile's select (app.profile.ProfileColumns):
-    the one live_membership() picks, by its id."""
-    shown = (
-        select(Membership.id)
-        .where(Membership.client_id == Client.id, _shown_now(bindparam("today")))
+    """The card's membership added to the profile's select (app.profile.ProfileColumns):
+    the one live_membership() picks, as a derived table of at most one row (by the
+    client's id, like the profile's own row), joined to it."""
+    card = (
+        select(
+            *(getattr(Membership, name).label(f"membership_{name}") for name in _CARD_FIELDS),
+            MembershipPlan.name.label("membership_plan"),
+        )
+        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+        .where(Membership.client_id == bindparam("client_id"), _shown_now(bindparam("today")))
         .order_by(*_CARD_ORDER)
         .limit(1)
-        .scalar_subquery()
+        .subquery("membership_card")
     )
-    return (
-        statement.outerjoin(_CardMembership, _CardMembership.id == shown)
-        .outerjoin(_CardPlan, _CardPlan.id == _CardMembership.plan_id)
-        .add_columns(
-            *(getattr(_CardMembership, name).label(f"membership_{name}") for name in _CARD_FIELDS),
-            _CardPlan.name.label("membership_plan"),
-        )
-    )
+    return statement.outerjoin(card, true()).add_columns(*card.c)
 
 
 def membership_card_of(values, today: date | None = None) -> MembershipView | None:
