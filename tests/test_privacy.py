@@ -21,9 +21,16 @@ def locked(app, owner, client_factory):
     return client_id
 
 
+def test_a_reason_ending_its_sentence_gets_no_second_full_stop(owner, client_factory):
+    client_id = client_factory(first_name="Dotty")
+    owner.post(f"/clients/{client_id}/lock", {"reason": "Identity checked."}, hx=True)
+    page = owner.get(f"/clients/{client_id}").text
+    assert "Identity checked." in page and "Identity checked.." not in page
+
+
 def test_lock_shows_who_when_and_why(owner, locked):
     page = owner.get(f"/clients/{locked}").text
-    assert "Locked</strong> by Olivia Owner" in page and "Details verified" in page
+    assert "Locked</strong> by Olivia Owner" in page and "Details verified." in page
     assert "Unlock profile" in page and "Lock profile" not in page
     timeline = owner.get(f"/clients/{locked}/activity/timeline").text
     assert "Profile locked" in timeline and "Details verified" in timeline
