@@ -267,3 +267,60 @@ def test_grant_states():
     assert queries.grant_state(grant(2, earlier), now) == "expired"
     assert queries.grant_state(grant(2, later, expired=now), now) == "expired"
     assert queries.grant_state(grant(0, earlier), now) == "redeemed"
+
+
+def _grants(app, client_id, count, same_moment=False):
+    """`count` grants of one credit each, one a minute (or all at one moment: ties)."""
+    with app.app_context():
+        db.session.execute(
+            insert(CreditGrant),
+            [
+                {
+                    "client_id": client_id,
+                    "source": "issued",
+                    "quantity": 1,
+                    "remaining": 1,
+                    "reason": f"Grant {index}",
+                    "expires_at": BASE + timedelta(days=400),
+                    "created_at": BASE if same_moment else BASE + timedelta(minutes=index),
+                }
+                for index in range(count)
+            ],
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("same_moment", [False, True])
+def test_every_grant_is_listed_a_page_at_a_time(
+    app, owner, client_factory, count_queries, same_moment
+):
+    ada = client_factory(first_name="Ada")
+    _grants(app, ada, 45, same_moment=same_moment)
+    page = owner.get(f"/clients/{ada}/account", hx=True).text
+    assert page.count('class="account-grant ') == queries.GRANTS_PAGE_SIZE
+    seen = []
+    while True:
+        seen += re.findall(r"Grant (\d+)</span>", page)
+        match = re.search(r'hx-get="([^"]*/account/grants\?before=[0-9-]+)"', page)
+        if not match:
+            break
+        url = match[1].replace("&amp;", "&")
+        # The next page: the session and one page of grants, at any depth.
+        assert measure(count_queries, owner, url, hx=True) == 2
+        page = owner.get(url, hx=True).text
+        assert "<html" not in page and "<tbody" not in page
+    assert sorted(map(int, seen)) == list(range(45)) and len(seen) == len(set(seen))
+    # Without javascript the link is the tab from that point.
+    first = owner.get(f"/clients/{ada}/account").text
+    cursor = re.search(r"/account/grants\?before=([0-9-]+)", first)[1]
+    plain = owner.get(f"/clients/{ada}/account/grants?before={cursor}")
+    assert plain.status_code == 200 and "<html" in plain.text
+    assert plain.text.count('class="account-grant ') == queries.GRANTS_PAGE_SIZE
+
+
+@pytest.mark.parametrize("cursor", ["junk", "1-x", "9" * 30 + "-1", "٣-1"])
+def test_a_bad_grants_cursor_is_400_and_an_odd_client_404(owner, client_factory, cursor):
+    ada = client_factory(first_name="Ada")
+    assert owner.get(f"/clients/{ada}/account/grants?before={cursor}", hx=True).status_code == 400
+    for odd in ("%C2%B2", "-1", str(10**20), "999999"):
+        assert owner.get(f"/clients/{odd}/account/grants", hx=True).status_code == 404

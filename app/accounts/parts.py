@@ -71,7 +71,8 @@ def _account_tab(client) -> dict:
             key=lambda row: row.membership.status not in LIVE_STATUSES,
         ),
         "payments": queries.recent_payments(client.id),
-        "grants": queries.recent_grants(client.id),
+        "grants": queries.grants_page(client.id),
+        "grants_before": None,
         "balance": queries.balance_of(client.id),
         "ledger": queries.ledger_page(client.id),
         "ledger_before": None,
@@ -121,6 +122,30 @@ def ledger(client_id: int):
         "ledger_rows",
         client_id=client_id,
         tab_data={"ledger": page, "ledger_before": before},
+    )
+
+
+@bp.get("/clients/<id:client_id>/account/grants")
+@requires(Permission.VIEW_CLIENTS)
+def grants(client_id: int):
+    """The grants' next page (the sentinel at the end of a page asks for it); without
+    htmx, the Account tab with the grants from that point."""
+    before = request.args.get("before") or None
+    try:
+        page = queries.grants_page(client_id, before)
+    except ValueError:
+        abort(400)
+    if not is_fragment_request():
+        from app.clients.routes import render_profile_tab
+
+        return render_profile_tab(client_id, "account", grants=page, grants_before=before)
+    if not page.rows and db.session.get(Client, client_id) is None:
+        abort(404)
+    return render_page(
+        "accounts/_account_tab.html",
+        "grant_rows",
+        client_id=client_id,
+        tab_data={"grants": page, "grants_before": before, "now": utcnow()},
     )
 
 

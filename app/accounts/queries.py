@@ -23,11 +23,13 @@ from app.paths import parse_id
 
 LEDGER_PAGE_SIZE = 25
 RECENT_PAYMENTS = 20
-RECENT_GRANTS = 50
+GRANTS_PAGE_SIZE = 20
 
 
 @dataclass
 class LedgerPage:
+    """A keyset page of the ledger or of the grants; next_cursor asks for the next."""
+
     rows: list
     next_cursor: str | None
 
@@ -121,16 +123,29 @@ GRANT_STATES = {
 }
 
 
-def recent_grants(client_id: int, limit: int = RECENT_GRANTS) -> list[CreditGrant]:
-    """The latest grants of credits, newest first."""
-    return list(
+def grants_page(
+    client_id: int, before: str | None = None, limit: int = GRANTS_PAGE_SIZE
+) -> LedgerPage:
+    """Grants of credits newest first, keyset-paged like the ledger (the rows are
+    CreditGrant objects): a client with a thousand grants sees them all, a page at a time."""
+    statement = select(CreditGrant).where(CreditGrant.client_id == client_id)
+    if before:
+        moment, grant_id = decode_cursor(before)
+        statement = statement.where(
+            tuple_(CreditGrant.created_at, CreditGrant.id) < tuple_(moment, grant_id)
+        )
+    grants = list(
         db.session.scalars(
-            select(CreditGrant)
-            .where(CreditGrant.client_id == client_id)
-            .order_by(CreditGrant.created_at.desc(), CreditGrant.id.desc())
-            .limit(limit)
+            statement.order_by(CreditGrant.created_at.desc(), CreditGrant.id.desc()).limit(
+                limit + 1
+            )
         )
     )
+    next_cursor = None
+    if len(grants) > limit:
+        last = grants[limit - 1]
+        next_cursor = encode_cursor(last.created_at, last.id)
+    return LedgerPage(rows=grants[:limit], next_cursor=next_cursor)
 
 
 def balance_of(client_id: int) -> int:
