@@ -101,52 +101,39 @@ def account_tab(client_id: int):
     return render_profile_tab(client_id, "account")
 
 
-@bp.get("/clients/<id:client_id>/account/ledger")
-@requires(Permission.VIEW_CLIENTS)
-def ledger(client_id: int):
-    """The ledger's next page (the sentinel at the end of a page asks for it); without
-    htmx, the Account tab with the ledger from that point."""
+def _next_page(client_id: int, read_page, name: str, block: str, **context):
+    """A list's next page on the Account tab (the sentinel at the end of a page asks
+    for it with ?before=): the rows alone for htmx; without it, the Account tab with the
+    list from that point. `name` is the list's key in the tab's data."""
     before = request.args.get("before") or None
     try:
-        page = queries.ledger_page(client_id, before)
+        page = read_page(client_id, before)
     except ValueError:
         abort(400)
     if not is_fragment_request():
         from app.clients.routes import render_profile_tab
 
-        return render_profile_tab(client_id, "account", ledger=page, ledger_before=before)
+        return render_profile_tab(client_id, "account", **{name: page, f"{name}_before": before})
     if not page.rows and db.session.get(Client, client_id) is None:
         abort(404)
     return render_page(
         "accounts/_account_tab.html",
-        "ledger_rows",
+        block,
         client_id=client_id,
-        tab_data={"ledger": page, "ledger_before": before},
+        tab_data={name: page, f"{name}_before": before, **context},
     )
+
+
+@bp.get("/clients/<id:client_id>/account/ledger")
+@requires(Permission.VIEW_CLIENTS)
+def ledger(client_id: int):
+    return _next_page(client_id, queries.ledger_page, "ledger", "ledger_rows")
 
 
 @bp.get("/clients/<id:client_id>/account/grants")
 @requires(Permission.VIEW_CLIENTS)
 def grants(client_id: int):
-    """The grants' next page (the sentinel at the end of a page asks for it); without
-    htmx, the Account tab with the grants from that point."""
-    before = request.args.get("before") or None
-    try:
-        page = queries.grants_page(client_id, before)
-    except ValueError:
-        abort(400)
-    if not is_fragment_request():
-        from app.clients.routes import render_profile_tab
-
-        return render_profile_tab(client_id, "account", grants=page, grants_before=before)
-    if not page.rows and db.session.get(Client, client_id) is None:
-        abort(404)
-    return render_page(
-        "accounts/_account_tab.html",
-        "grant_rows",
-        client_id=client_id,
-        tab_data={"grants": page, "grants_before": before, "now": utcnow()},
-    )
+    return _next_page(client_id, queries.grants_page, "grants", "grant_rows", now=utcnow())
 
 
 # --- the client page: the pass as a QR code -----------------------------------------
