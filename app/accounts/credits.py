@@ -33,7 +33,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, column_property, undefer
+from sqlalchemy.orm import column_property, undefer
 
 from app.accounts import bp, ledger
 from app.activity import AUDIT_FIELD_LABELS, follow
@@ -284,49 +284,6 @@ def _ledger_totals():
     ).where(CreditLedgerEntry.client_id == bindparam("client_id"))
 
 
-def _box_statement():
-    """The box in one statement, built once (building it cost more than running it):
-    the ledger's totals with the redeemable grants and the services each lists joined
-    to it (a row per grant and service)."""
-    totals = _ledger_totals().subquery()
-    live = (
-        ledger.live_grants(bindparam("client_id"), bindparam("now"))
-        .add_columns(func.sum(CreditGrant.remaining).over().label("redeemable"))
-        .limit(BOX_GRANTS)
-        .subquery()
-    )
-    grant = aliased(CreditGrant, live)
-    return (
-        select(totals, grant, live.c.redeemable, Service.name)
-        .select_from(totals)
-        .outerjoin(live, true())
-        .outerjoin(credit_grant_services, credit_grant_services.c.grant_id == live.c.id)
-        .outerjoin(Service, Service.id == credit_grant_services.c.service_id)
-        .order_by(live.c.expires_at, live.c.id, Service.name)
-    )
-
-
-_BOX = _box_statement()
-
-
-def credits_box(client_id: int, now: datetime | None = None) -> dict:
-    """What the box shows, in one query: the redeemable grants, and from the ledger the
-    credits redeemed, revoked and expired."""
-    rows = db.session.execute(_BOX, {"client_id": client_id, "now": now or utcnow()}).all()
-    grants, services = [], {}
-    for row in rows:
-        row_grant, service_name = row[3], row[5]
-        if row_grant is None:
-            continue  # no redeemable grant: the totals' row alone
-        if row_grant.id not in services:
-            grants.append(row_grant)
-            services[row_grant.id] = []
-        if service_name is not None:
-            services[row_grant.id].append(service_name)
-    first = rows[0]
-    return _box(client_id, grants, services, first.redeemable, first)
-
-
 def _box(client_id, grants, services, redeemable, totals) -> dict:
     redeemable = redeemable or 0
     return {
@@ -370,10 +327,9 @@ class _Totals:
     expired: int
 
 
-def with_credits_box(statement):
-    """The box's figures and grants added to the profile's select
-    (app.profile.ProfileColumns): the ledger's totals and the packed redeemable grants,
-    each a one-row derived table of the same client."""
+def _box_parts():
+    """The box as two one-row derived tables of the client (by its id): the ledger's
+    totals, and the redeemable grants that expire first, packed, with their sum."""
     totals = _ledger_totals().subquery("credit_totals")
     live = (
         ledger.live_grants(
@@ -414,21 +370,45 @@ def with_credits_box(statement):
         func.aggregate_strings(record, _RECORD).label("grants"),
         func.max(live.c.redeemable).label("redeemable"),
     ).subquery("credit_box")
-    return (
-        statement.join(totals, true())
-        .join(packed, true())
-        .add_columns(
-            totals.c.redeemed.label("credits_redeemed"),
-            totals.c.revoked.label("credits_revoked"),
-            totals.c.expired.label("credits_expired"),
-            packed.c.grants.label("credits_grants"),
-            packed.c.redeemable.label("credits_redeemable"),
-        )
+    columns = (
+        totals.c.redeemed.label("credits_redeemed"),
+        totals.c.revoked.label("credits_revoked"),
+        totals.c.expired.label("credits_expired"),
+        packed.c.grants.label("credits_grants"),
+        packed.c.redeemable.label("credits_redeemable"),
     )
+    return totals, packed, columns
+
+
+def with_credits_box(statement):
+    """The box added to the profile's select (app.profile.ProfileColumns)."""
+    totals, packed, columns = _box_parts()
+    return statement.join(totals, true()).join(packed, true()).add_columns(*columns)
+
+
+def _box_alone():
+    totals, packed, columns = _box_parts()
+    return select(*columns).select_from(totals).join(packed, true())
+
+
+# Built once (building it cost more than running it).
+_BOX = _box_alone()
+
+
+def credits_box(client_id: int, now: datetime | None = None) -> dict:
+    """What the box shows, in one query: the redeemable grants (the first BOX_GRANTS to
+    expire), and from the ledger the credits redeemed, revoked and expired."""
+    parameters = {"client_id": client_id, "now": now or utcnow()}
+    row = db.session.connection().execute(_BOX, parameters).one()
+    return _read_box(client_id, row._mapping)
 
 
 def credits_box_of(client, values) -> dict:
     """credits_box() from the profile's row (with_credits_box)."""
+    return _read_box(client.id, values)
+
+
+def _read_box(client_id: int, values) -> dict:
     grants, services = [], {}
     for record in (values["credits_grants"] or "").split(_RECORD):
         if not record:
@@ -448,7 +428,7 @@ def credits_box_of(client, values) -> dict:
     totals = _Totals(
         values["credits_redeemed"], values["credits_revoked"], values["credits_expired"]
     )
-    return _box(client.id, grants, services, values["credits_redeemable"], totals)
+    return _box(client_id, grants, services, values["credits_redeemable"], totals)
 
 
 def _card_load(client) -> dict:

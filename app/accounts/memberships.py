@@ -447,7 +447,7 @@ def _shown_now(today: date):
 class MembershipView:
     """What the card and the badge say of one membership."""
 
-    membership: Membership
+    membership: "CardMembership"
     plan_name: str
     today: date
 
@@ -509,15 +509,7 @@ _CARD_ORDER = (
     Membership.starts_on.desc(),
     Membership.id.desc(),
 )
-# The card's and the badges' statements, built once (building them cost more than
-# running them).
-_LIVE_MEMBERSHIP = (
-    select(Membership, MembershipPlan.name)
-    .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
-    .where(Membership.client_id == bindparam("client_id"), _shown_now(bindparam("today")))
-    .order_by(*_CARD_ORDER)
-    .limit(1)
-)
+# The badges' statement, built once (building it cost more than running it).
 _BADGE_ROWS = (
     select(Membership.client_id, Membership.status, Membership.next_payment_due)
     .where(
@@ -532,10 +524,9 @@ _BADGE_ROWS = (
 def live_membership(client_id: int, today: date | None = None) -> MembershipView | None:
     """The membership the card shows (a recurring one before a pack), in one query."""
     today = today or business_today()
-    row = db.session.execute(_LIVE_MEMBERSHIP, {"client_id": client_id, "today": today}).first()
-    if row is None:
-        return None
-    return MembershipView(row[0], row[1], today)
+    parameters = {"client_id": client_id, "today": today}
+    row = db.session.connection().execute(_CARD, parameters).first()
+    return None if row is None else membership_card_of(row._mapping, today)
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,26 +546,29 @@ class CardMembership:
 _CARD_FIELDS = tuple(CardMembership.__dataclass_fields__)
 
 
+# The card's membership: the one it shows, with its plan's name (built once).
+_CARD = (
+    select(
+        *(getattr(Membership, name).label(f"membership_{name}") for name in _CARD_FIELDS),
+        MembershipPlan.name.label("membership_plan"),
+    )
+    .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
+    .where(Membership.client_id == bindparam("client_id"), _shown_now(bindparam("today")))
+    .order_by(*_CARD_ORDER)
+    .limit(1)
+)
+
+
 def with_membership_card(statement):
     """The card's membership added to the profile's select (app.profile.ProfileColumns):
-    the one live_membership() picks, as a derived table of at most one row (by the
-    client's id, like the profile's own row), joined to it."""
-    card = (
-        select(
-            *(getattr(Membership, name).label(f"membership_{name}") for name in _CARD_FIELDS),
-            MembershipPlan.name.label("membership_plan"),
-        )
-        .join(MembershipPlan, MembershipPlan.id == Membership.plan_id)
-        .where(Membership.client_id == bindparam("client_id"), _shown_now(bindparam("today")))
-        .order_by(*_CARD_ORDER)
-        .limit(1)
-        .subquery("membership_card")
-    )
+    the same statement as live_membership()'s, as a derived table of at most one row (by
+    the client's id, like the profile's own row), joined to it."""
+    card = _CARD.subquery("membership_card")
     return statement.outerjoin(card, true()).add_columns(*card.c)
 
 
 def membership_card_of(values, today: date | None = None) -> MembershipView | None:
-    """live_membership() from the profile's row (with_membership_card)."""
+    """The card's view from its columns (live_membership's row, or the profile's)."""
     if values["membership_id"] is None:
         return None
     membership = CardMembership(*(values[f"membership_{name}"] for name in _CARD_FIELDS))
