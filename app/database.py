@@ -4,8 +4,10 @@ import logging
 from contextlib import contextmanager
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, literal_column, tuple_
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from app.extensions import db
 
@@ -32,6 +34,43 @@ def configure_engine(engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
+
+
+def _sql_literal(value) -> str | None:
+    """`value` as an SQL literal both engines read alike, or None to keep it a parameter."""
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None  # booleans, dates...: their literals differ between the engines
+
+
+def inline_constants(statement):
+    """`statement` with the values fixed in the code written into its SQL: the statuses
+    of an IN list, a 0 to coalesce with, a separator, a LIMIT: the values SQLAlchemy
+    made anonymous parameters of. Named ones (bindparam("client_id")) stay parameters.
+
+    For a statement run on every page: each IN list of values is otherwise expanded into
+    the SQL at every execution (SQLAlchemy renders such lists per call), and every
+    parameter is converted and sent each time. The text stays the same from call to
+    call, so the database plans it once (a prepared statement on PostgreSQL).
+    """
+
+    def replace(element):
+        if not isinstance(element, BindParameter) or not element.unique or element.callable:
+            return None
+        if element.expanding:
+            values = element.value
+            if not isinstance(values, list | tuple) or not values:
+                return None
+            literals = [_sql_literal(value) for value in values]
+            if None in literals:
+                return None
+            return tuple_(*(literal_column(text, element.type) for text in literals))
+        literal = _sql_literal(element.value)
+        return None if literal is None else literal_column(literal, element.type)
+
+    return replacement_traverse(statement, {}, replace)
 
 
 @contextmanager

@@ -1,4 +1,12 @@
-"""A psycopg cursor that describes a statement's columns once, not at every execution.
+"""A psycopg cursor that converts and describes a statement once, not at every execution.
+
+psycopg rewrites a statement's %(name)s placeholders into $1, $2... (a regular
+expression over the whole text) and remembers the result only for statements up to
+4 KiB with at most 50 parameters; the profile's statement, with the cards that ride on
+it, is longer, and was converted anew at every page (~0.1 ms, measured). The cursor
+remembers conversions of statements up to _LONGEST characters, the last _CONVERSIONS
+of them (psycopg's own limits are there for ORMs' ever-new statements, and an import's
+batches of rows are such statements: longer than that, they are converted each time).
 
 psycopg builds `description` anew at every access (a Python object per column, ~1.4 µs
 each) and SQLAlchemy reads it after every statement: ~47 µs of the profile's 33-column
@@ -7,13 +15,36 @@ columns (a prepared statement may not change them), so the list is kept per stat
 text and column count, and shared: psycopg's Column objects are plain values.
 """
 
-import psycopg
+from functools import lru_cache
 
+import psycopg
+from psycopg._queries import PostgresQuery, _query2pg_nocache
+
+_CONVERSIONS = 256
+_LONGEST = 32_768
 _KEPT = 512  # distinct statements; the app runs a few dozen
 _descriptions: dict = {}
 
 
+_converted = lru_cache(maxsize=_CONVERSIONS)(_query2pg_nocache)
+
+
+class _ConvertedOnceQuery(PostgresQuery):
+    __slots__ = ()
+
+    def convert(self, query, vars) -> None:
+        if vars is None or type(query) is not str or len(query) > _LONGEST:
+            return super().convert(query, vars)
+        encoding = self._tx.encoding
+        converted = _converted(query.encode(encoding), encoding)
+        self.query, self._want_formats, self._order, self._parts = converted
+        self.dump(vars)
+        return None
+
+
 class DescribedOnceCursor(psycopg.Cursor):
+    _query_cls = _ConvertedOnceQuery
+
     @property
     def description(self):
         result = self.pgresult

@@ -147,3 +147,88 @@ def test_postgresql_describes_a_statement_once_and_the_same_way(app):
         assert [c.name for c in kept.description] == ["one", "letter"]
         kept.execute("SET lock_timeout = 0")  # no result columns at all
         assert kept.description is None
+
+
+def test_a_long_statement_is_converted_once_and_as_psycopg_converts_it():
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, PostgresQuery
+    from psycopg.adapt import Transformer
+
+    from app.pgcursor import _converted, _ConvertedOnceQuery
+
+    # Longer than psycopg remembers: a name used twice, a literal %% and a quoted '%s'.
+    filler = " OR ".join(f"c{n} = %(v)s" for n in range(400))
+    query = f"SELECT '%%s', %(a)s, %(b)s WHERE {filler} AND x = %(a)s"
+    assert len(query) > MAX_CACHED_STATEMENT_LENGTH
+    parameters = {"a": 1, "b": "two", "v": 3}
+    plain = PostgresQuery(Transformer())
+    plain.convert(query, parameters)
+    before = _converted.cache_info()
+    for run in range(2):
+        kept = _ConvertedOnceQuery(Transformer())
+        kept.convert(query, parameters | {"a": run})
+        assert kept.query == plain.query and kept.query.count(b"$1") == 2
+        assert kept.types == plain.types and len(kept.params) == len(plain.params) == 3
+    after = _converted.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    # Without parameters psycopg sends the text as it is (a %% stays %%): so does it.
+    bare = _ConvertedOnceQuery(Transformer())
+    bare.convert("SELECT '%%'", None)
+    assert bare.query == b"SELECT '%%'" and bare.params is None
+
+
+def test_inlined_constants_give_the_rows_the_parameters_give(app, client_factory):
+    from datetime import date
+
+    from sqlalchemy import bindparam, func, literal, select
+
+    from app.database import inline_constants
+
+    first = client_factory(first_name="Ada", last_name="O'Brien")
+    client_factory(first_name="Bea", last_name="Stone")
+    with app.app_context():
+        statement = (
+            select(
+                Client.id,
+                literal("it's \x1f here").label("text"),
+                func.coalesce(Client.phone, "none").label("phone"),
+                literal(date(2026, 3, 29)).label("day"),
+            )
+            .where(
+                Client.last_name.in_(["O'Brien", "Stone", "Nobody"]),
+                Client.id >= bindparam("lowest"),
+                Client.first_name.not_in(["Zed"]),
+            )
+            .order_by(Client.id)
+            .limit(5)
+        )
+        inlined = inline_constants(statement)
+        sql = str(inlined.compile(dialect=db.engine.dialect))
+        assert "POSTCOMPILE" not in sql and "'O''Brien'" in sql
+        # The named parameter stays one, and so does the date (engines write it apart);
+        # no text is left a parameter.
+        parameters = inlined.compile(dialect=db.engine.dialect).params
+        assert "lowest" in parameters and date(2026, 3, 29) in parameters.values()
+        assert not [value for value in parameters.values() if isinstance(value, str | list)]
+        for lowest in (first, first + 1):
+            rows = db.session.execute(inlined, {"lowest": lowest}).all()
+            assert rows == db.session.execute(statement, {"lowest": lowest}).all()
+            assert len(rows) == (2 if lowest == first else 1)
+        assert rows[0].text == "it's \x1f here" and rows[0].day == date(2026, 3, 29)
+
+
+def test_the_profile_statement_has_no_parameter_but_the_client_and_the_clock(app):
+    from app.profile import profile_columns
+
+    with app.test_request_context():
+        for tab, header in (("overview", True), ("sessions", False), (None, True)):
+            compiled = queries._profile_statement(profile_columns(tab, header)).compile(
+                dialect=db.engine.dialect
+            )
+            assert "POSTCOMPILE" not in str(compiled)
+            others = {
+                name: value
+                for name, value in compiled.params.items()
+                if name not in ("client_id", "now", "today")
+            }
+            # SQLite's compiler writes each LIMIT as "LIMIT n OFFSET ?" with a 0.
+            assert set(others.values()) <= ({0} if db.engine.dialect.name == "sqlite" else set())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, defer
 
 from app.clients.completeness import incomplete_condition
 from app.clients.search import LIST_COLUMNS, search_page
+from app.database import inline_constants
 from app.extensions import db
 from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels, utcnow
 from app.paths import parse_id
@@ -216,7 +217,7 @@ def _profile_statement(riding: tuple) -> Select:
     statement = _PROFILE_BASE
     for columns in riding:
         statement = columns.extend(statement)
-    return statement
+    return inline_constants(statement)
 
 
 def _parameters(client_id: int) -> dict:
