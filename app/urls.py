@@ -24,10 +24,12 @@ _EXTENSION = "clientele.url_shapes"
 
 
 def _ids_only(values: dict) -> bool:
-    return len(values) <= len(_STAND_INS) and all(
-        type(value) is int and 0 < value <= MAX_ID and not name.startswith("_")
-        for name, value in values.items()
-    )
+    if len(values) > len(_STAND_INS):
+        return False
+    for name, value in values.items():
+        if type(value) is not int or not 0 < value <= MAX_ID or name.startswith("_"):
+            return False
+    return True
 
 
 def _shape(endpoint: str, names: tuple[str, ...]):
@@ -45,6 +47,9 @@ def _shape(endpoint: str, names: tuple[str, ...]):
 
 
 def _fill(shape, values: dict) -> str:
+    if len(shape) == 2:  # one id, as most links have
+        (text, name), (rest, _) = shape
+        return f"{text}{values[name]}{rest}"
     return "".join(text if name is None else text + str(values[name]) for text, name in shape)
 
 
