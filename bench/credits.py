@@ -289,13 +289,20 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
                         _entry(client_id, grant_id, "redeem", -1, rows - index, moment)
                     )
             db.session.execute(insert(CreditLedgerEntry), ledger_rows)
+            # The balance and the totals the app keeps beside it (three redeemed each;
+            # all but one of the Account tab's clients' rows are redemptions).
             balances = [
-                {"client_id": cid, "balance": MEMBER_CREDITS - 3, "updated_at": now}
+                {"client_id": cid, "balance": MEMBER_CREDITS - 3, "redeemed": -3, "updated_at": now}
                 for cid in profile_ids
             ]
             balances += [
-                {"client_id": many_id, "balance": 1, "updated_at": now},
-                {"client_id": few_id, "balance": 1, "updated_at": now},
+                {
+                    "client_id": many_id,
+                    "balance": 1,
+                    "redeemed": 1 - LEDGER_MANY,
+                    "updated_at": now,
+                },
+                {"client_id": few_id, "balance": 1, "redeemed": 1 - LEDGER_FEW, "updated_at": now},
             ]
             db.session.execute(insert(ClientCreditBalance), balances)
         logins = []

@@ -221,3 +221,74 @@ def test_many_sessions_redeeming_at_once_never_take_a_credit_twice(app, client_f
         assert db.session.get(CreditGrant, _ledger(client_id)[0].grant_id).remaining == 0
         after = sorted(r.balance_after for r in _ledger(client_id) if r.kind == "redeem")
         assert after == [0, 1, 2]
+
+
+def _kept_totals(client_id):
+    from app.models.accounts import ClientCreditBalance
+
+    row = db.session.get(ClientCreditBalance, client_id, populate_existing=True)
+    return {name: getattr(row, name) for name in ("balance", "redeemed", "revoked", "expired")}
+
+
+def _ledger_sums(client_id):
+    rows = _ledger(client_id)
+
+    def total(*kinds):
+        return sum(r.amount for r in rows if r.kind in kinds)
+
+    return {
+        "balance": sum(r.amount for r in rows),
+        "redeemed": total("redeem", "return"),
+        "revoked": total("revoke"),
+        "expired": total("expire"),
+    }
+
+
+def _every_kind_of_ledger_row(client_id):
+    """A grant redeemed twice, one credit returned, one grant revoked, one expired."""
+    _grant(client_id, 3, date(2026, 4, 30))
+    revoked = _grant(client_id, 2, date(2026, 6, 30))
+    _grant(client_id, 1, date(2026, 3, 11))
+    bookings = [_a_booking(client_id) for _ in range(2)]
+    for booking_id in bookings:
+        with write_transaction():
+            ledger.redeem_credit(client_id, 1, booking_id, None, NOW)
+    with write_transaction():
+        assert ledger.return_credit(db.session.get(BookingCredit, bookings[0]), None, NOW)
+    with write_transaction():
+        ledger.revoke_grant(db.session.get(CreditGrant, revoked), "Mistake", None, now=NOW)
+    assert ledger.expire_due(datetime(2026, 3, 12, tzinfo=UTC)) == 1
+
+
+def test_the_kept_totals_follow_every_kind_of_ledger_row(app_ctx, client_factory):
+    from app.accounts import credits
+    from app.accounts.parts import refresh_balance
+    from app.models.accounts import ClientCreditBalance
+
+    client_id = client_factory()
+    _every_kind_of_ledger_row(client_id)
+    sums = _ledger_sums(client_id)
+    assert sums == {"balance": 2, "redeemed": -1, "revoked": -2, "expired": -1}
+    assert _kept_totals(client_id) == sums
+    box = credits.credits_box(client_id, NOW)
+    assert (box["redeemed"], box["revoked"], box["expired"]) == (1, 2, 1)
+    # A merge (or its undo) recomputes the row from the ledger the profile then holds.
+    with write_transaction():
+        db.session.get(ClientCreditBalance, client_id).redeemed = 99
+    with write_transaction():
+        refresh_balance(client_id)
+    assert _kept_totals(client_id) == sums
+
+
+def test_the_migration_fills_the_kept_totals_from_the_ledger(app, client_factory):
+    from flask_migrate import downgrade, upgrade
+
+    client_id = client_factory()
+    with app.app_context():
+        _every_kind_of_ledger_row(client_id)
+        sums = _ledger_sums(client_id)
+        db.session.remove()
+        downgrade(revision="d27ed2d2b3a5")  # the totals' columns are gone
+        upgrade()  # and come back, filled in from the ledger
+        db.session.remove()
+        assert _kept_totals(client_id) == sums

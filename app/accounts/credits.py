@@ -24,7 +24,6 @@ from sqlalchemy import (
     BigInteger,
     String,
     bindparam,
-    case,
     cast,
     exists,
     extract,
@@ -48,8 +47,8 @@ from app.models.accounts import (
     ACCOUNT_REASON_MAX_LENGTH,
     GRANT_SOURCES,
     BookingCredit,
+    ClientCreditBalance,
     CreditGrant,
-    CreditLedgerEntry,
     Membership,
     MembershipPlan,
     credit_grant_services,
@@ -270,18 +269,15 @@ def _forfeit_or_give_back(client, verb, actor, booking, at) -> None:
 
 
 def _ledger_totals():
-    """The client's credits redeemed (less those returned), revoked and expired: one
-    row, always there."""
-    kind, amount = CreditLedgerEntry.kind, CreditLedgerEntry.amount
-
-    def total(label, *kinds):
-        return func.coalesce(func.sum(case((kind.in_(kinds), amount), else_=0)), 0).label(label)
-
+    """The client's credits redeemed (less those returned), revoked and expired, as kept
+    beside the balance (one row read, however long the ledger): one row, always there,
+    of zeros for a client without a ledger."""
     return select(
-        total("redeemed", "redeem", "return"),
-        total("revoked", "revoke"),
-        total("expired", "expire"),
-    ).where(CreditLedgerEntry.client_id == bindparam("client_id"))
+        *(
+            func.coalesce(func.max(getattr(ClientCreditBalance, total)), 0).label(total)
+            for total in ("redeemed", "revoked", "expired")
+        )
+    ).where(ClientCreditBalance.client_id == bindparam("client_id"))
 
 
 def _box(client_id, grants, services, redeemable, totals) -> dict:

@@ -31,10 +31,12 @@ and never commits, except `expire_due`, a job step that opens its own transactio
 The balance (ClientCreditBalance) changes only through one atomic statement, INSERT …
 ON CONFLICT (client_id) DO UPDATE SET balance = balance + excluded.balance RETURNING
 balance, never read, add and write back; each ledger row stores its signed amount and
-the balance that statement returned. A grant's `remaining` falls only by a conditional
-UPDATE (WHERE remaining >= n), so two staff redeeming or revoking at once can never take
-the same credit twice. On PostgreSQL the grant is also locked (FOR UPDATE) before it is
-chosen; on SQLite write_transaction's BEGIN IMMEDIATE already lets one writer in at a time.
+the balance that statement returned. The same statement adds the amount to the total of
+its kind (LEDGER_TOTALS: redeemed, revoked, expired) that the Credits box shows.
+A grant's `remaining` falls only by a conditional UPDATE (WHERE remaining >= n), so two
+staff redeeming or revoking at once can never take the same credit twice. On PostgreSQL
+the grant is also locked (FOR UPDATE) before it is chosen; on SQLite write_transaction's
+BEGIN IMMEDIATE already lets one writer in at a time.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -89,6 +91,16 @@ def _actor_id(actor) -> int | None:
     return None
 
 
+# The kept total (a column of ClientCreditBalance) each kind of ledger row adds to.
+LEDGER_TOTALS = {
+    "redeem": "redeemed",
+    "return": "redeemed",
+    "revoke": "revoked",
+    "expire": "expired",
+}
+_TOTALS = ("redeemed", "revoked", "expired")
+
+
 @cache
 def _balance_upsert(dialect: str):
     if dialect == "postgresql":
@@ -99,6 +111,7 @@ def _balance_upsert(dialect: str):
         client_id=bindparam("client_id"),
         balance=bindparam("delta"),
         updated_at=bindparam("now"),
+        **{total: bindparam(total) for total in _TOTALS},
     )
     table = ClientCreditBalance.__table__.c
     return statement.on_conflict_do_update(
@@ -106,18 +119,21 @@ def _balance_upsert(dialect: str):
         set_={
             "balance": table.balance + statement.excluded.balance,
             "updated_at": statement.excluded.updated_at,
+            **{total: table[total] + statement.excluded[total] for total in _TOTALS},
         },
     ).returning(table.balance)
 
 
-def _change_balance(client_id: int, delta: int, now: datetime) -> int:
-    """Add `delta` to the client's balance in one statement; the balance after it."""
+def _change_balance(client_id: int, kind: str, delta: int, now: datetime) -> int:
+    """Add `delta` to the client's balance (and to the total of its kind) in one
+    statement; the balance after it."""
+    parameters = {"client_id": client_id, "delta": delta, "now": now}
+    parameters |= {total: 0 for total in _TOTALS}
+    if kind in LEDGER_TOTALS:
+        parameters[LEDGER_TOTALS[kind]] = delta
     return (
         db.session.connection()
-        .execute(
-            _balance_upsert(db.engine.dialect.name),
-            {"client_id": client_id, "delta": delta, "now": now},
-        )
+        .execute(_balance_upsert(db.engine.dialect.name), parameters)
         .scalar_one()
     )
 
@@ -133,7 +149,7 @@ def _write_ledger(
     booking_id: int | None = None,
     reason: str | None = None,
 ) -> CreditLedgerEntry:
-    balance_after = _change_balance(client_id, amount, now)
+    balance_after = _change_balance(client_id, kind, amount, now)
     entry = CreditLedgerEntry(
         client_id=client_id,
         grant_id=grant_id,

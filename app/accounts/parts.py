@@ -5,10 +5,10 @@ one-client export, the erasure and the merge."""
 import segno
 from flask import abort, request
 from markupsafe import Markup
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
 from app.accounts import bp, queries
-from app.accounts.ledger import last_day
+from app.accounts.ledger import LEDGER_TOTALS, last_day
 from app.accounts.memberships import LIVE_STATUSES, memberships_of
 from app.accounts.passes import passes_part
 from app.data.erasure import erasure_step
@@ -333,26 +333,32 @@ if "passes" not in PERSONAL_TABLES:
 
 @derived_per_client("client_credit_balances")
 def refresh_balance(client_id: int) -> None:
-    """The client's balance as the sum of their ledger. A merge moves the ledger rows of
-    both profiles to the survivor, so its one balance row is the two balances added (and
-    an undo gives each profile back its own)."""
-    total = (
-        select(func.coalesce(func.sum(CreditLedgerEntry.amount), 0))
-        .where(CreditLedgerEntry.client_id == client_id)
-        .scalar_subquery()
-    )
+    """The client's balance and the ledger's totals as sums of their ledger. A merge
+    moves the ledger rows of both profiles to the survivor, so its one balance row is
+    the two added (and an undo gives each profile back its own)."""
+    entry = CreditLedgerEntry
+
+    def total(*kinds):
+        amount = entry.amount if not kinds else case((entry.kind.in_(kinds), entry.amount), else_=0)
+        return (
+            select(func.coalesce(func.sum(amount), 0))
+            .where(entry.client_id == client_id)
+            .scalar_subquery()
+        )
+
+    sums = {"balance": total()}
+    for column in ("redeemed", "revoked", "expired"):
+        sums[column] = total(*(kind for kind, kept in LEDGER_TOTALS.items() if kept == column))
     changed = db.session.execute(
         update(ClientCreditBalance)
         .where(ClientCreditBalance.client_id == client_id)
-        .values(balance=total, updated_at=utcnow())
+        .values(**sums, updated_at=utcnow())
     ).rowcount
     if not changed and db.session.scalar(
         select(CreditLedgerEntry.id).where(CreditLedgerEntry.client_id == client_id).limit(1)
     ):
         db.session.execute(
-            insert(ClientCreditBalance).values(
-                client_id=client_id, balance=total, updated_at=utcnow()
-            )
+            insert(ClientCreditBalance).values(client_id=client_id, **sums, updated_at=utcnow())
         )
 
 

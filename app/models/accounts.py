@@ -222,7 +222,10 @@ class CreditLedgerEntry(Base):
 
 
 class ClientCreditBalance(Base):
-    """The client's redeemable credits, kept beside the ledger in the same transaction."""
+    """The client's redeemable credits, kept beside the ledger in the same transaction,
+    with the ledger's totals the Credits box shows (signed as the ledger signs them:
+    credits redeemed less those returned, revoked, expired), so that the profile reads
+    one row whatever the length of the ledger."""
 
     __tablename__ = "client_credit_balances"
 
@@ -230,6 +233,9 @@ class ClientCreditBalance(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
     )
     balance: Mapped[int] = mapped_column(Integer, default=0)
+    redeemed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    revoked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
