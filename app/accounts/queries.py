@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, case, select, tuple_
+from sqlalchemy import Integer, bindparam, case, select, tuple_
 
 from app.extensions import db
 from app.models import StaffMember
@@ -82,7 +82,7 @@ def _ledger_statement(after_cursor: bool):
         )
     return statement.order_by(
         CreditLedgerEntry.created_at.desc(), CreditLedgerEntry.id.desc()
-    ).limit(bindparam("rows"))
+    ).limit(bindparam("rows", type_=Integer))
 
 
 # Built once, the first page's and the next pages' (building one costs about what
