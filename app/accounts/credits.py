@@ -37,7 +37,7 @@ from sqlalchemy.orm import column_property, undefer
 from app.accounts import bp, ledger
 from app.activity import AUDIT_FIELD_LABELS, follow
 from app.bookings.ops import load_with_booking_client
-from app.database import write_transaction
+from app.database import inline_constants, write_transaction
 from app.extensions import db
 from app.forms import parse_day
 from app.htmx import is_fragment_request, render_page
@@ -388,7 +388,7 @@ def _box_alone():
 
 
 # Built once (building it cost more than running it).
-_BOX = _box_alone()
+_BOX = inline_constants(_box_alone())
 
 
 def credits_box(client_id: int, now: datetime | None = None) -> dict:

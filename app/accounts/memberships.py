@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, true
 
 from app.accounts import bp
 from app.activity import AUDIT_FIELD_LABELS, record
-from app.database import write_transaction
+from app.database import inline_constants, write_transaction
 from app.extensions import db
 from app.jobs import hourly_task
 from app.models import Client, utcnow
@@ -510,7 +510,7 @@ _CARD_ORDER = (
     Membership.id.desc(),
 )
 # The badges' statement, built once (building it cost more than running it).
-_BADGE_ROWS = (
+_BADGE_ROWS = inline_constants(
     select(Membership.client_id, Membership.status, Membership.next_payment_due)
     .where(
         Membership.client_id.in_(bindparam("client_ids", expanding=True)),
@@ -547,7 +547,7 @@ _CARD_FIELDS = tuple(CardMembership.__dataclass_fields__)
 
 
 # The card's membership: the one it shows, with its plan's name (built once).
-_CARD = (
+_CARD = inline_constants(
     select(
         *(getattr(Membership, name).label(f"membership_{name}") for name in _CARD_FIELDS),
         MembershipPlan.name.label("membership_plan"),

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Integer, and_, bindparam, select, tuple_
 
 from app.clients.queries import Page, decode_cursor, encode_cursor
+from app.database import inline_constants
 from app.extensions import db
 from app.models import (
     BOOKING_STATUSES,
@@ -155,8 +156,10 @@ _COUNTS = (
 )
 # Built once: the statistics card is on every Overview, and building the statement cost
 # more than running it.
-_STATS = select(*_COUNTS, *_last_and_next(ClientSessionCounts.client_id)).where(
-    ClientSessionCounts.client_id == bindparam("client_id")
+_STATS = inline_constants(
+    select(*_COUNTS, *_last_and_next(ClientSessionCounts.client_id)).where(
+        ClientSessionCounts.client_id == bindparam("client_id")
+    )
 )
 _NO_SESSIONS = SessionStats(0, 0, 0, 0, None, None)
 _STATS_LABELS = ("stats_total", "stats_completed", "stats_cancelled", "stats_no_shows")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, select
 
+from app.database import inline_constants
 from app.extensions import db
 from app.models import (
     HOLDING_STATUSES,
@@ -65,14 +66,16 @@ _HOURS_ON = select(WorkingHours).where(
     .where(DayOff.staff_id == bindparam("staff_id"), DayOff.day == bindparam("day"))
     .exists(),
 )
-_BUSY = select(Booking.starts_at, Booking.ends_at).where(
-    Booking.practitioner_id == bindparam("staff_id"),
-    Booking.status.in_(HOLDING_STATUSES),
-    Booking.starts_at < bindparam("end"),
-    Booking.ends_at > bindparam("start"),
-    # Implied by the line above (no session is longer), and what bounds the index scan.
-    Booking.starts_at > bindparam("earliest"),
-    Booking.id != bindparam("ignore"),
+_BUSY = inline_constants(
+    select(Booking.starts_at, Booking.ends_at).where(
+        Booking.practitioner_id == bindparam("staff_id"),
+        Booking.status.in_(HOLDING_STATUSES),
+        Booking.starts_at < bindparam("end"),
+        Booking.ends_at > bindparam("start"),
+        # Implied by the line above (no session is longer), and what bounds the index scan.
+        Booking.starts_at > bindparam("earliest"),
+        Booking.id != bindparam("ignore"),
+    )
 )
 NO_BOOKING = 0  # ids start at 1: "ignore no booking"
 

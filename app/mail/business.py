@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import g
 from sqlalchemy import select
 
-from app.database import write_transaction
+from app.database import inline_constants, write_transaction
 from app.extensions import db
 from app.models import BusinessSetting
 
@@ -29,8 +29,10 @@ class Business:
 
 # Built once: every booking's confirmation reads it, and building it cost more than
 # running it.
-_DETAILS = select(BusinessSetting.key, BusinessSetting.value).where(
-    BusinessSetting.key.in_([BUSINESS_NAME, BUSINESS_ADDRESS])
+_DETAILS = inline_constants(
+    select(BusinessSetting.key, BusinessSetting.value).where(
+        BusinessSetting.key.in_([BUSINESS_NAME, BUSINESS_ADDRESS])
+    )
 )
 
 
