@@ -118,10 +118,10 @@ def test_a_booking_costs_the_same_statements_however_full_the_diary(
     later = post_booking("16:00")
     assert first == later
     # The staff session; the write: client (with whether it has credits to pay with, for
-    # the accounts area), service and practitioner in one statement, hours, busy time,
-    # the booking, the counts, its timeline event; the tab: the profile with the
-    # statistics, the upcoming sessions.
-    assert later == 9
+    # the accounts area), service and practitioner in one statement, the day's hours with
+    # whether the time is taken in one, the booking, the counts, its timeline event; the
+    # tab: the profile with the statistics, the upcoming sessions.
+    assert later == 8
 
 
 def test_double_booking_is_refused_beside_the_time(app, owner, setup, client_factory):

@@ -78,6 +78,11 @@ _BUSY = inline_constants(
     )
 )
 NO_BOOKING = 0  # ids start at 1: "ignore no booking"
+# One slot's check in one round trip: the hours of that day with whether the slot's time
+# is taken (what a booking asks inside its write transaction).
+_HOURS_AND_BUSY = inline_constants(
+    _HOURS_ON.add_columns(_BUSY.with_only_columns(Booking.id).exists().label("busy"))
+)
 
 
 def hours_on(practitioner_id: int, day: date) -> WorkingHours | None:
@@ -151,24 +156,37 @@ def appointment_slot_at(
     ignore_booking: int | None = None,
 ) -> Slot | None:
     """The slot at `wall` if appointment_slots() offers it, else None: the same rules,
-    asked of one time (what a booking checks, inside its transaction) instead of a day."""
-    hours = hours_on(practitioner_id, day)
-    if hours is None or not (hours.starts <= wall < hours.ends):
+    asked of one time (what a booking checks, inside its transaction) instead of a day,
+    in one statement (the day's hours, and whether anything holds that time)."""
+    starts_at = instant(day, wall, zone)
+    if starts_at is None or starts_at <= now:
+        return None
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    row = db.session.execute(
+        _HOURS_AND_BUSY,
+        {
+            "staff_id": practitioner_id,
+            "weekday": day.weekday(),
+            "day": day,
+            "start": starts_at,
+            "end": ends_at,
+            "earliest": starts_at - LONGEST_SERVICE,
+            "ignore": NO_BOOKING if ignore_booking is None else ignore_booking,
+        },
+    ).first()
+    if row is None or row.busy:
+        return None
+    hours = row.WorkingHours
+    if not (hours.starts <= wall < hours.ends):
         return None
     step = int(SLOT_STEP.total_seconds() // 60)
     offset = (wall.hour * 60 + wall.minute) - (hours.starts.hour * 60 + hours.starts.minute)
     if offset % step or wall.second or wall.microsecond:
         return None
-    starts_at = instant(day, wall, zone)
-    if starts_at is None or starts_at <= now:
-        return None
     closes = instant(day, hours.ends, zone) or datetime.combine(
         day, hours.ends, tzinfo=zone
     ).astimezone(UTC)
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     if ends_at > closes:
-        return None
-    if busy_periods(practitioner_id, starts_at, ends_at, ignore_booking):
         return None
     return Slot(
         starts_at, starts_at.astimezone(zone).strftime("%H:%M"), practitioner_id=practitioner_id
