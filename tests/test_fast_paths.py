@@ -189,7 +189,7 @@ def test_inlined_constants_give_the_rows_the_parameters_give(app, client_factory
         statement = (
             select(
                 Client.id,
-                literal("it's \x1f here").label("text"),
+                literal("it's 100% \x1f here").label("text"),
                 func.coalesce(Client.phone, "none").label("phone"),
                 literal(date(2026, 3, 29)).label("day"),
             )
@@ -213,7 +213,7 @@ def test_inlined_constants_give_the_rows_the_parameters_give(app, client_factory
             rows = db.session.execute(inlined, {"lowest": lowest}).all()
             assert rows == db.session.execute(statement, {"lowest": lowest}).all()
             assert len(rows) == (2 if lowest == first else 1)
-        assert rows[0].text == "it's \x1f here" and rows[0].day == date(2026, 3, 29)
+        assert rows[0].text == "it's 100% \x1f here" and rows[0].day == date(2026, 3, 29)
 
 
 def test_the_profile_statement_has_no_parameter_but_the_client_and_the_clock(app):
