@@ -275,7 +275,7 @@ def _ledger_totals():
     return select(
         *(
             func.coalesce(func.max(getattr(ClientCreditBalance, total)), 0).label(total)
-            for total in ("redeemed", "revoked", "expired")
+            for total in ledger.KEPT_TOTALS
         )
     ).where(ClientCreditBalance.client_id == bindparam("client_id"))
 

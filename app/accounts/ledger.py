@@ -98,7 +98,8 @@ LEDGER_TOTALS = {
     "revoke": "revoked",
     "expire": "expired",
 }
-_TOTALS = ("redeemed", "revoked", "expired")
+# Those columns, in the order the Credits box shows them.
+KEPT_TOTALS = tuple(dict.fromkeys(LEDGER_TOTALS.values()))
 
 
 @cache
@@ -111,7 +112,7 @@ def _balance_upsert(dialect: str):
         client_id=bindparam("client_id"),
         balance=bindparam("delta"),
         updated_at=bindparam("now"),
-        **{total: bindparam(total) for total in _TOTALS},
+        **{total: bindparam(total) for total in KEPT_TOTALS},
     )
     table = ClientCreditBalance.__table__.c
     return statement.on_conflict_do_update(
@@ -119,7 +120,7 @@ def _balance_upsert(dialect: str):
         set_={
             "balance": table.balance + statement.excluded.balance,
             "updated_at": statement.excluded.updated_at,
-            **{total: table[total] + statement.excluded[total] for total in _TOTALS},
+            **{total: table[total] + statement.excluded[total] for total in KEPT_TOTALS},
         },
     ).returning(table.balance)
 
@@ -128,7 +129,7 @@ def _change_balance(client_id: int, kind: str, delta: int, now: datetime) -> int
     """Add `delta` to the client's balance (and to the total of its kind) in one
     statement; the balance after it."""
     parameters = {"client_id": client_id, "delta": delta, "now": now}
-    parameters |= {total: 0 for total in _TOTALS}
+    parameters |= {total: 0 for total in KEPT_TOTALS}
     if kind in LEDGER_TOTALS:
         parameters[LEDGER_TOTALS[kind]] = delta
     return (

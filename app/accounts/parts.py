@@ -8,7 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import case, delete, func, insert, select, update
 
 from app.accounts import bp, queries
-from app.accounts.ledger import LEDGER_TOTALS, last_day
+from app.accounts.ledger import KEPT_TOTALS, LEDGER_TOTALS, last_day
 from app.accounts.memberships import LIVE_STATUSES, memberships_of
 from app.accounts.passes import passes_part
 from app.data.erasure import erasure_step
@@ -347,7 +347,7 @@ def refresh_balance(client_id: int) -> None:
         )
 
     sums = {"balance": total()}
-    for column in ("redeemed", "revoked", "expired"):
+    for column in KEPT_TOTALS:
         sums[column] = total(*(kind for kind, kept in LEDGER_TOTALS.items() if kept == column))
     changed = db.session.execute(
         update(ClientCreditBalance)
