@@ -359,9 +359,51 @@ def test_every_reason_shows_the_same_screen(app, kiosk, booked, client_factory, 
     assert "Bea Nobook" in page and "No session today" in page and "Has an alert to see" in page
     assert "Several clients match" in page
     with app.app_context():
-        assert db.session.scalar(select(KioskSession.failures)) == 1  # only the no-match
+        assert db.session.scalar(select(KioskSession.failures)) == 4  # each one counted
         verbs = db.session.scalars(select(Activity.verb).where(Activity.client_id == bea)).all()
         assert "kiosk.asked_for_help" in verbs
+
+
+def test_the_pause_after_wrong_guesses_tells_nothing_of_the_last_guess(
+    app, login, booked, client_factory, desk
+):
+    """After MAX_FAILURES - 1 wrong guesses, the last guess is a no-match, several
+    matches, a client with no session today or a client with an alert: the kiosk is in
+    the same state after each (paused, for as long), so the pause reveals nothing."""
+    client_factory(first_name="Bea", last_name="Nobook", phone="+447700900555", birth_date=BIRTH)
+    client_factory(first_name="Twin", last_name="One", phone="+447700900777", birth_date=BIRTH)
+    client_factory(first_name="Twin", last_name="Two", phone="+447711900777", birth_date=BIRTH)
+    with app.app_context():
+        client_ops.add_alert(
+            db.session.get(Client, booked["client"]), "critical", "Latex", desk.staff
+        )
+    last_guesses = {"no_match": "4444", "several": "0777", "no_session": "0555", "alert": "0123"}
+    states = {}
+    for reason, phone in last_guesses.items():
+        holder = login("front_desk")
+        with app.app_context():
+            kiosk_ops.set_kiosk_pin(holder.staff, PIN)
+        tablet = start_kiosk(holder)
+        for guess in range(kiosk_ops.MAX_FAILURES - 1):
+            tablet.post("/kiosk/identify", IDENTITY | {"phone": f"9{guess:03d}"}, hx=True)
+        last = tablet.post("/kiosk/identify", IDENTITY | {"phone": phone}, hx=True)
+        following = tablet.post("/kiosk/identify", IDENTITY | {"phone": "9999"}, hx=True)
+        with app.app_context():
+            row = db.session.scalar(
+                select(KioskSession).where(KioskSession.started_by_id == holder.staff.id)
+            )
+            pause = row.blocked_until - utcnow() if row.blocked_until else None
+            states[reason] = (
+                last.status_code,
+                _screen_text(last.text),
+                following.status_code,
+                row.failures,
+                round(pause.total_seconds() / 10) if pause else None,
+            )
+        assert {call.reason for call in help_requests(app)[-2:]} == {reason, "blocked"}
+    assert len(set(states.values())) == 1, states
+    (state,) = set(states.values())
+    assert state[2] == 429 and state[4] is not None  # each one paused the kiosk
 
 
 def test_trashed_and_merged_clients_are_not_found(app, kiosk, booked, desk, client_factory):

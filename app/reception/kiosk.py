@@ -194,6 +194,15 @@ def _read_identity(form) -> tuple[dict, dict, tuple | None]:
     return values, errors, None if errors else (digits, day, month)
 
 
+def _help_reason(found) -> str:
+    """Why the kiosk sends a client to reception (reception reads it; the client never)."""
+    if not found:
+        return "no_match"
+    if len(found) > 1:
+        return "several"
+    return "alert" if found[0].has_alert else "no_session"
+
+
 @bp.post("/identify")
 def identify():
     kiosk = g.kiosk
@@ -203,19 +212,19 @@ def identify():
     if identity is None:
         return _screen("welcome", 422, values=values, errors=errors)
     found = kiosk_queries.matches(*identity)
-    if not found:
-        kiosk_ops.ask_reception(kiosk.id, None, "no_match", failed=True)
-        return _see_reception()
-    if len(found) > 1:
-        kiosk_ops.ask_reception(kiosk.id, None, "several")
-        return _see_reception()
-    (match,) = found
-    if match.has_alert:
-        kiosk_ops.ask_reception(kiosk.id, match.client_id, "alert")
-        return _see_reception()
-    sessions = kiosk_queries.sessions_today(match.client_id, business_today(), business_zone())
+    match = found[0] if len(found) == 1 else None
+    sessions = (
+        kiosk_queries.sessions_today(match.client_id, business_today(), business_zone())
+        if match is not None and not match.has_alert
+        else []
+    )
     if not sessions:
-        kiosk_ops.ask_reception(kiosk.id, match.client_id, "no_session")
+        # Every answer that is not the client's own screen counts as a wrong guess, the
+        # same way: were only a no-match counted, whether the next guess is paused would
+        # tell whoever holds the tablet that a phone ending and birthday are a client's.
+        kiosk_ops.ask_reception(
+            kiosk.id, match.client_id if match else None, _help_reason(found), failed=True
+        )
         return _see_reception()
     kiosk_ops.remember_client(kiosk.id, match.client_id)
     return _screen("client", match=match, sessions=sessions)
