@@ -47,6 +47,14 @@ class BookingRefused(ValueError):
         self.field = field
 
 
+class ClientClosed(BookingRefused):
+    """The session's client is in the trash, erased or merged: their sessions are
+    read-only (Client.closed_reason says why)."""
+
+    def __init__(self, client: Client):
+        super().__init__("client", client.closed_reason)
+
+
 class SessionChanged(Exception):
     """The session is no longer in a state this action applies to (a colleague acted
     first): 409 with the session as it is now."""
@@ -161,10 +169,10 @@ def _describe(booking: Booking, service: Service, practitioner: StaffMember | No
 
 def _client_for_booking(client_id: int) -> Client:
     client = db.session.get(Client, client_id)
-    if client is None or client.erased_at is not None:
+    if client is None:
         raise BookingRefused("client", "Choose a client.")
-    if client.deleted_at is not None:
-        raise BookingRefused("client", "This client is in the trash: restore them first.")
+    if not client.takes_new_records:
+        raise ClientClosed(client)
     return client
 
 
@@ -362,6 +370,8 @@ def _locked_booking(booking_id: int) -> tuple[Booking, Service, StaffMember | No
         db.session.get(StaffMember, booking.practitioner_id) if booking.practitioner_id else None
     )
     client = db.session.get(Client, booking.client_id)
+    if not client.takes_new_records:
+        raise ClientClosed(client)
     return booking, service, practitioner, client
 
 

@@ -51,12 +51,14 @@ def sessions_list(client_id: int):
         page = queries.sessions_page(client_id, when, utcnow(), status, after)
     except ValueError:
         abort(400)
-    if not page.rows and db.session.get(Client, client_id) is None:
+    client = db.session.get(Client, client_id)
+    if client is None:
         abort(404)
     return render_page(
         "bookings/sessions_list.html",
         "session_rows" if after else "session_list",
         client_id=client_id,
+        sessions_open=client.takes_new_records,
         when=when,
         page=page,
         status_filter=status,
@@ -183,6 +185,7 @@ def _row_response(booking_id: int, status: int = 200, error: str | None = None):
         status=status,
         row=queries.session_row(booking_id),
         client_id=booking.client_id,
+        sessions_open=db.session.get(Client, booking.client_id).takes_new_records,
         now=utcnow(),
         row_error=error,
     )
@@ -216,7 +219,7 @@ def session_action(booking_id: int):
             ops.check_in(booking.client_id, current_user, booking_id)
         else:
             ops.change_status(booking_id, action, current_user, reason=reason)
-    except ops.SessionChanged as changed:
+    except (ops.SessionChanged, ops.ClientClosed) as changed:
         return _row_response(booking_id, 409, str(changed))
     except (ops.NotYet, ops.BookingRefused) as refused:
         return _row_response(booking_id, 422, str(refused))
@@ -227,6 +230,9 @@ def session_action(booking_id: int):
 @requires(Permission.EDIT_CLIENTS)
 def reschedule(booking_id: int):
     booking = _booking_or_404(booking_id)
+    closed = db.session.get(Client, booking.client_id).closed_reason
+    if closed:
+        return _row_response(booking_id, 409, closed)
     service = db.session.get(Service, booking.service_id)
     if request.method == "GET":
         form = RescheduleForm(formdata=request.args or None)
@@ -247,14 +253,14 @@ def reschedule(booking_id: int):
                     parse_wall_time(form.time.data),
                     current_user,
                 )
+            except (ops.SessionChanged, ops.ClientClosed) as changed:
+                return _row_response(booking_id, 409, str(changed))
             except ops.BookingRefused as refused:
                 field = getattr(form, refused.field, None)
                 if field is not None:
                     field.errors = [str(refused)]
                 else:
                     error = str(refused)
-            except ops.SessionChanged as changed:
-                return _row_response(booking_id, 409, str(changed))
             else:
                 return _row_response(booking_id)
         status = 422

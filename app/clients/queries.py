@@ -248,6 +248,7 @@ class ClientView:
     in_trash = Client.in_trash
     is_merged = Client.is_merged
     is_erased = Client.is_erased
+    closed_reason = Client.closed_reason
     takes_new_records = Client.takes_new_records
 
     def __init__(self, values):

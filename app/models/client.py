@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, event, func, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, and_, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -139,10 +139,24 @@ class Client(Base):
         return self.erased_at is not None
 
     @property
+    def closed_reason(self) -> str | None:
+        """Why this client's records accept no change, in words for staff; None while they
+        do. The one rule every area's writes ask (a session's status, credits, a
+        membership, a pass, a note) and every page's buttons reflect: a client in the
+        trash, erased or merged into another is read-only until restored or unmerged."""
+        if self.merged_into_id is not None:
+            return "This client was merged into another profile: make changes there."
+        if self.erased_at is not None:
+            return "This client was erased: their records no longer change."
+        if self.deleted_at is not None:
+            return "This client is in the trash: restore them first."
+        return None
+
+    @property
     def takes_new_records(self) -> bool:
-        """Whether an area may add to this client (a membership, credits, a pass): not
-        in the trash, erased or merged into another."""
-        return self.deleted_at is None and self.erased_at is None and not self.is_merged
+        """Whether an area may add to or change this client's records: not in the trash,
+        erased or merged into another (closed_reason says why not)."""
+        return self.closed_reason is None
 
     def refresh_derived(self) -> None:
         derived = derived_columns(
@@ -153,6 +167,14 @@ class Client(Base):
 
     def __repr__(self) -> str:
         return f"<Client {self.id}>"
+
+
+def client_open_condition():
+    """Client.takes_new_records as SQL, for lists that read many clients' rows at once
+    (reception's day): the same three columns, none set."""
+    return and_(
+        Client.deleted_at.is_(None), Client.erased_at.is_(None), Client.merged_into_id.is_(None)
+    )
 
 
 def derived_columns(first_name, last_name, email, phone, whatsapp) -> dict:

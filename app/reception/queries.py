@@ -11,6 +11,7 @@ from app.bookings.slots import day_bounds
 from app.clients.queries import Page, decode_cursor, encode_cursor
 from app.extensions import db
 from app.models import Alert, Booking, CheckIn, Client, KioskHelpRequest, Service, StaffMember
+from app.models.client import client_open_condition
 
 DUE_SOON = timedelta(minutes=30)
 ON_THE_DAY = ("pending", "confirmed", "completed", "no_show")
@@ -22,6 +23,7 @@ class DayEntry:
     client_id: int
     client_name: str
     client_erased: bool
+    client_open: bool  # not in the trash, erased or merged: the session can be checked in
     has_alerts: bool
     service_name: str
     practitioner_name: str | None
@@ -55,6 +57,7 @@ def _day_statement(day: date, zone):
             Client.first_name,
             Client.last_name,
             Client.erased_at,
+            client_open_condition().label("client_open"),
             Client.alert_severity,
             Service.name.label("service_name"),
             StaffMember.name.label("practitioner_name"),
@@ -104,6 +107,7 @@ def day_page(
             row.client_id,
             " ".join(part for part in (row.first_name, row.last_name) if part),
             row.erased_at is not None,
+            bool(row.client_open),
             row.alert_severity is not None,
             row.service_name,
             row.practitioner_name,
