@@ -33,7 +33,7 @@ def _client_with_a_password(live_server, email: str) -> int:
     client_id = live_server.make_client(first_name="Nadia", last_name="Haddad", email=email)
     with live_server.app.test_request_context(base_url=live_server.url):
         portal_ops.send_invitation(client_id, live_server.staff)
-    token = _newest_link(live_server.app, client_id).rsplit("/", 1)[-1]
+    token = _newest_link(live_server.app, client_id).split("token=", 1)[1]
     with live_server.app.test_request_context(base_url=live_server.url):
         portal_ops.set_password(token, CLIENT_PASSWORD)
     return client_id

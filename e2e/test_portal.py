@@ -74,8 +74,8 @@ def test_a_newcomer_invites_a_client_who_sees_their_sessions_on_a_phone(
     expect(row).to_contain_text("Invitation")
     row.get_by_role("link", name=re.compile("Your page at")).click()
     body = page.get_by_label("Message text")
-    expect(body).to_contain_text("/me/set-password/")
-    link = re.search(r"https?://\S+/me/set-password/\S+", body.inner_text()).group(0)
+    expect(body).to_contain_text("/me/set-password?token=")
+    link = re.search(r"https?://\S+/me/set-password\?token=\S+", body.inner_text()).group(0)
 
     # The client, on a phone: choose a password, land on their own page.
     phone = browser.new_context(
@@ -84,6 +84,8 @@ def test_a_newcomer_invites_a_client_who_sees_their_sessions_on_a_phone(
     client_page = phone.new_page()
     client_page.goto(link)
     expect(client_page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    # The token left the address bar (and so the history and any Referer) at once.
+    expect(client_page).to_have_url(re.compile(r"/me/set-password$"))
     field(client_page, "New password").fill(CLIENT_PASSWORD)
     field(client_page, "Repeat the password").fill(CLIENT_PASSWORD)
     client_page.get_by_role("button", name="Save password and open my page").click()

@@ -1,17 +1,22 @@
 """No client's personal data in the servers' logs: request lines keep the path, never
-the query string (searches by name, email or phone) nor the Referer."""
+the query string (searches by name, email or phone) nor the Referer; and no single-use
+link's token, in the logs or on a staff page."""
 
 import logging
 import re
 import socket
 import threading
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 import requests
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.logs import QUERY_FILTER, strip_query
-from tests.live_server import PRODUCTION_ENV, gunicorn_server, sign_in_over_http
+from app.extensions import db
+from app.logs import MASKED, QUERY_FILTER, SECRET_SEGMENT_LENGTH, clean_log_text, strip_query
+from app.models import DataRequest, OutgoingEmail
+from tests.conftest import csrf_token_from
+from tests.live_server import PRODUCTION_ENV, LiveSession, gunicorn_server, sign_in_over_http
 
 FIRST, LAST = "Marisol", "Quintanilla"
 EMAIL = "marisol.quintanilla@example.org"
@@ -194,3 +199,131 @@ def test_no_personal_data_reaches_gunicorns_logs(database_url, staff_factory, tm
     assert f'"POST /clients/{client_id}/erase" 303' in access
     assert f'"GET /clients/{client_id}" 200' in access
     assert "Invalid request" in errors  # the malformed line was logged, without its query
+
+
+# --- single-use links ------------------------------------------------------------------
+
+
+def test_path_secrets_are_masked_and_no_route_has_a_segment_that_long(app):
+    token = "Zx9_k-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789a"
+    assert (
+        clean_log_text(f'"GET /me/set-password/{token} HTTP/1.1" 410')
+        == f'"GET /me/set-password/{MASKED} HTTP/1.1" 410'
+    )
+    assert clean_log_text("/me/set-password/short") == f"/me/set-password/{MASKED}"
+    assert clean_log_text(f"GET /me/set-password?token={token}") == "GET /me/set-password"
+    # A long random segment anywhere else (a later area's link) is masked too...
+    assert clean_log_text(f"http://h/vouchers/{token}/use") == f"http://h/vouchers/{MASKED}/use"
+    # ...but ids and static files are kept.
+    assert clean_log_text("GET /static/vendor/htmx-2.0.11.min.js") == (
+        "GET /static/vendor/htmx-2.0.11.min.js"
+    )
+    assert (
+        clean_log_text("POST /clients/123456/sessions/new") == "POST /clients/123456/sessions/new"
+    )
+    fixed_segments = {
+        part
+        for rule in app.url_map.iter_rules()
+        for part in re.split(r"/|<[^>]*>", rule.rule)
+        if part
+    }
+    assert max(map(len, fixed_segments)) < SECRET_SEGMENT_LENGTH
+
+
+def _newest_email(app, client_id: int) -> tuple[int, str]:
+    with app.app_context():
+        email = db.session.scalars(
+            select(OutgoingEmail)
+            .where(OutgoingEmail.client_id == client_id)
+            .order_by(OutgoingEmail.id.desc())
+        ).first()
+        assert email is not None and email.secret_link
+        return email.id, email.secret_link
+
+
+def _choose_password(visitor, first_url: str, password: str) -> None:
+    """Follow a password link as a browser does, then set the password."""
+    kept = visitor.get(first_url, allow_redirects=False)
+    assert kept.status_code == 303 and kept.headers["Location"] == "/me/set-password"
+    page = visitor.get("/me/set-password")
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    chosen = visitor.post(
+        "/me/set-password",
+        data={"password": password, "confirm": password, "csrf_token": csrf_token_from(page.text)},
+        allow_redirects=False,
+    )
+    assert chosen.status_code == 303 and chosen.headers["Location"].endswith("/me")
+
+
+def test_no_single_use_link_reaches_the_logs_or_a_staff_page(
+    app, database_url, staff_factory, client_factory, tmp_path
+):
+    """An invitation, a reset (followed in the shape links had before the token left
+    the path) and a data download, each followed over HTTP: no token in gunicorn's
+    access and error logs, nor on any staff page but the unsent outbox."""
+    owner = staff_factory(role="owner", name="Olivia Owner")
+    client_id = client_factory(first_name="Lena", last_name="Hart", email="lena@example.org")
+    access_log, error_log = tmp_path / "access.log", tmp_path / "error.log"
+    tokens, emails = [], []
+
+    def staff_pages_hide(email_id: int, token: str) -> None:
+        for path in (
+            f"/clients/{client_id}/messages",
+            f"/clients/{client_id}/messages/{email_id}",
+            f"/clients/{client_id}/messages/{email_id}/html",
+            f"/clients/{client_id}/activity",
+            f"/clients/{client_id}/client-page",
+            "/settings/requests",
+        ):
+            page = staff.get(path)
+            assert page.status_code == 200 and token not in page.text, path
+        # The outbox, while the message has not left this business without a mail server.
+        assert token in staff.get(f"/settings/outbox/{email_id}").text
+
+    with gunicorn_server(database_url, access_log=access_log, error_log=error_log) as base:
+        staff = sign_in_over_http(base, owner.email)
+        visitor = LiveSession(base)
+        assert staff.post(f"/clients/{client_id}/client-page/invite").status_code == 200
+        email_id, invitation = _newest_email(app, client_id)
+        tokens.append(parse_qs(urlsplit(invitation).query)["token"][0])
+        staff_pages_hide(email_id, tokens[-1])
+        _choose_password(visitor, invitation, "first long secret")
+        assert visitor.get(invitation).status_code == 410  # spent
+
+        assert staff.post(f"/clients/{client_id}/client-page/reset-password").status_code == 200
+        email_id, reset = _newest_email(app, client_id)
+        tokens.append(parse_qs(urlsplit(reset).query)["token"][0])
+        staff_pages_hide(email_id, tokens[-1])
+        # A link emailed before the token left the path still works, and is masked.
+        _choose_password(visitor, f"/me/set-password/{tokens[-1]}", "second long secret")
+
+        asked = visitor.get("/me/requests/download")
+        assert asked.status_code == 200
+        posted = visitor.post(
+            "/me/requests/download",
+            data={"csrf_token": csrf_token_from(asked.text)},
+            allow_redirects=False,
+        )
+        assert posted.status_code == 303
+        with app.app_context():
+            request_id = db.session.scalar(
+                select(DataRequest.id).where(DataRequest.client_id == client_id)
+            )
+        assert staff.post(f"/settings/requests/{request_id}/approve").status_code in (200, 303)
+        email_id, download = _newest_email(app, client_id)
+        tokens.append(parse_qs(urlsplit(download).query)["token"][0])
+        staff_pages_hide(email_id, tokens[-1])
+        fetched = visitor.get(download)
+        assert fetched.status_code == 200 and "attachment" in fetched.headers["Content-Disposition"]
+        emails.append(email_id)
+
+    access = access_log.read_text()
+    errors = error_log.read_text()
+    assert len(set(tokens)) == 3
+    for token in tokens:
+        assert token not in access and token not in errors
+    # The journey was logged, by path.
+    assert '"GET /me/set-password" 303' in access and '"GET /me/set-password" 200' in access
+    assert f'"GET /me/set-password/{MASKED}" 303' in access
+    assert '"POST /me/set-password" 303' in access
+    assert f'"GET /me/requests/{request_id}/download" 200' in access

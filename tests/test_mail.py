@@ -5,6 +5,7 @@ retries, never twice, and no header a client's name could add."""
 import socket
 import threading
 import time
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -17,7 +18,7 @@ from app.extensions import db
 from app.mail.business import save_business_details
 from app.mail.delivery import deliver
 from app.mail.outbox import LINK_REMOVED, bodies_for_display, queue_email
-from app.models import LINK_PLACEHOLDER, OutgoingEmail
+from app.models import LINK_PLACEHOLDER, OutgoingEmail, utcnow
 from tests.booking_helpers import book, future_day, practitioner, service
 from tests.conftest import BASE_CONFIG  # noqa: F401  (the app's settings under test)
 
@@ -293,6 +294,7 @@ def test_a_single_use_link_is_put_in_at_delivery_and_cleared_after(app, inbox, j
         text=f"Open {LINK_PLACEHOLDER} to start.\n",
         html=f'<p><a href="{LINK_PLACEHOLDER}">Start</a></p>',
         secret_link=link,
+        link_expires_at=utcnow() + timedelta(hours=24),
     )
     with app.app_context():
         stored = db.session.get(OutgoingEmail, email_id)

@@ -18,9 +18,9 @@ from app.data.merge import default_choices, merge_clients
 from app.database import write_transaction
 from app.extensions import db
 from app.mail.business import save_business_details
-from app.mail.outbox import LINK_REMOVED, compose, queue_email
+from app.mail.outbox import LINK_REMOVED, LINK_WITHHELD, compose, queue_email
 from app.mail.reminders import queue_due_reminders
-from app.models import LINK_PLACEHOLDER, Booking, Client, OutgoingEmail
+from app.models import LINK_PLACEHOLDER, Booking, Client, OutgoingEmail, utcnow
 from tests.booking_helpers import LONDON, book, future_day, practitioner, service
 from tests.test_query_counts import measure
 
@@ -372,16 +372,58 @@ def test_a_kept_invitation_shows_its_link_until_it_is_sent(app, owner):
         text=f"Open {LINK_PLACEHOLDER} to start.",
         html=f'<a href="{LINK_PLACEHOLDER}">Start</a>',
         secret_link=link,
+        link_expires_at=utcnow() + timedelta(hours=24),
     )
     page = owner.get(f"/settings/outbox/{email_id}")
     assert "Open https://calm.example/me/welcome?token=abc&amp;x=1 to start." in page.text
+    assert "Shown below until the message is sent; it works until" in page.text
     html_part = owner.get(f"/settings/outbox/{email_id}/html")
     assert 'href="https://calm.example/me/welcome?token=abc&amp;x=1"' in html_part.text
+    # Once a mail server is set, the message leaves by itself: the outbox withholds it.
+    app.config["MAIL_URL"] = "smtp://127.0.0.1:9"
+    page = owner.get(f"/settings/outbox/{email_id}")
+    assert "token=abc" not in page.text and LINK_WITHHELD in page.text
+    assert "Not shown to staff; it works until" in page.text
+    assert "token=abc" not in owner.get(f"/settings/outbox/{email_id}/html").text
+    app.config["MAIL_URL"] = None
     with app.app_context(), write_transaction():
         email = db.session.get(OutgoingEmail, email_id)
         email.status, email.secret_link = "sent", None
     page = owner.get(f"/settings/outbox/{email_id}")
     assert "token=abc" not in page.text and LINK_REMOVED in page.text
+    assert "Sent to the client; it works until" in page.text
+
+
+def test_no_staff_role_reads_a_live_link_on_the_profile(app, login, client_factory):
+    """The Messages tab says a link was sent and when it expires, never the link."""
+    client_id = client_factory(first_name="Ann", email="ann@example.com")
+    link = "https://calm.example/me/set-password?token=live-token-123"
+    (email_id,) = _queue(
+        app,
+        client_id=client_id,
+        kind="invitation",
+        text=f"Open {LINK_PLACEHOLDER} to start.",
+        html=f'<a href="{LINK_PLACEHOLDER}">Start</a>',
+        secret_link=link,
+        link_expires_at=utcnow() + timedelta(hours=24),
+    )
+    for role in ("owner", "manager", "front_desk", "practitioner"):
+        member = login(role)
+        pages = [
+            member.get(f"/clients/{client_id}/messages"),
+            member.get(f"/clients/{client_id}/messages", hx=True),
+            member.get(f"/clients/{client_id}/messages/list"),
+            member.get(f"/clients/{client_id}/messages/{email_id}"),
+            member.get(f"/clients/{client_id}/messages/{email_id}", hx=True),
+            member.get(f"/clients/{client_id}/messages/{email_id}/html"),
+            member.get(f"/clients/{client_id}"),
+            member.get(f"/clients/{client_id}/activity"),
+        ]
+        assert {page.status_code for page in pages} == {200}, role
+        for page in pages:
+            assert "live-token-123" not in page.text, (role, page.request.path)
+        message = pages[3].text
+        assert LINK_WITHHELD in message and "Not shown to staff; it works until" in message
 
 
 @pytest.mark.parametrize(
@@ -592,6 +634,7 @@ def test_messages_are_exported_erased_and_moved_by_a_merge(app, owner, client_fa
         kind="invitation",
         text=f"Open {LINK_PLACEHOLDER}",
         secret_link="https://calm.example/secret",
+        link_expires_at=utcnow() + timedelta(hours=24),
     )
     with app.app_context():
         exported = client_export(db.session.get(Client, twin))["messages"]

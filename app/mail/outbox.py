@@ -1,7 +1,7 @@
 """Queueing and rendering outgoing email: the API other areas call.
 
     queue_email(*, to_address, to_name, kind, subject, text, html,
-                client_id=None, booking_id=None, secret_link=None,
+                client_id=None, booking_id=None, secret_link=None, link_expires_at=None,
                 attachment=None, language="en", actor=None) -> OutgoingEmail
 
         Adds an OutgoingEmail row to the caller's open transaction (it never commits).
@@ -12,8 +12,10 @@
         it waits in Settings → Outbox, never lost, until someone sends it.
 
         A body holding a single-use link is passed with LINK_PLACEHOLDER where the link
-        goes and the link itself as `secret_link`: the stored bodies never hold it; it
-        is put in at delivery and cleared once the message is sent.
+        goes, the link itself as `secret_link` and when it stops working as
+        `link_expires_at`: the stored bodies never hold it; it is put in at delivery
+        and cleared once the message is sent. Staff pages show it only where
+        bodies_for_display(email, show_link=True) is asked (the unsent outbox).
 
     queue_email(..., subject, draft=Draft(template, context, attachment), ...)
 
@@ -39,6 +41,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -54,10 +57,12 @@ from app.models.portal import EMAIL_SUBJECT_MAX_LENGTH
 __all__ = [
     "LINK_PLACEHOLDER",
     "LINK_REMOVED",
+    "LINK_WITHHELD",
     "Draft",
     "attachment_builder",
     "bodies_for_display",
     "compose",
+    "link_shown_in_outbox",
     "mail_configured",
     "queue_email",
     "render_email",
@@ -67,6 +72,9 @@ __all__ = [
 
 # Shown in place of a single-use link once the message has left (the link is gone).
 LINK_REMOVED = "(link removed after sending)"
+# Where a staff page shows a message whose link still works (it would open the client's
+# account): the link is not shown, the page says when it expires.
+LINK_WITHHELD = "(single-use link, not shown to staff)"
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]+")
 _SPACES = re.compile(r"\s+")
 ENQUEUE_EXTENSION = "clientele.mail.enqueue"
@@ -147,6 +155,7 @@ def queue_email(
     client_id: int | None = None,
     booking_id: int | None = None,
     secret_link: str | None = None,
+    link_expires_at: datetime | None = None,
     attachment: tuple[str, str, bytes | None] | None = None,
     language: str = "en",
     actor=None,
@@ -160,6 +169,8 @@ def queue_email(
         raise ValueError("an email needs an address")
     if secret_link is not None and (draft is not None or LINK_PLACEHOLDER not in text + html):
         raise ValueError("a secret link needs LINK_PLACEHOLDER in the bodies, not a draft")
+    if (secret_link is None) != (link_expires_at is None):
+        raise ValueError("a secret link and its expiry go together")
     email = OutgoingEmail(
         to_address=address,
         to_name=single_line(to_name, 250),
@@ -169,6 +180,7 @@ def queue_email(
         body_text=text,
         body_html=html,
         secret_link=secret_link,
+        link_expires_at=link_expires_at,
         draft=draft.to_json() if draft is not None else None,
         client_id=client_id,
         booking_id=booking_id,
@@ -236,20 +248,32 @@ def _tidy_text(text: str) -> str:
     return "\n".join(tidy) + "\n"
 
 
-def fill_link(text: str, html: str, link: str | None) -> tuple[str, str]:
+def fill_link(
+    text: str, html: str, link: str | None, missing: str = LINK_REMOVED
+) -> tuple[str, str]:
     """The bodies with the single-use link put in (HTML-escaped in the HTML part), or
-    with LINK_REMOVED when the link is gone."""
+    with `missing` in its place when the link is gone or not to be shown."""
     if link is None:
         return (
-            text.replace(LINK_PLACEHOLDER, LINK_REMOVED),
-            html.replace(LINK_PLACEHOLDER, str(escape(LINK_REMOVED))),
+            text.replace(LINK_PLACEHOLDER, missing),
+            html.replace(LINK_PLACEHOLDER, str(escape(missing))),
         )
     return text.replace(LINK_PLACEHOLDER, link), html.replace(LINK_PLACEHOLDER, str(escape(link)))
 
 
-def bodies_for_display(email: OutgoingEmail) -> tuple[str, str]:
-    """What staff see of a message: with its link while it waits (kept or queued), with
-    LINK_REMOVED once sent."""
-    link = email.secret_link if email.status != "sent" else None
+def link_shown_in_outbox(email: OutgoingEmail) -> bool:
+    """Whether Settings → Outbox may show the message's live link: only while it has
+    not left a business without a mail server, where someone may pass it on by hand."""
+    return email.secret_link is not None and email.status != "sent" and not mail_configured()
+
+
+def bodies_for_display(email: OutgoingEmail, show_link: bool = False) -> tuple[str, str]:
+    """What staff see of a message. Its single-use link only with show_link (the unsent
+    outbox, see link_shown_in_outbox); else LINK_WITHHELD while it lives, LINK_REMOVED
+    once sent."""
     composition = compose(email)
-    return fill_link(composition.text, composition.html, link)
+    if email.secret_link is None:
+        return fill_link(composition.text, composition.html, None)
+    if show_link:
+        return fill_link(composition.text, composition.html, email.secret_link)
+    return fill_link(composition.text, composition.html, None, missing=LINK_WITHHELD)

@@ -8,8 +8,8 @@ from app.clients.routes import render_profile_tab
 from app.extensions import db
 from app.htmx import render_page
 from app.mail import bp, ops, queries
-from app.mail.outbox import bodies_for_display, mail_configured
-from app.models import Client, OutgoingEmail
+from app.mail.outbox import bodies_for_display, link_shown_in_outbox, mail_configured
+from app.models import Client, OutgoingEmail, utcnow
 from app.permissions import Permission, requires
 
 # The HTML part shown on its own: no script, no request anywhere, nothing of this app.
@@ -26,8 +26,8 @@ def _email_or_404(email_id: int, client_id: int | None = None) -> OutgoingEmail:
     return email
 
 
-def _html_part(email: OutgoingEmail):
-    _text, html = bodies_for_display(email)
+def _html_part(email: OutgoingEmail, where: str):
+    _text, html = bodies_for_display(email, show_link=_shows_link(email, where))
     response = make_response(html)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
@@ -70,7 +70,7 @@ def outbox_message(email_id: int):
 @bp.get("/settings/outbox/<id:email_id>/html")
 @requires(Permission.MANAGE_SETTINGS)
 def outbox_message_html(email_id: int):
-    return _html_part(_email_or_404(email_id))
+    return _html_part(_email_or_404(email_id), "settings")
 
 
 @bp.post("/settings/outbox/<id:email_id>/send")
@@ -87,8 +87,15 @@ def send_now(email_id: int):
     return redirect(url_for("mail.outbox_message", email_id=email_id), 303)
 
 
+def _shows_link(email: OutgoingEmail, where: str) -> bool:
+    """A live single-use link opens the client's account: never on the profile (every
+    role reads it), in the outbox only while link_shown_in_outbox says so."""
+    return where == "settings" and link_shown_in_outbox(email)
+
+
 def _message_page(email: OutgoingEmail, where: str, status: int = 200, error=None):
-    text, _html = bodies_for_display(email)
+    link_shown = _shows_link(email, where)
+    text, _html = bodies_for_display(email, show_link=link_shown)
     client = db.session.get(Client, email.client_id) if email.client_id else None
     return render_page(
         "mail/message.html",
@@ -99,6 +106,8 @@ def _message_page(email: OutgoingEmail, where: str, status: int = 200, error=Non
         client=client,
         where=where,
         error=error,
+        link_shown=link_shown,
+        link_expired=email.link_expires_at is not None and email.link_expires_at <= utcnow(),
         may_send=where == "settings" and email.status in ops.RESENDABLE,
         mail_configured=mail_configured(),
     )
@@ -142,4 +151,4 @@ def client_message(client_id: int, email_id: int):
 @bp.get("/clients/<id:client_id>/messages/<id:email_id>/html")
 @requires(Permission.VIEW_CLIENTS)
 def client_message_html(client_id: int, email_id: int):
-    return _html_part(_email_or_404(email_id, client_id))
+    return _html_part(_email_or_404(email_id, client_id), "profile")

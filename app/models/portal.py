@@ -63,8 +63,9 @@ class OutgoingEmail(Base):
     The bodies are personal text, encrypted at rest. A single-use link (invitation,
     password reset, a data download) is not part of the stored bodies: they hold the
     placeholder LINK_PLACEHOLDER and the link waits, encrypted, in `secret_link` until the
-    message is delivered, when it is cleared (an outbox row kept in development keeps it,
-    so a newcomer can open it).
+    message is delivered, when it is cleared. No staff page shows it but Settings → Outbox,
+    and only while the message has not left a business without a mail server (a kept
+    row, so a newcomer can open it): a live link opens the client's account.
 
     A session's email is queued as a draft (app.mail.outbox.Draft): the subject now,
     the bodies and the calendar file rendered when it is delivered or shown, so a
@@ -83,6 +84,8 @@ class OutgoingEmail(Base):
     body_text: Mapped[str] = mapped_column(encrypted_text())
     body_html: Mapped[str] = mapped_column(encrypted_text())
     secret_link: Mapped[str | None] = mapped_column(encrypted_text())
+    # When the single-use link stops working: staff pages say so instead of the link.
+    link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A message composed when it leaves (a session's email): the template, its context
     # and the attachment's recipe, as JSON, until delivery writes the bodies.
     draft: Mapped[str | None] = mapped_column(encrypted_text())

@@ -129,6 +129,7 @@ def _send_link(client: Client, account: ClientAccount, purpose: str, token: str,
         html=html,
         client_id=client.id,
         secret_link=link,
+        link_expires_at=utcnow() + timedelta(hours=ACCOUNT_TOKEN_HOURS),
         language=language,
         actor=actor,
     )

@@ -2,13 +2,22 @@
 and its calendar files. Everything a client reads here is in their language."""
 
 from babel.dates import format_timedelta
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, gettext
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from app.bookings.calendar import calendar_response
 from app.i18n import use_language
-from app.models import utcnow
+from app.models import ACCOUNT_TOKEN_HOURS, utcnow
 from app.portal import bp, ops, queries, realm
 from app.portal.forms import ClientSignInForm, SetPasswordForm
 from app.portal.realm import client_required, current_client
@@ -62,13 +71,55 @@ def logout():
     return redirect(url_for("portal.login"), 303)
 
 
-@bp.route("/set-password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
+# The token of a password link lives in the emailed URL's query string only until its
+# first GET, which keeps it in this cookie (scoped to the page, HttpOnly) and sends the
+# browser to the page without it: the token is never in a path that a log keeps, nor in
+# the address bar, the history or a Referer afterwards.
+LINK_COOKIE = "clientele_password_link"
+LINK_COOKIE_SECONDS = ACCOUNT_TOKEN_HOURS * 3600
+
+
+def _private(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_gone():
+    response = _private(make_response(render_template("portal/link_gone.html"), 410))
+    response.delete_cookie(LINK_COOKIE, path=url_for("portal.set_password"))
+    return response
+
+
+def _keep_link_and_reload(token: str):
+    response = _private(redirect(url_for("portal.set_password"), 303))
+    response.set_cookie(
+        LINK_COOKIE,
+        token,
+        max_age=LINK_COOKIE_SECONDS,
+        path=url_for("portal.set_password"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+# Links emailed before the token left the path (their log lines are masked by app.logs).
+@bp.route("/set-password/<token>", methods=["GET", "POST"], endpoint="set_password_old_link")
+def set_password(token: str | None = None):
     """The link of an invitation or a reset. Unknown, spent and expired links get the
     same page, which names nobody."""
-    holder = ops.link_holder(token)
+    token = token or request.args.get("token")
+    if token is not None and request.method == "GET":
+        if ops.link_holder(token) is None:
+            return _link_gone()
+        return _keep_link_and_reload(token)
+    token = token or request.cookies.get(LINK_COOKIE, "")
+    holder = ops.link_holder(token) if token else None
     if holder is None:
-        return render_template("portal/link_gone.html"), 410
+        return _link_gone()
     use_language(holder.preferred_language)
     form = SetPasswordForm()
     status = 200
@@ -80,22 +131,20 @@ def set_password(token: str):
             try:
                 ops.set_password(token, form.password.data)
             except ops.LinkGone:
-                return render_template("portal/link_gone.html"), 410
+                return _link_gone()
             except ops.PasswordRefused as refused:  # pragma: no cover (checked above)
                 form.password.errors.append(str(refused))
             else:
                 _new_csrf_token()
-                return redirect(url_for("portal.me"), 303)
+                response = redirect(url_for("portal.me"), 303)
+                response.delete_cookie(LINK_COOKIE, path=url_for("portal.set_password"))
+                return response
         status = 422
     elif form.is_submitted():
         status = 422
     form.password.data = form.confirm.data = ""
-    return (
-        render_template(
-            "portal/set_password.html", form=form, token=token, first_name=holder.first_name
-        ),
-        status,
-    )
+    page = render_template("portal/set_password.html", form=form, first_name=holder.first_name)
+    return _private(make_response(page, status))
 
 
 @bp.get("")

@@ -301,6 +301,7 @@ def _outcome_email(
         html=html,
         client_id=client.id if tied_to_client else None,
         secret_link=link,
+        link_expires_at=data_request.download_expires_at if link else None,
         language=language,
         actor=actor,
     )
