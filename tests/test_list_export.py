@@ -133,3 +133,11 @@ def test_a_long_list_exports_as_a_job_whose_file_is_encrypted(
     assert manager.get(job_url).status_code == 404
     assert manager.get(f"{job_url}/download").status_code == 404
     assert owner.get("/jobs/999999").status_code == 404
+    # Another owner follows the job, but the file is only for the person who asked.
+    other_owner = login("owner")
+    followed = other_owner.get(job_url)
+    assert followed.status_code == 200 and "3 clients exported." in followed.text
+    assert f"{job_url}/download" not in followed.text
+    assert "only they can download it" in followed.text
+    refused = other_owner.get(f"{job_url}/download")
+    assert refused.status_code == 403 and "zoe@example.com" not in refused.text

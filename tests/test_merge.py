@@ -250,6 +250,27 @@ def test_undo_is_refused_after_thirty_days_and_when_the_survivor_was_edited(app,
     assert old.status_code == 409 and "30 days" in old.text
 
 
+def test_a_lock_after_the_merge_does_not_block_its_undo(app, login, owner, pair):
+    """Locking bumps the row's version but edits no detail: the undo still works, for
+    staff allowed past the lock."""
+    first, second = pair["first"], pair["second"]
+    owner.post("/clients/merge", _merge_form(first, [first, second], _versions(app, first, second)))
+    with app.app_context():
+        merge_id = db.session.scalar(select(Merge.id).where(Merge.survivor_id == first))
+        ops.lock_client(_client(app, first), "Legal hold", owner.staff)
+        ops.unlock_client(_client(app, first), owner.staff)
+        ops.lock_client(_client(app, first), "Legal hold again", owner.staff)
+        assert _client(app, first).version != db.session.get(Merge, merge_id).survivor_version_after
+    front_desk = login("front_desk")
+    assert front_desk.post(f"/clients/merges/{merge_id}/undo").status_code == 403
+    undone = owner.post(f"/clients/merges/{merge_id}/undo")
+    assert undone.status_code in (200, 303), undone.text
+    with app.app_context():
+        assert db.session.get(Merge, merge_id).undone_at is not None
+        assert _client(app, second).merged_into_id is None
+        assert _client(app, first).is_locked  # the lock stays on the profile
+
+
 def test_a_locked_profile_needs_the_permission_for_locked_profiles(app, login, owner, pair):
     first, second = pair["first"], pair["second"]
     with app.app_context():

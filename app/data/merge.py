@@ -381,6 +381,17 @@ def _changed_rows(reference: Reference, keys: list, survivor_id: int, since) -> 
     return len(keys) - unchanged
 
 
+def _details_the_merge_left(merge: Merge, profiles: dict[int, Client]) -> dict:
+    """The survivor's details as the merge left them: each chosen field from the profile
+    it was taken from (a merged profile is read-only, so its values are as they were),
+    every other field as it was before."""
+    details = json.loads(merge.survivor_before)
+    for field, source in json.loads(merge.chosen).items():
+        if source != merge.survivor_id and source in profiles:
+            details[field] = jsonable(getattr(profiles[source], field))
+    return details
+
+
 def undo_blockers(
     merge: Merge, members: list[MergedClient], profiles: dict[int, Client]
 ) -> list[str]:
@@ -397,7 +408,9 @@ def undo_blockers(
         blockers.append(
             f"{survivor.full_name} was merged into another profile since: undo that merge first"
         )
-    elif survivor.version != merge.survivor_version_after:
+    elif _fields(survivor) != _details_the_merge_left(merge, profiles):
+        # The details, not the row's version: a lock (or any other write to the row)
+        # bumps the version without editing a detail, and does not block the undo.
         blockers.append(f"{survivor.full_name}'s details were changed after the merge")
     for member in members:
         client = profiles.get(member.client_id)

@@ -105,6 +105,8 @@ def job_download(job_id: int):
     job = _job_or_404(job_id)
     if job.kind != "export" or job.status != "done":
         abort(404)
+    if job.created_by_id != current_user.id:
+        abort(403)  # an owner follows anyone's job; the file is for the person who asked
     content = list_export.job_file(job.result or {})
     if content is None:
         abort(410)  # expired: the file is removed a day after the export
