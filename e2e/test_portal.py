@@ -77,6 +77,15 @@ def test_a_newcomer_invites_a_client_who_sees_their_sessions_on_a_phone(
     expect(body).to_contain_text("/me/set-password?token=")
     link = re.search(r"https?://\S+/me/set-password\?token=\S+", body.inner_text()).group(0)
 
+    # The profile's Messages tab says a link was sent and until when it works, never the
+    # link: every role reads that tab, and the link opens the client's account.
+    page.goto(f"/clients/{client_id}/messages")
+    message = page.locator(".message").filter(has_text="Your page at")
+    message.get_by_role("link", name=re.compile("Show message")).click()
+    expect(message).to_contain_text("Not shown to staff; it works until")
+    expect(message).not_to_contain_text("set-password")
+    page.screenshot(path=str(screenshots / "messages-invitation-withheld.png"), full_page=True)
+
     # The client, on a phone: choose a password, land on their own page.
     phone = browser.new_context(
         viewport=VIEWPORTS["phone"], base_url=live_server.url, locale="en-GB"

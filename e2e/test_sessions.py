@@ -153,6 +153,39 @@ def test_complete_and_no_show_on_past_sessions(page: Page, staff_page, live_serv
     expect(stats.locator("div").filter(has_text="No-shows").locator("dd")).to_have_text("1")
 
 
+@pytest.mark.parametrize("viewport", ["phone", "tablet", "desk"])
+def test_a_trashed_clients_sessions_are_read_only(
+    page: Page, staff_page, live_server, bookable, viewport, screenshots
+):
+    """Deleted from the profile, the client's sessions are still listed, with no
+    button to change them; "Restore" brings the buttons back."""
+    page.set_viewport_size(VIEWPORTS[viewport])
+    client_id = live_server.make_client(first_name="Tessa", last_name=f"Trash {viewport}")
+    with live_server.app.app_context():
+        booking_ops.add_past_session(
+            client_id,
+            bookable["massage"],
+            bookable["sam"],
+            datetime.now(UTC) - timedelta(days=1),
+            "confirmed",
+            live_server.staff,
+        )
+    page.goto(f"/clients/{client_id}/sessions")
+    page.locator("#sessions-past").scroll_into_view_if_needed()
+    past = page.locator("#sessions-past .session-row")
+    expect(past.get_by_role("button", name="Mark completed")).to_be_visible()
+    page.goto(f"/clients/{client_id}")
+    page.get_by_role("link", name="Delete", exact=True).first.click()
+    page.get_by_role("button", name="Delete client").click()
+    expect(page).to_have_url(re.compile(r"/clients\?show=deleted$"))
+    page.goto(f"/clients/{client_id}/sessions")
+    page.locator("#sessions-past").scroll_into_view_if_needed()
+    expect(past).to_have_count(1)
+    expect(past).to_contain_text("Massage e2e")
+    expect(page.get_by_role("tabpanel").get_by_role("button")).to_have_count(0)
+    page.screenshot(path=str(screenshots / f"sessions-trashed-{viewport}.png"), full_page=True)
+
+
 def test_reception_checks_in_at_tablet_width(
     page: Page, staff_page, live_server, bookable, screenshots
 ):
