@@ -3,15 +3,19 @@ the client form, the preview (a dry run), the job through a real consumer, the f
 rows, the revert, bad files that never cause a 500, permissions and query budgets."""
 
 import csv
+import functools
 import io
 import re
+import threading
 import time
 import zipfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.utils.datetime import to_excel
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -23,6 +27,7 @@ from app.extensions import db
 from app.models import Activity, Client, ClientImport, Note, client_labels
 from tests.booking_helpers import book, future_day, practitioner, service
 from tests.job_helpers import wait_for_end
+from tests.workbooks import client_workbook, headings, sheet_dimension, with_parts
 
 FILES = Path(__file__).parent / "files"
 HEADINGS = "First name,Last name,Email,Phone"
@@ -74,6 +79,31 @@ def map_columns(browser, import_id, targets, encoding="utf-8", delimiter=","):
     data = {f"column_{index}": target for index, target in enumerate(targets)}
     data |= {"encoding": encoding, "delimiter": delimiter}
     return browser.post(f"/clients/import/{import_id}/columns", data)
+
+
+def preview_job_id(app, import_id) -> int:
+    with app.app_context():
+        job_id = db.session.get(ClientImport, import_id).preview_job_id
+    assert job_id, "no preview was started"
+    return job_id
+
+
+def previewed(app, browser, import_id, query="", **kwargs):
+    """The Preview page once its job has ended (a test with job_worker runs it)."""
+    job = wait_for_end(app, preview_job_id(app, import_id))
+    assert job.status in ("done", "failed"), job.status
+    return browser.get(f"/clients/import/{import_id}/preview{query}", **kwargs)
+
+
+def preview_with(app, browser, import_id, options: dict, query=""):
+    """Change the Preview's options as the page does (htmx), then its result."""
+    before = preview_job_id(app, import_id)
+    answer = browser.post(f"/clients/import/{import_id}/preview{query}", options, hx=True)
+    assert answer.status_code == 200, answer.text[:500]
+    assert "<html" not in answer.text and 'id="import-preview"' in answer.text
+    if preview_job_id(app, import_id) != before:  # a new job: its progress, polled
+        assert 'id="preview-progress"' in answer.text and 'hx-trigger="every 1s"' in answer.text
+    return previewed(app, browser, import_id, query, hx=True)
 
 
 def run_import(app, browser, import_id, match_key="email", on_match="skip", labels=()):
@@ -389,23 +419,18 @@ def test_an_xml_entity_bomb_inside_a_workbook_is_refused(app, owner):
 
 
 def test_the_parser_itself_refuses_entities_when_the_first_check_is_passed(app_ctx):
-    """defusedxml under openpyxl: a declaration past the bytes the check reads."""
-    book_ = Workbook()
-    book_.active.append(["First name"])
-    original = io.BytesIO()
-    book_.save(original)
+    """A declaration past the bytes the first check reads (a long comment before it),
+    in the shared strings the rows use: refused before that part is parsed."""
     padded = (
         '<?xml version="1.0"?>' + "<!-- " + "x" * 5000 + " -->"
         '<!DOCTYPE x [<!ENTITY e "boom">]>'
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&e;</t></si></sst>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "<si><t>&e;</t></si>" * 8
+        + "</sst>"
     )
-    output = io.BytesIO()
-    with zipfile.ZipFile(original) as source, zipfile.ZipFile(output, "w") as target:
-        for item in source.infolist():
-            target.writestr(item, source.read(item.filename))
-        target.writestr("xl/sharedStrings.xml", padded)
-    with pytest.raises(UnreadableFile):
-        read_table(output.getvalue(), "xlsx")
+    content = with_parts(client_workbook(3, 2), {"xl/sharedStrings.xml": padded})
+    with pytest.raises(UnreadableFile, match="XML declarations"):
+        read_table(content, "xlsx")
 
 
 def test_an_oversized_file_is_refused_with_the_limit(make_app, login):
@@ -421,7 +446,9 @@ def test_an_oversized_file_is_refused_with_the_limit(make_app, login):
     assert "larger than 2 KB" in answer.text and "<h2>Upload</h2>" in answer.text
 
 
-def test_too_many_rows_are_refused(make_app, login):
+def test_too_many_rows_in_the_first_rows_read_are_refused_at_once(make_app, login):
+    """The upload reads a sample (the preview's job reads the rest): a limit it passes
+    already is told beside the field."""
     app = make_app(IMPORT_MAX_ROWS=5)
     owner = login("owner", client=app.test_client())
     answer = upload(owner, csv_bytes(HEADINGS, *[f"Ada{n},Lee,," for n in range(6)]))
@@ -536,7 +563,9 @@ def _preview_rows(html: str) -> dict[int, tuple[str, str]]:
     return rows
 
 
-def test_the_preview_says_what_each_row_will_do_and_why_it_fails(app, owner, client_factory):
+def test_the_preview_says_what_each_row_will_do_and_why_it_fails(
+    app, owner, client_factory, job_worker
+):
     client_factory(first_name="Olga", last_name="Friend", email="old@example.com")
     import_id = uploaded(owner, PREVIEW_FILE)
     assert (
@@ -545,8 +574,9 @@ def test_the_preview_says_what_each_row_will_do_and_why_it_fails(app, owner, cli
         ).status_code
         == 303
     )
-    page = owner.get(f"/clients/import/{import_id}/preview?show=all")
+    page = previewed(app, owner, import_id, "?show=all")
     assert page.status_code == 200 and "<h2>Preview</h2>" in page.text
+    assert "hx-trigger" not in page.text.split('id="preview-result"')[1]  # done: no polling
     rows = _preview_rows(page.text)
     assert rows[2][0] == "create"
     assert rows[3][0] == "error" and "Email: Enter a valid email address." in rows[3][1]
@@ -558,10 +588,13 @@ def test_the_preview_says_what_each_row_will_do_and_why_it_fails(app, owner, cli
     assert re.search(r"<dt>to create</dt><dd>1</dd>", page.text)
     assert re.search(r"<dt>with errors</dt><dd[^>]*>5</dd>", page.text)
     assert "Import 1 client<" in page.text
+    assert "Olga Friend" in page.text  # the matched client, read as the page is drawn
     # the preview wrote nothing
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Client)) == 1
-    # errors first when there are any
+    # errors first when there are any, on the page and in what it polls
+    status = owner.get(f"/clients/import/{import_id}/preview/status", hx=True)
+    assert set(_preview_rows(status.text)) == {3, 4, 5, 6, 7}
     assert set(_preview_rows(owner.get(f"/clients/import/{import_id}/preview").text)) == {
         3,
         4,
@@ -572,7 +605,7 @@ def test_the_preview_says_what_each_row_will_do_and_why_it_fails(app, owner, cli
 
 
 def test_a_mapping_change_fixes_rows_and_the_match_options_change_the_outcome(
-    app, owner, client_factory
+    app, owner, client_factory, job_worker
 ):
     olga = client_factory(
         first_name="Olga", last_name="Friend", email="old@example.com", city="Leeds"
@@ -580,17 +613,15 @@ def test_a_mapping_change_fixes_rows_and_the_match_options_change_the_outcome(
     import_id = uploaded(owner, PREVIEW_FILE)
     # ignoring the phone and birthday columns fixes rows 4 and 6
     map_columns(owner, import_id, ["first_name", "last_name", "email", "", ""])
-    rows = _preview_rows(owner.get(f"/clients/import/{import_id}/preview?show=all").text)
+    rows = _preview_rows(previewed(app, owner, import_id, "?show=all").text)
     assert rows[4][0] == "create" and rows[6][0] == "create"
-    update = owner.post(
-        f"/clients/import/{import_id}/preview?show=all",
-        {"match_key": "email", "on_match": "update"},
-        hx=True,
+    update = preview_with(
+        app, owner, import_id, {"match_key": "email", "on_match": "update"}, "?show=all"
     )
     assert update.status_code == 200 and "<html" not in update.text
     assert _preview_rows(update.text)[8] == ("update", "Olga Friend: First name")
-    by_phone = owner.post(
-        f"/clients/import/{import_id}/preview?show=all", {"match_key": "none", "on_match": "skip"}
+    by_phone = preview_with(
+        app, owner, import_id, {"match_key": "none", "on_match": "skip"}, "?show=all"
     )
     rows = _preview_rows(by_phone.text)
     assert rows[8][0] == "create" and rows[7][0] == "create"  # nothing is matched
@@ -600,18 +631,337 @@ def test_a_mapping_change_fixes_rows_and_the_match_options_change_the_outcome(
         assert db.session.get(Client, olga).first_name == "Olga"
 
 
-def test_the_preview_counts_the_clients_the_limit_would_refuse(make_app, login):
-    app = make_app(MAX_CLIENTS=3)
-    owner = login("owner", client=app.test_client())
+def test_the_preview_counts_the_clients_the_limit_would_refuse(app, owner, job_worker):
+    app.config["MAX_CLIENTS"] = 3  # the consumer runs this very app
     with app.app_context():
         client_ops.create_client({"first_name": "Existing"}, owner.staff)
     import_id = uploaded(
         owner, csv_bytes(HEADINGS, *[f"New{n},Lee,new{n}@example.com," for n in range(4)])
     )
     map_columns(owner, import_id, ["first_name", "last_name", "email", "phone"])
-    page = owner.get(f"/clients/import/{import_id}/preview")
+    page = previewed(app, owner, import_id)
     assert "2 new clients would be refused: your plan allows 3 clients." in page.text
     assert re.search(r"<dt>to create</dt><dd>2</dd>", page.text)
+
+
+# --- large files: the upload reads a sample, the preview's job reads the rest ----------------
+
+COLUMNS = ["first_name", "last_name", "email", "phone"]
+
+
+@functools.cache
+def big_workbook(dimension: str, rows: int = 3_000, columns: int = 40) -> bytes:
+    return client_workbook(rows, columns, dimension)
+
+
+def _part_size(content: bytes, name: str) -> int:
+    return zipfile.ZipFile(io.BytesIO(content)).getinfo(name).file_size
+
+
+@pytest.mark.parametrize("dimension", ["true", "none", "small", "huge"])
+def test_the_upload_of_a_large_workbook_reads_its_first_rows_only(
+    app, owner, monkeypatch, dimension
+):
+    """Whatever the sheet's <dimension> says (the real size, none, A1:D5 or
+    A1:XFD1048576), the upload and the Map columns step unpack the first rows of the
+    sheet and the strings they use, not the whole sheet: counted where every reader
+    of a workbook's part reads it, the zip's own read."""
+    content = big_workbook(dimension)
+    assert (
+        sheet_dimension(content)
+        == {
+            "true": "A1:AN3001",
+            "none": None,
+            "small": "A1:D5",
+            "huge": "A1:XFD1048576",
+        }[dimension]
+    )
+    sheet, strings = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
+    unpacked = Counter()
+    read = zipfile.ZipExtFile.read
+
+    def counted(self, size=-1):
+        data = read(self, size)
+        unpacked[self.name] += len(data)
+        return data
+
+    with monkeypatch.context() as patch:
+        patch.setattr(zipfile.ZipExtFile, "read", counted)
+        import_id = uploaded(owner, content, "clients.xlsx")
+        by_upload = dict(unpacked)
+        unpacked.clear()
+        page = owner.get(f"/clients/import/{import_id}/columns")
+        by_columns = dict(unpacked)
+    for reads in (by_upload, by_columns):
+        assert reads[sheet] < _part_size(content, sheet) // 10, reads
+        assert reads[strings] < _part_size(content, strings) // 2, reads
+    assert page.status_code == 200 and "ada.lovelace0@example.com" in page.text
+    chosen = chosen_columns(owner, import_id)
+    assert len(chosen) == 40 and [chosen[name] for name in headings(4)] == COLUMNS
+    with app.app_context():
+        assert db.session.get(ClientImport, import_id).row_count == 0  # counted by the job
+
+
+def test_a_large_workbook_whose_dimension_lies_is_previewed_to_its_last_row(app, owner, job_worker):
+    import_id = uploaded(owner, big_workbook("small"), "clients.xlsx")  # says A1:D5
+    assert map_columns(owner, import_id, COLUMNS + [""] * 36).status_code == 303
+    page = previewed(app, owner, import_id)
+    assert re.search(r"<dt>rows</dt><dd>3,000</dd>", page.text)
+    assert re.search(r"<dt>to create</dt><dd>3,000</dd>", page.text)
+    assert "Import 3,000 clients" in page.text
+    assert "The first 200 of 3,000 rows are shown." in page.text
+    assert "· 3,000 rows" in owner.get(f"/clients/import/{import_id}/columns").text
+
+
+@pytest.fixture
+def hold(monkeypatch):
+    """hold("reading") or hold("checking"): the preview's job waits there (at its
+    first report of reading, or when half the rows are checked) until released; every
+    progress report is written (none skipped for being too soon after another)."""
+    from app import jobs
+    from app.data.imports import previews
+
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 0)
+    gate = {"reached": threading.Event(), "release": threading.Event()}
+
+    def at(phase: str) -> dict:
+        original = getattr(previews._Report, phase)
+
+        def held(self, *report):
+            original(self, *report)
+            far = report[0] if phase == "reading" else report[0] / report[1]
+            if far > 0 and (phase == "reading" or far >= 0.5) and not gate["reached"].is_set():
+                gate["reached"].set()
+                assert gate["release"].wait(20)
+
+        monkeypatch.setattr(previews._Report, phase, held)
+        return gate
+
+    yield at
+    gate["release"].set()
+
+
+def _progress(html: str) -> tuple[int, int]:
+    found = re.search(r'<progress id="preview-progress" max="(\d+)" value="(\d*)"', html)
+    assert found, html[-1500:]
+    return int(found.group(2) or 0), int(found.group(1))
+
+
+def test_the_preview_is_a_job_whose_progress_shows_then_its_result(app, owner, job_worker, hold):
+    halfway = hold("checking")
+    lines = [f"P{n},Lee,p{n}@example.com," for n in range(1_000)]
+    import_id = uploaded(owner, csv_bytes(HEADINGS, *lines))
+    assert map_columns(owner, import_id, COLUMNS).status_code == 303
+    page = owner.get(f"/clients/import/{import_id}/preview")
+    assert page.status_code == 200 and "<h2>Preview</h2>" in page.text
+    assert 'id="preview-progress"' in page.text and "to create" not in page.text
+    status_url = f"/clients/import/{import_id}/preview/status"
+    assert f'hx-get="{status_url}"' in page.text and 'hx-trigger="every 1s"' in page.text
+    assert halfway["reached"].wait(20)
+    polled = owner.get(status_url, hx=True)
+    assert polled.status_code == 200 and "<html" not in polled.text
+    assert polled.text.lstrip().startswith('<section id="preview-result"')
+    done, total = _progress(polled.text)
+    assert total // 2 <= done < total  # reading the file, then half the rows checked
+    assert (
+        "Reading the file and checking each row" in polled.text and "to create" not in polled.text
+    )
+    assert 'hx-trigger="every 1s"' in polled.text
+    halfway["release"].set()
+    assert wait_for_end(app, preview_job_id(app, import_id)).status == "done"
+    finished = owner.get(status_url, hx=True)
+    assert re.search(r"<dt>to create</dt><dd>1,000</dd>", finished.text)
+    assert "hx-trigger" not in finished.text and "<progress" not in finished.text
+    assert f'formaction="/clients/import/{import_id}/run"' in finished.text
+
+
+def test_a_newer_preview_replaces_one_still_running(app, owner, job_worker, hold, client_factory):
+    halfway = hold("checking")
+    client_factory(first_name="Known", email="p0@example.com")
+    lines = [f"P{n},Lee,p{n}@example.com," for n in range(1_000)]
+    import_id = uploaded(owner, csv_bytes(HEADINGS, *lines))
+    map_columns(owner, import_id, COLUMNS)  # matched by email: row 2 would be skipped
+    first = preview_job_id(app, import_id)
+    assert halfway["reached"].wait(20)
+    answer = owner.post(
+        f"/clients/import/{import_id}/preview", {"match_key": "none", "on_match": "skip"}, hx=True
+    )
+    assert answer.status_code == 200 and 'id="preview-progress"' in answer.text
+    assert preview_job_id(app, import_id) != first
+    halfway["release"].set()
+    replaced = wait_for_end(app, first)
+    assert replaced.status == "failed" and "newer preview" in replaced.error
+    page = previewed(app, owner, import_id)
+    assert re.search(r"<dt>to create</dt><dd>1,000</dd>", page.text)  # the newer choices
+    assert re.search(r"<dt>to skip</dt><dd>0</dd>", page.text)
+
+
+def test_going_back_to_the_previewed_choices_keeps_that_preview(
+    app, owner, job_worker, hold, client_factory
+):
+    client_factory(first_name="Known", email="p0@example.com")
+    lines = [f"P{n},Lee,p{n}@example.com," for n in range(1_000)]
+    import_id = uploaded(owner, csv_bytes(HEADINGS, *lines))
+    map_columns(owner, import_id, COLUMNS)
+    assert re.search(r"<dt>to skip</dt><dd>1</dd>", previewed(app, owner, import_id).text)
+    first = preview_job_id(app, import_id)
+    halfway = hold("checking")  # the next job waits half way
+    options = f"/clients/import/{import_id}/preview"
+    owner.post(options, {"match_key": "none", "on_match": "skip"}, hx=True)
+    second = preview_job_id(app, import_id)
+    assert second != first and halfway["reached"].wait(20)
+    back = owner.post(options, {"match_key": "email", "on_match": "skip"}, hx=True)
+    assert re.search(r"<dt>to skip</dt><dd>1</dd>", back.text)  # the preview of these, at once
+    assert preview_job_id(app, import_id) == second  # and no job for it
+    halfway["release"].set()
+    unneeded = wait_for_end(app, second)
+    assert unneeded.status == "failed" and "choices changed" in unneeded.error
+    page = owner.get(options)
+    assert re.search(r"<dt>to skip</dt><dd>1</dd>", page.text)
+    assert re.search(r"<dt>to create</dt><dd>999</dd>", page.text)
+
+
+def test_a_replaced_preview_stops_at_its_next_look_even_while_reading(
+    app, owner, job_worker, hold, monkeypatch
+):
+    from app.data.imports import previews
+
+    monkeypatch.setattr(previews, "SUPERSEDED_EVERY", 0)  # a look at every report
+    reading = hold("reading")
+    import_id = uploaded(owner, big_workbook("none"), "clients.xlsx")
+    map_columns(owner, import_id, COLUMNS + [""] * 36)
+    first = preview_job_id(app, import_id)
+    assert reading["reached"].wait(20)  # a sixth of the sheet read
+    owner.post(f"/clients/import/{import_id}/preview", {"match_key": "none", "on_match": "skip"})
+    reading["release"].set()
+    replaced = wait_for_end(app, first)
+    assert replaced.status == "failed" and "newer preview" in replaced.error  # not "cannot be read"
+    assert replaced.done < replaced.total * previews.READING_SHARE["xlsx"]  # stopped reading
+    page = previewed(app, owner, import_id)
+    assert re.search(r"<dt>to create</dt><dd>3,000</dd>", page.text)
+
+
+def test_a_preview_made_with_other_choices_is_not_shown_as_current(app, owner, job_worker):
+    import_id = uploaded(owner, csv_bytes(HEADINGS, "Ada,Lee,ada@example.com,", delimiter=";"))
+    map_columns(owner, import_id, COLUMNS, delimiter=";")
+    assert "Import 1 client<" in previewed(app, owner, import_id).text
+    # Another delimiter is chosen on Map columns: the columns read, and the preview, change.
+    reread = owner.post(
+        f"/clients/import/{import_id}/columns",
+        {"encoding": "utf-8", "delimiter": ",", "reread": "1"},
+    )
+    assert reread.status_code == 200
+    stale = owner.get(f"/clients/import/{import_id}/preview")
+    assert stale.status_code == 200 and "The preview is out of date" in stale.text
+    assert "to create" not in stale.text and "Import 1 client" not in stale.text
+    assert '<button type="submit" form="import-options"' in stale.text  # Preview again
+    again = owner.post(
+        f"/clients/import/{import_id}/preview", {"match_key": "email", "on_match": "skip"}
+    )
+    assert again.status_code == 200 and "out of date" not in again.text
+    page = previewed(app, owner, import_id)
+    assert "out of date" not in page.text
+    assert "Columns read: First name;Last name;Email;Phone → Email</p>" in page.text  # one column
+    assert re.search(r"<dt>with errors</dt><dd[^>]*>1</dd>", page.text)  # no first name
+
+
+def _workbook_broken_at(row: int) -> bytes:
+    """A workbook whose sheet's XML breaks at `row`, well after the first rows."""
+    original = big_workbook("true", 90, 6)
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(output, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(f'<row r="{row}">'.encode(), f'<row r="{row}"><c'.encode())
+            target.writestr(item, data)
+    return output.getvalue()
+
+
+WHOLE_FILE_ERRORS = {
+    "too many rows (CSV)": (
+        lambda: csv_bytes(HEADINGS, *[f"R{n},Lee,," for n in range(150)]),
+        "clients.csv",
+        "The file has more than 100 rows.",
+    ),
+    "too many rows (a workbook that says A1:D5)": (
+        lambda: big_workbook("small", 150, 6),
+        "clients.xlsx",
+        "The file has more than 100 rows.",
+    ),
+    "a long cell in row 91": (
+        lambda: csv_bytes(
+            HEADINGS, *[f"R{n},Lee,,{'7' * 40_000 if n == 89 else ''}" for n in range(95)]
+        ),
+        "clients.csv",
+        "Row 91 has a cell of 40,000 characters",
+    ),
+    "a workbook broken at row 80": (
+        lambda: _workbook_broken_at(80),
+        "clients.xlsx",
+        "This workbook cannot be read to the end.",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(WHOLE_FILE_ERRORS))
+def test_what_only_the_whole_file_shows_is_told_on_the_preview_never_a_500(
+    app, owner, job_worker, kind
+):
+    app.config["IMPORT_MAX_ROWS"] = 100  # the consumer runs this very app
+    make, name, message = WHOLE_FILE_ERRORS[kind]
+    import_id = uploaded(owner, make(), name)  # its first rows are fine
+    chosen = list(chosen_columns(owner, import_id).values())
+    assert map_columns(owner, import_id, chosen).status_code == 303
+    page = previewed(app, owner, import_id)
+    assert page.status_code == 200
+    alert = re.search(r'<p class="alert alert--error" role="alert">([^<]*)</p>', page.text)
+    assert alert and message in alert.group(1), page.text[-2000:]
+    assert "formaction" not in page.text and "to create" not in page.text
+    assert 'hx-trigger="every 1s"' not in page.text  # over: no more polling
+    polled = owner.get(f"/clients/import/{import_id}/preview/status", hx=True)
+    assert polled.status_code == 200 and message in polled.text.replace("&#39;", "'")
+
+
+def test_a_workbooks_cells_read_as_spreadsheet_programs_show_them(app_ctx):
+    """Shared strings with rich text, inline strings, booleans, errors, dates by style
+    and as text, leading zeros, cells and rows without their reference."""
+    book_ = Workbook()
+    book_.active.append(["First name", date(2020, 1, 1)])
+    base = io.BytesIO()
+    book_.save(base)
+    with zipfile.ZipFile(base) as source:
+        date_style = re.search(
+            rb'<c r="B1" s="(\d+)"', source.read("xl/worksheets/sheet1.xml")
+        ).group(1)
+    serial = int(to_excel(date(1990, 4, 12)))
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData>"
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>Birthday</t>'
+        '</is></c><c t="s"><v>1</v></c><c r="E1" t="str"><v>Score</v></c></row>'
+        f'<row><c t="s"><v>2</v></c><c s="{date_style.decode()}"><v>{serial}</v></c>'
+        '<c t="b"><v>1</v></c><c r="E2" t="e"><v>#N/A</v></c></row>'
+        '<row r="5"><c r="A5" t="inlineStr"><is><r><t>Zo</t></r><r><t>ë</t></r></is></c>'
+        '<c r="B5" t="d"><v>1990-04-12T00:00:00</v></c><c r="C5"><v>007</v></c>'
+        '<c r="D5"><v>1.50</v></c><c r="E5"><v>12</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>First name</t></si><si><t>Active</t></si>"
+        '<si><r><t>Ada</t></r><r><t xml:space="preserve"> Lee</t></r><rPh><t>エイダ</t></rPh></si>'
+        "</sst>"
+    )
+    content = with_parts(
+        base.getvalue(), {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": strings}
+    )
+    table = read_table(content, "xlsx")
+    assert table.headers == ["First name", "Birthday", "Active", "Column D", "Score"]
+    assert table.rows == [
+        (2, ["Ada Lee", "1990-04-12", "TRUE", "", "#N/A"]),
+        (5, ["Zoë", "1990-04-12", "7", "1.5", "12"]),
+    ]
 
 
 # --- the import job -------------------------------------------------------------------------
@@ -665,7 +1015,7 @@ def test_a_vcard_imports_its_first_email_and_mobile_and_the_rest_into_a_note(
     assert chosen["Email 1"] == "email" and chosen["Email 2"] == "note"
     assert chosen["Phone 1"] == "phone" and chosen["Phone 3"] == "note"
     map_columns(owner, import_id, list(chosen.values()))
-    preview = owner.get(f"/clients/import/{import_id}/preview")  # Jörg has no email
+    preview = previewed(app, owner, import_id)  # Jörg has no email
     assert preview.status_code == 200 and "Jörg Müller" in preview.text
     job = run_import(app, owner, import_id)
     assert job.result["created"] == 2
@@ -892,6 +1242,7 @@ def _import_urls(import_id):
         ("post", f"/clients/import/{import_id}/columns"),
         ("get", f"/clients/import/{import_id}/preview"),
         ("post", f"/clients/import/{import_id}/preview"),
+        ("get", f"/clients/import/{import_id}/preview/status"),
         ("post", f"/clients/import/{import_id}/run"),
         ("get", f"/clients/import/{import_id}"),
         ("get", f"/clients/import/{import_id}/failed-rows.csv"),
@@ -939,16 +1290,45 @@ def test_the_pages_cost_the_same_queries_whatever_the_files_size(
         measured = []
         for url in (
             f"/clients/import/{import_id}/columns",
-            f"/clients/import/{import_id}/preview",
+            f"/clients/import/{import_id}/preview",  # not previewed yet
+            "mapped",
+            f"/clients/import/{import_id}/preview",  # its job waits for a worker
+            f"/clients/import/{import_id}/preview/status",
             f"/clients/import/{import_id}",
             "/clients/import",
         ):
+            if url == "mapped":
+                map_columns(owner, import_id, ["first_name", "last_name", "email", "phone"])
+                continue
             with count_queries() as statements:
                 assert owner.get(url).status_code == 200
             measured.append(len(statements))
         return measured
 
     assert costs(5) == costs(60)
+
+
+def test_a_finished_preview_costs_the_same_queries_whatever_the_files_size(
+    app, owner, count_queries, client_factory, job_worker
+):
+    for n in range(3):
+        client_factory(first_name="Known", email=f"known{n}@example.com")
+
+    def costs(rows: int) -> list[int]:
+        lines = [f"Name{n},Lee,known{n}@example.com," for n in range(rows)]
+        import_id = uploaded(owner, csv_bytes(HEADINGS, *lines))
+        map_columns(owner, import_id, ["first_name", "last_name", "email", "phone"])
+        previewed(app, owner, import_id)
+        measured = []
+        for query in ("", "?show=skip", "?show=all"):
+            for path in ("preview", "preview/status"):
+                with count_queries() as statements:
+                    page = owner.get(f"/clients/import/{import_id}/{path}{query}")
+                    assert page.status_code == 200 and "to create" in page.text
+                measured.append(len(statements))
+        return measured
+
+    assert costs(5) == costs(300)  # 300: more rows than the page lists
 
 
 def test_an_imported_revert_page_costs_the_same_for_more_clients(

@@ -13,8 +13,10 @@ from sqlalchemy.orm import aliased
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.data.forms import ImportOptionsForm, ImportUploadForm, columns_form
-from app.data.imports import ImportSettings, failed_rows_path, read_stored, upload_path
+from app.data.imports import ImportSettings, failed_rows_path, is_kept, read_stored, upload_path
 from app.data.imports import ops as import_ops
+from app.data.imports import previews as import_previews
+from app.data.imports import revert as reverting
 from app.data.imports.mapping import TARGETS, match_headers
 from app.data.imports.reading import (
     FORMATS,
@@ -23,10 +25,10 @@ from app.data.imports.reading import (
     describe_bytes,
     detect_format,
     limits,
-    read_table,
+    read_sample,
     sample,
 )
-from app.data.imports.rows import ACTIONS, preview
+from app.data.imports.rows import ACTIONS
 from app.data.routes import bp
 from app.extensions import db
 from app.htmx import render_page
@@ -34,7 +36,6 @@ from app.models import JOB_STATUSES, ClientImport, Job, Label, StaffMember
 from app.permissions import Permission, can, requires
 
 RECENT_IMPORTS = 20
-PREVIEW_ROWS = 200  # rows listed on the preview (the counts cover them all)
 PREVIEW_FILTERS = {"all": "All rows", **{action: name for action, name in ACTIONS.items()}}
 UPLOAD_SLACK = 64 * 1024  # the form around the file
 
@@ -88,6 +89,11 @@ def _import_or_404(import_id: int) -> ClientImport:
 
 def _settings(client_import: ClientImport) -> ImportSettings:
     return ImportSettings.from_json(client_import.settings)
+
+
+def _has_upload(client_import: ClientImport) -> bool:
+    """The steps before the import go on: the file is kept (not read: it may be large)."""
+    return client_import.job_id is None and is_kept(upload_path(client_import.id))
 
 
 def _stored_file(client_import: ClientImport) -> bytes | None:
@@ -147,7 +153,8 @@ def import_upload():
         if len(content) > max_bytes:
             raise UnreadableFile(_too_large_message(max_bytes))
         file_format = detect_format(content)
-        table = read_table(content, file_format)
+        # The headings and the first rows only: the preview's job reads the whole file.
+        table = read_sample(content, file_format)
     except UnreadableFile as error:
         form.file.errors = [str(error)]
         return _upload_page(form, status=422)
@@ -176,13 +183,7 @@ def _columns_page(client_import, form, table, status=200, read_error=None):
 
 
 def _read_sample(content, client_import, settings):
-    return read_table(
-        content,
-        client_import.file_format,
-        settings.encoding,
-        settings.delimiter,
-        limit=SAMPLE_ROWS * 20,
-    )
+    return read_sample(content, client_import.file_format, settings.encoding, settings.delimiter)
 
 
 @bp.route("/clients/import/<id:import_id>/columns", methods=["GET", "POST"])
@@ -224,13 +225,19 @@ def import_columns(import_id: int):
         _fill_columns_form(form, settings, table)
         return _columns_page(client_import, form, table)
 
-    table = _read_sample(content, client_import, settings)
+    try:
+        table = _read_sample(content, client_import, settings)
+    except UnreadableFile:
+        return redirect(url_for("data.import_columns", import_id=client_import.id), 303)
     form = columns_form(table.headers)
     form.encoding.data, form.delimiter.data = settings.encoding, settings.delimiter
     if not form.validate():
         return _columns_page(client_import, form, table, status=422)
     settings.mapping = form.chosen()
-    import_ops.save_settings(client_import, settings, current_user)
+    try:
+        import_previews.keep_and_preview(client_import, settings, current_user)
+    except import_ops.AlreadyStarted:  # imported meanwhile (another tab)
+        return _gone(client_import)
     return redirect(url_for("data.import_preview", import_id=client_import.id), 303)
 
 
@@ -264,52 +271,50 @@ def _options_form(settings: ImportSettings, formdata=None):
     return form
 
 
-def _preview_page(client_import, settings, form, status=200):
-    content = _stored_file(client_import)
-    if content is None:
+def _preview_page(client_import, settings, form, status=200, block="import_preview"):
+    if not _has_upload(client_import):
         return _gone(client_import)
-    try:
-        table = read_table(
-            content, client_import.file_format, settings.encoding, settings.delimiter
-        )
-    except UnreadableFile:
-        # Read with other settings than the file needs: back to where they are chosen.
-        return redirect(url_for("data.import_columns", import_id=client_import.id), 303)
-    if len(settings.mapping) != len(table.headers):
-        return redirect(url_for("data.import_columns", import_id=client_import.id), 303)
-    result = preview(table, settings, current_user)
-    show = request.args.get("show", "")
+    state = import_previews.preview_state(client_import, settings)
+    result = state.result
+    asked = request.args.get("show", "")
+    show = asked
     if show not in PREVIEW_FILTERS:
-        show = "error" if result.counts["error"] else "all"
-    shown = [row for row in result.rows if show == "all" or row.action == show]
-    mapped = [
-        (index, heading, settings.mapping[index])
-        for index, heading in enumerate(table.headers)
-        if settings.mapping[index]
-    ]
+        show = "error" if result is not None and result.counts["error"] else "all"
+    shown = result.listed.get(show, []) if result is not None else []
+    preview_url = url_for("data.import_preview", import_id=client_import.id)
     return render_page(
         "data/import_preview.html",
-        "import_preview",
+        block,
         status=status,
         client_import=client_import,
         form=form,
+        state=state,
         result=result,
-        shown=shown[:PREVIEW_ROWS],
-        shown_total=len(shown),
+        shown=shown,
+        shown_total=(result.row_count if show == "all" else result.counts[show]) if result else 0,
+        clients=import_previews.matched_clients(shown),
         show=show,
         filters=PREVIEW_FILTERS,
         actions=ACTIONS,
-        mapped=mapped,
         targets=TARGETS,
         max_clients=current_app.config.get("MAX_CLIENTS"),
+        preview_url=preview_url,
+        # the filter asked for, if any (else the result's own default when it is there)
+        status_url=url_for(
+            "data.import_preview_status",
+            import_id=client_import.id,
+            **({"show": asked} if asked in PREVIEW_FILTERS else {}),
+        ),
+        columns_url=url_for("data.import_columns", import_id=client_import.id),
+        run_url=url_for("data.import_run", import_id=client_import.id),
     )
 
 
 @bp.route("/clients/import/<id:import_id>/preview", methods=["GET", "POST"])
 @requires(Permission.IMPORT_EXPORT)
 def import_preview(import_id: int):
-    """The dry run. A POST keeps the chosen options (no client is written) and shows
-    the preview they give."""
+    """The dry run, a job: its progress while it runs, then what it found. A POST keeps
+    the chosen options (no client is written) and previews them."""
     client_import = _import_or_404(import_id)
     settings = _settings(client_import)
     if request.method == "GET":
@@ -318,9 +323,23 @@ def import_preview(import_id: int):
     if not form.validate():
         return _preview_page(client_import, settings, form, status=422)
     _apply_options(settings, form)
-    if _stored_file(client_import) is not None:
-        import_ops.save_settings(client_import, settings, current_user)
+    if not _has_upload(client_import):
+        return _gone(client_import)
+    try:
+        import_previews.keep_and_preview(client_import, settings, current_user)
+    except import_ops.AlreadyStarted:  # imported meanwhile (another tab)
+        return _gone(client_import)
     return _preview_page(client_import, settings, form)
+
+
+@bp.get("/clients/import/<id:import_id>/preview/status")
+@requires(Permission.IMPORT_EXPORT)
+def import_preview_status(import_id: int):
+    """What the Preview page polls while the job runs: the job's progress, then the
+    result (the whole page without htmx)."""
+    client_import = _import_or_404(import_id)
+    settings = _settings(client_import)
+    return _preview_page(client_import, settings, _options_form(settings), block="preview_result")
 
 
 def _apply_options(settings: ImportSettings, form) -> None:
@@ -334,7 +353,7 @@ def _apply_options(settings: ImportSettings, form) -> None:
 def import_run(import_id: int):
     client_import = _import_or_404(import_id)
     settings = _settings(client_import)
-    if _stored_file(client_import) is None:
+    if not _has_upload(client_import):
         return _gone(client_import)
     form = _options_form(settings, request.form)
     if not form.validate():
@@ -354,7 +373,7 @@ def _show_page(client_import, status=200):
     finished = job is not None and job.status == "done"
     check = None
     if finished and client_import.reverted_at is None:
-        check = import_ops.revert_check(client_import.id)
+        check = reverting.revert_check(client_import.id)
     reverted_by = (
         db.session.get(StaffMember, client_import.reverted_by_id)
         if client_import.reverted_by_id
@@ -370,7 +389,7 @@ def _show_page(client_import, status=200):
         revert=settings.revert,
         check=check,
         reverted_by=reverted_by,
-        has_upload=job is None and read_stored(upload_path(client_import.id)) is not None,
+        has_upload=job is None and is_kept(upload_path(client_import.id)),
         failed_file=finished
         and client_import.failed > 0
         and failed_rows_path(client_import.id).exists(),
@@ -410,6 +429,6 @@ def import_revert(import_id: int):
     job = db.session.get(Job, client_import.job_id) if client_import.job_id else None
     if job is None or job.status != "done":
         return redirect(url_for("data.import_show", import_id=client_import.id), 303)
-    with suppress(import_ops.AlreadyReverted):  # reverted meanwhile: its page says so
-        import_ops.revert_import(client_import, current_user)
+    with suppress(reverting.AlreadyReverted):  # reverted meanwhile: its page says so
+        reverting.revert_import(client_import, current_user)
     return redirect(url_for("data.import_show", import_id=client_import.id), 303)

@@ -23,7 +23,10 @@ class ClientImport(Base):
     """One import of a file, from its upload to its revert.
 
     The uploaded file waits (encrypted) between the steps; `settings` keeps the steps'
-    choices (encoding, delimiter, mapping, match key, labels) and no cell of the file."""
+    choices (encoding, delimiter, mapping, match key, labels) and no cell of the file.
+    The preview is a job too (`preview_job_id`, the latest); what it found waits in
+    `preview` (encrypted JSON: the rows it lists name people) until the import starts.
+    `row_count` is 0 until a job has read the whole file."""
 
     __tablename__ = "client_imports"
 
@@ -42,6 +45,8 @@ class ClientImport(Base):
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    preview_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    preview: Mapped[str | None] = mapped_column(encrypted_text())  # JSON
 
 
 class ImportedClient(Base):

@@ -1,11 +1,14 @@
 """Import clients from a file: upload, map columns, preview (a dry run), import (a
 background job) and revert.
 
-reading.py reads a file into headings and rows; mapping.py says which column goes to
-which field; rows.py checks each row with the client form and plans what happens to
-it; ops.py holds the writes of each step, the job and the revert. The uploaded file
-waits between the steps encrypted (app/data/files.py) beside the large exports, and is
-removed when the import has run, or a day after it was uploaded.
+reading.py reads a file into headings and rows (xlsx.py a workbook's, as a stream of
+rows; vcard.py a phone's contacts); mapping.py says which column goes to which field;
+rows.py checks each row with the client form and plans what happens to it; ops.py
+holds the writes of each step and the import's job; previews.py the preview's job (the
+upload reads a sample only: reading and checking a whole file is a job's work);
+revert.py the revert. The uploaded file waits between the steps encrypted
+(app/data/files.py) beside the large exports, and is removed when the import has run,
+or a day after it was uploaded.
 """
 
 import json
@@ -59,6 +62,11 @@ def failed_rows_path(import_id: int) -> Path:
 
 def _fresh(path: Path) -> bool:
     return path.exists() and path.stat().st_mtime >= time.time() - FILE_LIFETIME
+
+
+def is_kept(path: Path) -> bool:
+    """Whether a file an import keeps is still there, without reading it."""
+    return _fresh(path)
 
 
 def read_stored(path: Path) -> bytes | None:

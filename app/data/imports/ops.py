@@ -1,16 +1,17 @@
-"""The writes of an import: the upload, the steps' choices, the job that imports, and
-the revert. Each is one action; the job writes a batch of rows per transaction and
-every client it touches gets "Imported" (with the file's name) on its timeline."""
+"""The writes of an import: the upload, the steps' choices and the job that imports
+(the preview's job is in previews.py, the revert in revert.py). Each is one action;
+the job writes a batch of rows per transaction and every client it touches gets
+"Imported" (with the file's name) on its timeline."""
 
 import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import insert, select, update
 
-from app.activity import jsonable, record, record_for_many
+from app.activity import record, record_for_many
 from app.data.export import spreadsheet_safe
 from app.data.files import write_encrypted
 from app.data.imports import (
@@ -23,14 +24,12 @@ from app.data.imports import (
 from app.data.imports.mapping import match_headers
 from app.data.imports.reading import Table, UnreadableFile, read_table
 from app.data.imports.rows import Planner, check_rows, client_room, find_matches
-from app.data.list_export import exports_dir
-from app.data.words import rows_in_words
-from app.database import scrub_after_commit, write_transaction
+from app.data.list_export import FILE_LIFETIME, exports_dir
+from app.database import write_transaction
 from app.extensions import db
 from app.jobs import JobFailed, job_kind, start_job
 from app.models import (
     EDITABLE_FIELDS,
-    Base,
     Client,
     ClientImport,
     ImportedClient,
@@ -48,10 +47,19 @@ from app.sessions import SignedInStaff
 BATCH = 500  # rows written per transaction
 
 
-def _require(actor) -> None:
+def require_importer(actor) -> None:
     # Routes check first; the job and the revert check again (defence in depth).
     if not (can(actor, Permission.IMPORT_EXPORT) and can(actor, Permission.EDIT_CLIENTS)):
         raise PermissionError("importing clients is not allowed for this staff member")
+
+
+def import_actor(client_import: ClientImport) -> SignedInStaff:
+    """Whom the jobs (preview and import) act for: the staff member who uploaded."""
+    member = db.session.get(StaffMember, client_import.created_by_id or 0)
+    actor = SignedInStaff.of(member) if member is not None and member.active else None
+    if actor is None or not can(actor, Permission.EDIT_CLIENTS):
+        raise JobFailed("The staff member who started this import may no longer add clients.")
+    return actor
 
 
 def clean_filename(name: str) -> str:
@@ -61,19 +69,31 @@ def clean_filename(name: str) -> str:
     return name[:IMPORT_FILENAME_MAX_LENGTH]
 
 
-def create_import(filename: str, file_format: str, content: bytes, table: Table, actor):
-    """Keep the upload (encrypted) and start an import with the columns matched."""
-    _require(actor)
+def create_import(filename: str, file_format: str, content: bytes, sample: Table, actor):
+    """Keep the upload (encrypted) and start an import with the columns matched. Only a
+    sample of the file has been read: its rows are counted by the preview's job."""
+    require_importer(actor)
     remove_stale_files()
     settings = ImportSettings(
-        encoding=table.encoding, delimiter=table.delimiter, mapping=match_headers(table.headers)
+        encoding=sample.encoding,
+        delimiter=sample.delimiter,
+        mapping=match_headers(sample.headers),
     )
     with write_transaction():
+        # What abandoned previews found goes with their files (a day old).
+        db.session.execute(
+            update(ClientImport)
+            .where(
+                ClientImport.preview.is_not(None),
+                ClientImport.created_at < utcnow() - timedelta(seconds=FILE_LIFETIME),
+            )
+            .values(preview=None)
+        )
         client_import = ClientImport(
             filename=clean_filename(filename),
             file_format=file_format,
             settings=settings.to_json(),
-            row_count=table.row_count,
+            row_count=0,
             created_by_id=actor.id,
         )
         db.session.add(client_import)
@@ -84,7 +104,7 @@ def create_import(filename: str, file_format: str, content: bytes, table: Table,
 
 
 def save_settings(client_import: ClientImport, settings: ImportSettings, actor, **changes):
-    _require(actor)
+    require_importer(actor)
     with write_transaction():
         db.session.refresh(client_import, with_for_update=True)
         client_import.settings = settings.to_json()
@@ -98,12 +118,13 @@ class AlreadyStarted(Exception):
 
 def start_import(client_import: ClientImport, settings: ImportSettings, actor) -> int:
     """Keep the final choices and queue the job; its id."""
-    _require(actor)
+    require_importer(actor)
     with write_transaction():
         claimed = db.session.execute(
             update(ClientImport)
             .where(ClientImport.id == client_import.id, ClientImport.job_id.is_(None))
-            .values(settings=settings.to_json(), imported_at=utcnow())
+            # the preview's rows are not needed once the import has started
+            .values(settings=settings.to_json(), imported_at=utcnow(), preview=None)
         ).rowcount
     if not claimed:
         raise AlreadyStarted()
@@ -149,10 +170,7 @@ def import_job(params: dict, progress) -> dict:
         raise JobFailed("This import no longer exists.")
     if client_import.job_id not in (None, progress.job_id):
         raise JobFailed("This import has already run.")
-    member = db.session.get(StaffMember, client_import.created_by_id or 0)
-    actor = SignedInStaff.of(member) if member is not None and member.active else None
-    if actor is None or not can(actor, Permission.EDIT_CLIENTS):
-        raise JobFailed("The staff member who started this import may no longer add clients.")
+    actor = import_actor(client_import)
     settings = ImportSettings.from_json(client_import.settings)
     content = read_stored(upload_path(client_import.id))
     if content is None:
@@ -184,7 +202,7 @@ def import_job(params: dict, progress) -> dict:
         db.session.execute(
             update(ClientImport)
             .where(ClientImport.id == run.import_id)
-            .values(imported_at=utcnow())
+            .values(imported_at=utcnow(), row_count=len(table.rows))
         )
     upload_path(run.import_id).unlink(missing_ok=True)  # imported: the upload is not needed
     return counts
@@ -360,178 +378,3 @@ def failed_rows_csv(headers: list[str], failed) -> bytes:
             + [spreadsheet_safe(cell) for cell in row.cells]
         )
     return output.getvalue().encode("utf-8-sig")
-
-
-# --- revert ------------------------------------------------------------------------------
-
-# Rows that point at a client without keeping it from being removed by a revert: its
-# timeline, its labels, and the import records themselves (the import's own note is
-# told apart by its id).
-_NOT_BLOCKING = {"activities", "client_labels", "imported_clients"}
-BLOCKED_SHOWN = 100
-
-
-def _referencing_columns():
-    """Every column (but the ignored ones) with a foreign key to clients.id."""
-    clients_id = Client.__table__.c.id
-    found = []
-    for table in Base.metadata.sorted_tables:
-        if table.name in _NOT_BLOCKING or table.name == "clients":
-            continue
-        for column in table.columns:
-            if any(key.column is clients_id for key in column.foreign_keys):
-                found.append((table, column))
-    return found
-
-
-def _describe(table_name: str, count: int) -> str:
-    return f"has {rows_in_words(table_name, count)}"
-
-
-@dataclass
-class RevertCheck:
-    removable: list[int]  # created clients that can go
-    restorable: list[int]  # ImportedClient ids of updated clients that can go back
-    blocked: list[dict]  # {"client_id", "name", "reasons"}, at most BLOCKED_SHOWN
-    blocked_count: int
-
-
-def revert_check(import_id: int, lock: bool = False) -> RevertCheck:
-    """Which clients a revert would remove or restore, and what blocks the others.
-    A fixed number of queries whatever the import's size."""
-    entries = (
-        select(
-            ImportedClient.id,
-            ImportedClient.client_id,
-            ImportedClient.action,
-            ImportedClient.version_after,
-            Client.version,
-            Client.first_name,
-            Client.last_name,
-            StaffMember.name,
-        )
-        .join(Client, Client.id == ImportedClient.client_id)
-        .outerjoin(StaffMember, StaffMember.id == Client.updated_by_id)
-        .where(ImportedClient.import_id == import_id)
-        .order_by(ImportedClient.id)
-    )
-    if lock:
-        entries = entries.with_for_update(of=Client)
-    rows = db.session.execute(entries).all()
-    created_ids = (
-        select(ImportedClient.client_id)
-        .where(ImportedClient.import_id == import_id, ImportedClient.action == "created")
-        .scalar_subquery()
-    )
-    import_notes = (
-        select(ImportedClient.note_id)
-        .where(ImportedClient.import_id == import_id, ImportedClient.note_id.is_not(None))
-        .scalar_subquery()
-    )
-    references: dict[int, list[str]] = {}
-    for table, column in _referencing_columns():
-        counting = select(column, func.count()).where(column.in_(created_ids)).group_by(column)
-        if table.name == "notes":
-            counting = counting.where(table.c.id.not_in(import_notes))
-        for client_id, count in db.session.execute(counting):
-            references.setdefault(client_id, []).append(_describe(table.name, count))
-    removable, restorable, blocked = [], [], []
-    blocked_count = 0
-    for entry_id, client_id, action, version_after, version, first, last, editor in rows:
-        reasons = []
-        if version != version_after:
-            reasons.append(f"edited since by {editor}" if editor else "edited since")
-        if action == "created":
-            reasons += references.get(client_id, [])
-        if not reasons:
-            (removable if action == "created" else restorable).append(
-                client_id if action == "created" else entry_id
-            )
-            continue
-        blocked_count += 1
-        if len(blocked) < BLOCKED_SHOWN:
-            name = " ".join(part for part in (first, last) if part)
-            blocked.append({"client_id": client_id, "name": name, "reasons": reasons})
-    return RevertCheck(removable, restorable, blocked, blocked_count)
-
-
-class AlreadyReverted(Exception):
-    pass
-
-
-def revert_import(client_import: ClientImport, actor) -> RevertCheck:
-    """Undo the import, in one transaction: the clients it created are removed, and
-    the fields it updated get their values back (its note and labels go too), for the
-    clients nobody changed since; the others stay as they are, listed with why."""
-    _require(actor)
-    with write_transaction():
-        db.session.refresh(client_import, with_for_update=True)
-        if client_import.reverted_at is not None or client_import.job_id is None:
-            raise AlreadyReverted()
-        check = revert_check(client_import.id, lock=True)
-        file_quote = {"import_file": [None, client_import.filename]}
-        for start in range(0, len(check.removable), BATCH):
-            chunk = check.removable[start : start + BATCH]
-            db.session.execute(
-                delete(Client)
-                .where(Client.id.in_(chunk))
-                .execution_options(synchronize_session=False)
-            )
-        for start in range(0, len(check.restorable), BATCH):
-            _restore(check.restorable[start : start + BATCH], actor, file_quote)
-        settings = ImportSettings.from_json(client_import.settings)
-        settings.revert = {
-            "removed": len(check.removable),
-            "restored": len(check.restorable),
-            "blocked": check.blocked,
-            "blocked_count": check.blocked_count,
-        }
-        client_import.settings = settings.to_json()
-        client_import.reverted_at = utcnow()
-        client_import.reverted_by_id = actor.id
-        if check.removable:
-            scrub_after_commit()  # removed clients' data leaves the database files too
-    return check
-
-
-def _restore(entry_ids: list[int], actor, file_quote: dict) -> None:
-    entries = db.session.scalars(
-        select(ImportedClient).where(ImportedClient.id.in_(entry_ids))
-    ).all()
-    clients = {
-        client.id: client
-        for client in db.session.scalars(
-            select(Client).where(Client.id.in_([entry.client_id for entry in entries]))
-        )
-    }
-    now = utcnow()
-    events = []
-    for entry in entries:
-        client = clients[entry.client_id]
-        before = json.loads(entry.previous or "{}")
-        fields = before.get("fields", {})
-        changes = {}
-        for name, old in fields.items():
-            value = old
-            if name == "birth_date" and old is not None:
-                value = date.fromisoformat(old)
-            if getattr(client, name) != value:
-                changes[name] = [jsonable(getattr(client, name)), old]
-                setattr(client, name, value)
-        if changes:
-            client.updated_at, client.updated_by_id = now, actor.id
-        if before.get("labels"):
-            db.session.execute(
-                delete(client_labels).where(
-                    client_labels.c.client_id == client.id,
-                    client_labels.c.label_id.in_(before["labels"]),
-                )
-            )
-        if entry.note_id:
-            db.session.execute(delete(Note).where(Note.id == entry.note_id))
-            scrub_after_commit("notes")
-        events.append((client, changes))
-    db.session.flush()
-    for client, changes in events:
-        event = record(client, "client.import_reverted", actor, changes=file_quote | changes)
-        event.client_version = client.version

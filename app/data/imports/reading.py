@@ -1,19 +1,18 @@
 """Reading an uploaded file into a table: headings and rows of text cells.
 
 Three kinds of file: CSV (any common delimiter and encoding), Excel workbooks (.xlsx,
-read-only, checked before they are parsed) and vCard (.vcf, a phone's exported
-contacts). What the file is comes from its content, not its name: a CSV saved as
-".xlsx" is read as the CSV it is. Anything that cannot be read raises UnreadableFile
-with a message for staff, never another exception.
+checked before they are parsed, then read as a stream of rows: xlsx.py) and vCard
+(.vcf, a phone's exported contacts: vcard.py). What the file is comes from its content,
+not its name: a CSV saved as ".xlsx" is read as the CSV it is. Anything that cannot be
+read raises UnreadableFile with a message for staff, never another exception. The
+upload reads a sample (read_sample); the preview's and the import's jobs, every row.
 """
 
 import codecs
 import csv
 import io
-import quopri
-import zipfile
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from unicodedata import category
 
 from flask import current_app
@@ -29,6 +28,7 @@ MAX_CELL_CHARS = 32_767  # what a spreadsheet cell holds
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000
 SAMPLE_ROWS = 3  # example values shown beside each column on the Map columns step
+SAMPLE_READ_ROWS = SAMPLE_ROWS * 20  # rows read for them (a column may be empty in some)
 
 FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "vcf": "vCard contacts"}
 ENCODINGS = {
@@ -159,7 +159,7 @@ def _not_text() -> UnreadableFile:
     )
 
 
-def _text_of(content: bytes, encoding: str | None) -> tuple[str, str]:
+def text_of(content: bytes, encoding: str | None) -> tuple[str, str]:
     detected = encoding is None
     encoding = encoding or detect_encoding(content)
     if detected and not encoding.startswith("utf-16") and b"\x00" in content:
@@ -189,21 +189,31 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     limit: int | None = None,
+    progress=None,
 ) -> Table:
-    """The file as headings and rows; `limit` stops after that many rows (a sample)."""
+    """The file as headings and rows; `limit` stops after that many rows (a sample).
+    `progress(fraction)`, when given, hears how much of the file has been read."""
     _max_bytes, max_rows = limits()
     if file_format == "xlsx":
-        table = _read_xlsx(content, max_rows, limit)
+        table = _read_xlsx(content, max_rows, limit, progress)
     elif file_format == "vcf":
         table = _read_vcards(content, encoding, max_rows, limit)
     else:
-        table = _read_csv(content, encoding, delimiter, max_rows, limit)
-    if limit is None and not table.rows:
+        table = _read_csv(content, encoding, delimiter, max_rows, limit, progress)
+    if not table.rows:
         raise UnreadableFile("The file has headings but no rows of clients.")
     return table
 
 
-def _check_width(count: int) -> None:
+def read_sample(
+    content: bytes, file_format: str, encoding: str | None = None, delimiter: str | None = None
+) -> Table:
+    """The headings and the first rows, for the Map columns step: what the upload
+    reads (the whole file is read by the preview's job)."""
+    return read_table(content, file_format, encoding, delimiter, limit=SAMPLE_READ_ROWS)
+
+
+def check_width(count: int) -> None:
     if count > MAX_COLUMNS:
         raise UnreadableFile(
             f"The file has {count:,} columns; Clientele reads at most {MAX_COLUMNS}. "
@@ -211,7 +221,7 @@ def _check_width(count: int) -> None:
         )
 
 
-def _check_cell(text: str, row_number: int) -> None:
+def check_cell(text: str, row_number: int) -> None:
     if len(text) > MAX_CELL_CHARS:
         raise UnreadableFile(
             f"Row {row_number:,} has a cell of {len(text):,} characters; a cell holds at "
@@ -219,7 +229,7 @@ def _check_cell(text: str, row_number: int) -> None:
         )
 
 
-def _too_many_rows(max_rows: int) -> UnreadableFile:
+def too_many_rows(max_rows: int) -> UnreadableFile:
     return UnreadableFile(
         f"The file has more than {max_rows:,} rows. Split it into files of at most "
         f"{max_rows:,} rows and import them one after the other."
@@ -255,9 +265,9 @@ def _table_from_rows(raw_rows, max_rows: int, limit: int | None, **extra) -> Tab
         cells = [cell.strip() for cell in cells]
         while cells and not cells[-1]:
             cells.pop()
-        _check_width(len(cells))
-        for cell in cells:
-            _check_cell(cell, number)
+        check_width(len(cells))
+        if cells and max(map(len, cells)) > MAX_CELL_CHARS:
+            check_cell(max(cells, key=len), number)
         if header_cells is None:
             if cells:
                 header_cells = cells
@@ -269,7 +279,7 @@ def _table_from_rows(raw_rows, max_rows: int, limit: int | None, **extra) -> Tab
         if limit is not None and len(rows) >= limit:
             break
         if len(rows) > max_rows:
-            raise _too_many_rows(max_rows)
+            raise too_many_rows(max_rows)
     if header_cells is None:
         raise UnreadableFile("The file is empty.")
     width = max(width, len(header_cells))
@@ -278,11 +288,12 @@ def _table_from_rows(raw_rows, max_rows: int, limit: int | None, **extra) -> Tab
     return Table(headers, rows, **extra)
 
 
-def _read_csv(content, encoding, delimiter, max_rows, limit) -> Table:
-    text, encoding = _text_of(content, encoding)
+def _read_csv(content, encoding, delimiter, max_rows, limit, progress) -> Table:
+    text, encoding = text_of(content, encoding)
     if delimiter not in DELIMITERS:
         delimiter = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
 
     def numbered():
         record = 0
@@ -302,6 +313,8 @@ def _read_csv(content, encoding, delimiter, max_rows, limit) -> Table:
                     'Check its quotes ("): a quoted cell must end with a quote.'
                 ) from error
             record += 1  # a spreadsheet's row number (a quoted line break stays in its row)
+            if progress is not None and record % 1_000 == 0:
+                progress(source.tell() / (len(text) or 1))
             yield record, cells
 
     return _table_from_rows(numbered(), max_rows, limit, encoding=encoding, delimiter=delimiter)
@@ -333,254 +346,17 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _cell_text(value) -> str:
-    """A workbook cell as text: whole numbers without ".0", dates as ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    return str(value)
-
-
-def check_workbook(content: bytes) -> None:
-    """Refuse a workbook that is not one, is encrypted, unpacks to too much, or carries
-    XML document type declarations (the way to an entity bomb): from the zip's
-    directory and the first bytes of each part, before anything is parsed."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise UnreadableFile(
-            "This workbook is damaged and cannot be opened. Open it in your spreadsheet "
-            "program, save it again, and upload the new copy."
-        ) from error
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise UnreadableFile("This workbook has too many parts to be a table of clients.")
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names:
-        raise UnreadableFile(f"This zip file is not an Excel workbook. {FILE_KINDS_HINT}")
-    if any(member.flag_bits & 0x1 for member in members):
-        raise UnreadableFile(
-            "This workbook is protected with a password. Save a copy without the "
-            "password and upload that."
-        )
-    unpacked = sum(member.file_size for member in members)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise UnreadableFile(
-            f"This workbook unpacks to {describe_bytes(unpacked)}, more than the "
-            f"{describe_bytes(MAX_UNPACKED_BYTES)} Clientele reads. Save the clients as "
-            "CSV, or split the workbook."
-        )
-    try:
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as part:
-                    head = part.read(4096).lower()
-                if b"<!doctype" in head or b"<!entity" in head:
-                    raise UnreadableFile(
-                        "This workbook holds XML declarations that spreadsheet programs "
-                        "never write; it is refused. Save it again from your spreadsheet "
-                        "program."
-                    )
-    except UnreadableFile:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise UnreadableFile(
-            "This workbook is damaged and cannot be opened. Save it again and upload the new copy."
-        ) from error
-
-
-def _read_xlsx(content, max_rows, limit) -> Table:
-    check_workbook(content)
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds; all mean "cannot read"
-        raise UnreadableFile(
-            "This workbook cannot be read. Open it in your spreadsheet program, save it "
-            "again as .xlsx (or as CSV), and upload the new copy."
-        ) from error
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None or not hasattr(sheet, "iter_rows"):
-            raise UnreadableFile("This workbook has no sheet of cells to read.")
-        # The sheet's stated size may be a lie (a million columns): read the cells
-        # that are really there.
-        sheet.reset_dimensions()
-        seen = 0
-
-        def numbered():
-            nonlocal seen
-            for row in sheet.iter_rows():
-                seen += 1
-                if seen > 2 * max_rows + 1_000:  # blank rows count too: bounded work
-                    raise _too_many_rows(max_rows)
-                cells = list(row)
-                if not cells:
-                    continue
-                _check_width(len(cells))
-                number = getattr(cells[0], "row", None) or seen
-                yield number, [_cell_text(getattr(cell, "value", None)) for cell in cells]
-
-        try:
-            return _table_from_rows(numbered(), max_rows, limit)
-        except UnreadableFile:
-            raise
-        except Exception as error:
-            raise UnreadableFile(
-                "This workbook cannot be read to the end. Save it again from your "
-                "spreadsheet program (or as CSV) and upload the new copy."
-            ) from error
-    finally:
-        book.close()
-
-
-# --- vCard ---------------------------------------------------------------------------
-
-_VCARD_FIXED = (
-    ("first", "First name"),
-    ("last", "Last name"),
-    ("full", "Full name"),
-)
-_VCARD_TAIL = (
-    ("birthday", "Birthday"),
-    ("street", "Street"),
-    ("city", "City"),
-    ("region", "Region"),
-    ("postal_code", "Postal code"),
-    ("country", "Country"),
-    ("organisation", "Organisation"),
-    ("note", "Note"),
-)
-
-
-def _vcard_value(line) -> str:
-    """A property's text, with quoted-printable (older Android exports) decoded."""
-    value = line.value
-    encoding = (line.params.get("ENCODING") or [""])[0].upper()
-    if encoding == "QUOTED-PRINTABLE" and isinstance(value, str):
-        charset = (line.params.get("CHARSET") or ["utf-8"])[0]
-        try:
-            value = quopri.decodestring(value.encode("latin-1", "replace")).decode(
-                charset, "replace"
-            )
-        except LookupError:
-            value = quopri.decodestring(value.encode("latin-1", "replace")).decode(
-                "utf-8", "replace"
-            )
-    if isinstance(value, list | tuple):
-        value = " ".join(str(part) for part in value if part)
-    return " ".join(str(value).split()) if not isinstance(value, bytes) else ""
-
-
-def _phone_rank(line) -> int:
-    """Mobile numbers first: the client's phone is the one they carry."""
-    types = {kind.upper() for kind in line.params.get("TYPE", [])}
-    return 0 if types & {"CELL", "MOBILE", "IPHONE"} else 1 if "PREF" in types else 2
-
-
-def _card_cells(card) -> dict:
-    contents = card.contents
-    found = {"emails": [], "phones": []}
-    name = contents.get("n", [None])[0]
-    if name is not None and not isinstance(name.value, str):
-        found["first"] = " ".join(
-            part for part in (name.value.given, name.value.additional) if isinstance(part, str)
-        )
-        found["last"] = name.value.family if isinstance(name.value.family, str) else ""
-        if isinstance(name.value.given, list):
-            found["first"] = " ".join(name.value.given)
-        if isinstance(name.value.family, list):
-            found["last"] = " ".join(name.value.family)
-    elif name is not None:
-        parts = _vcard_value(name).split(";")
-        found["last"], found["first"] = parts[0], parts[1] if len(parts) > 1 else ""
-    if "fn" in contents:
-        found["full"] = _vcard_value(contents["fn"][0])
-    found["emails"] = [_vcard_value(line) for line in contents.get("email", [])]
-    phones = sorted(contents.get("tel", []), key=_phone_rank)
-    found["phones"] = [_vcard_value(line) for line in phones]
-    if "bday" in contents:
-        found["birthday"] = _vcard_value(contents["bday"][0])
-    if "adr" in contents:
-        address = contents["adr"][0].value
-        if isinstance(address, str):
-            found["street"] = _vcard_value(contents["adr"][0])
-        else:
-            for key, part in (
-                ("street", address.street),
-                ("city", address.city),
-                ("region", address.region),
-                ("postal_code", address.code),
-                ("country", address.country),
-            ):
-                found[key] = " ".join(part) if isinstance(part, list) else str(part or "")
-    if "org" in contents:
-        found["organisation"] = _vcard_value(contents["org"][0])
-    if "note" in contents:
-        found["note"] = _vcard_value(contents["note"][0])
-    return found
-
-
 def _read_vcards(content, encoding, max_rows, limit) -> Table:
-    import vobject
+    from app.data.imports.vcard import read_vcards  # it builds on this module
 
-    text, encoding = _text_of(content, encoding)
-    # PHOTO lines can be most of a phone's export; they are never imported, so they
-    # are dropped before parsing (with their folded continuation lines).
-    lines, skipping = [], False
-    for line in text.splitlines():
-        if skipping and line[:1] in (" ", "\t"):
-            continue
-        skipping = line.upper().startswith(("PHOTO", "LOGO", "SOUND", "KEY"))
-        if not skipping:
-            lines.append(line)
-    cards = []
-    try:
-        for number, card in enumerate(
-            vobject.readComponents("\r\n".join(lines) + "\r\n", allowQP=True), start=1
-        ):
-            if card.name.upper() != "VCARD":
-                continue
-            cards.append((number, _card_cells(card)))
-            if len(cards) > max_rows:
-                raise _too_many_rows(max_rows)
-            if limit is not None and len(cards) >= limit:
-                break
-    except UnreadableFile:
-        raise
-    except Exception as error:  # vobject's parse errors have many types
-        raise UnreadableFile(
-            f"Contact {len(cards) + 1:,} of the file cannot be read. Export the contacts "
-            "again (as vCard), or save them as CSV."
-        ) from error
-    if not cards and limit is None:
-        raise UnreadableFile("The file has no contacts in it.")
-    emails = max((len(cells["emails"]) for _n, cells in cards), default=1) or 1
-    phones = max((len(cells["phones"]) for _n, cells in cards), default=1) or 1
-    _check_width(len(_VCARD_FIXED) + emails + phones + len(_VCARD_TAIL))
-    headers = [title for _key, title in _VCARD_FIXED]
-    headers += [f"Email {index}" for index in range(1, emails + 1)]
-    headers += [f"Phone {index}" for index in range(1, phones + 1)]
-    headers += [title for _key, title in _VCARD_TAIL]
-    rows = []
-    for number, cells in cards:
-        row = [cells.get(key, "") for key, _title in _VCARD_FIXED]
-        row += cells["emails"] + [""] * (emails - len(cells["emails"]))
-        row += cells["phones"] + [""] * (phones - len(cells["phones"]))
-        row += [cells.get(key, "") for key, _title in _VCARD_TAIL]
-        row = [cell.strip() for cell in row]
-        for cell in row:
-            _check_cell(cell, number)
-        rows.append((number, row))
-    return Table(headers, rows, encoding=encoding)
+    return read_vcards(content, encoding, max_rows, limit)
+
+
+def _read_xlsx(content, max_rows, limit, progress) -> Table:
+    from app.data.imports.xlsx import workbook_rows  # it builds on this module
+
+    with closing(workbook_rows(content, max_rows, progress)) as rows:
+        return _table_from_rows(rows, max_rows, limit)
 
 
 def sample(table: Table, column: int) -> list[str]:

@@ -34,6 +34,7 @@ ON_MATCH = {
 }
 ACTIONS = {"create": "Create", "update": "Update", "skip": "Skip", "error": "Error"}
 _LOOKUP_CHUNK = 10_000  # keys per matching query (well inside every database's limits)
+REPORT_EVERY = 250  # rows checked between two progress reports
 
 
 def _known_choice(allowed: frozenset, field, _form) -> None:
@@ -106,11 +107,17 @@ class RowChecker:
         return CheckedRow(number, cells, values, note, errors)
 
 
-def check_rows(table, mapping: list[str], match_key: str) -> list[CheckedRow]:
+def check_rows(table, mapping: list[str], match_key: str, progress=None) -> list[CheckedRow]:
     """Every row checked, and a row that repeats an earlier one (same match key, or
-    the same values when nothing is matched) marked as a duplicate of it."""
+    the same values when nothing is matched) marked as a duplicate of it.
+    `progress(done, total)`, when given, hears every REPORT_EVERY rows."""
     checker = RowChecker(table.headers, mapping)
-    checked = [checker.check(number, cells) for number, cells in table.rows]
+    checked = []
+    total = len(table.rows)
+    for number, cells in table.rows:
+        checked.append(checker.check(number, cells))
+        if progress is not None and len(checked) % REPORT_EVERY == 0:
+            progress(len(checked), total)
     first_seen: dict = {}
     for row in checked:
         if match_key in ("email", "phone"):
@@ -236,9 +243,9 @@ class Preview:
     refused: int
 
 
-def preview(table, settings, actor) -> Preview:
+def preview(table, settings, actor, progress=None) -> Preview:
     """The dry run: what the import would do with every row now. Nothing is written."""
-    checked = check_rows(table, settings.mapping, settings.match_key)
+    checked = check_rows(table, settings.mapping, settings.match_key, progress)
     matches = find_matches(settings.match_key, (row.key for row in checked))
     planner = Planner(settings.match_key, settings.on_match, actor, matches, client_room())
     planned = [planner.plan(row) for row in checked]
