@@ -50,7 +50,7 @@ AUDIT_FIELD_LABELS = {
 }
 
 # The Activity tab's filters: key (in the URL) -> (name, verbs). Each area adds its own
-# (bookings will add "Sessions").
+# (bookings adds "Sessions", accounts "Account").
 ACTIVITY_FILTERS = {
     "profile": (
         "Profile changes",

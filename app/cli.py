@@ -93,7 +93,7 @@ def register_cli(app) -> None:
     def restore_command(path):
         """Load the backup at PATH into an empty database, then re-apply the erasure ledger."""
         from app.data.backup import BackupError, restore
-        from app.data.ledger import ledger_path
+        from app.data.erasure_ledger import ledger_path
         from app.encryption import WrongDataKey, check_data_key
 
         if not ledger_path().exists():

@@ -198,7 +198,7 @@ def register_client_finder(name: str, find: Callable[[str], int | None], queries
 
 
 def profile_columns(tab: str | None = "overview", header: bool = True) -> tuple:
-    """The ProfileColumns riding on the profile's statement for a page of `tab`: the
+    """The ProfileColumns joined to the profile's statement for a page of `tab`: the
     header's cards when the header is drawn, the Overview's cards on the Overview (a
     tab's own page reads none of them and stays as light as it was)."""
     parts = [
@@ -206,41 +206,42 @@ def profile_columns(tab: str | None = "overview", header: bool = True) -> tuple:
         *(_CARDS.values() if tab == "overview" else ()),
         *([_TABS[tab]] if tab in _TABS else ()),
     ]
-    riding = sorted((part for part in parts if part.columns), key=lambda part: part.name)
+    joined = sorted((part for part in parts if part.columns), key=lambda part: part.name)
     # Two parts may read the same columns (the statistics card and the Sessions tab).
-    return tuple(dict.fromkeys(part.columns for part in riding))
+    return tuple(dict.fromkeys(part.columns for part in joined))
 
 
 def profile_cost(card) -> int:
-    """What drawing the card on the profile costs: nothing when it rides on the
+    """What drawing the card on the profile costs: nothing when it is joined to the
     profile's statement, else its loader's queries."""
     return 0 if card.columns is not None else card.queries
 
 
-def card_context(card, client, riding=(), profile_values=None) -> dict:
-    """A card's context: from the profile's row when the card rode on it (`riding`: the
-    columns the row was read with), else from the card's own loader."""
-    if card.columns is not None and card.columns in riding:
+def card_context(card, client, joined_columns=(), profile_values=None) -> dict:
+    """A card's context: from the profile's row when the card was joined to it
+    (`joined_columns`: the columns the row was read with), else from the card's own
+    loader."""
+    if card.columns is not None and card.columns in joined_columns:
         return card.columns.read(client, profile_values)
     return card.load(client)
 
 
-def tab_context(tab: ProfileTab, client, riding=(), profile_values=None) -> dict:
+def tab_context(tab: ProfileTab, client, joined_columns=(), profile_values=None) -> dict:
     """A tab's context: what its loader reads, and what rides on the profile's row
     (or, for a row read without it, the columns' own query)."""
     context = tab.load(client) if tab.load else {}
     if tab.columns is not None:
-        if tab.columns in riding:
+        if tab.columns in joined_columns:
             context |= tab.columns.read(client, profile_values)
         else:
             context |= tab.columns.load(client)
     return context
 
 
-def tab_cost(tab: ProfileTab, riding: bool = True) -> int:
+def tab_cost(tab: ProfileTab, joined: bool = True) -> int:
     """What tab_context() costs: its loader's queries, and the columns' own query when
     the row was read without them."""
-    return tab.queries + (1 if tab.columns is not None and not riding else 0)
+    return tab.queries + (1 if tab.columns is not None and not joined else 0)
 
 
 def all_header_cards() -> list[HeaderCard]:

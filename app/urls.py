@@ -1,9 +1,10 @@
 """url_for for templates, without werkzeug's URL building on every call.
 
 A profile page links to about twenty URLs, nearly all "this endpoint for this client
-id", and werkzeug's builder costs ~5 µs a call (a template's call adds ~3 µs more). The
-shape of a URL whose values are all ids does not depend on the ids, so it is built once
-per endpoint with stand-in ids, and later calls only put the real ids into that shape.
+id", and werkzeug's builder is a noticeable share of a page drawn from cached data (the
+figures are in bench/RESULTS.md's history). The shape of a URL whose values are all ids
+does not depend on the ids, so it is built once per endpoint with stand-in ids, and
+later calls only put the real ids into that shape.
 Static file URLs are remembered whole. Anything else (text values, _external,
 _anchor...) goes to Flask's url_for unchanged.
 
@@ -55,7 +56,7 @@ def _fill(shape, values: dict) -> str:
 
 def template_url_for(endpoint: str, **values) -> str:
     """url_for(endpoint, **values), the same string, built from a remembered shape."""
-    # The request context itself, not the request proxy (~1 µs a look-up).
+    # The request context itself, not the request proxy (a look-up per call saved).
     context = _cv_request.get(None)
     if context is None:
         return url_for(endpoint, **values)

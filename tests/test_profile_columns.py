@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.accounts import credits
 from app.accounts.memberships import sell_membership
-from app.clients.queries import profile_view, riding_values
+from app.clients.queries import joined_values, profile_view
 from app.extensions import db
 from app.models.accounts import MembershipPlan
 from app.profile import all_cards, all_header_cards
@@ -16,7 +16,7 @@ from tests.booking_helpers import book, future_day, practitioner, service
 from tests.test_query_counts import measure
 
 
-def _riding_cards():
+def _joined_cards():
     return [card for card in [*all_cards(), *all_header_cards()] if card.columns is not None]
 
 
@@ -57,20 +57,20 @@ def _both_ways(app, client_id):
     with app.test_request_context():
         row = profile_view(client_id, "overview", header=True)
         client = row.Client
-        riding, values = riding_values(row)
-        assert {card.columns for card in _riding_cards()} <= set(riding)
+        joined_columns, values = joined_values(row)
+        assert {card.columns for card in _joined_cards()} <= set(joined_columns)
         return [
             (
                 card.name,
                 _comparable(card.columns.read(client, values)),
                 _comparable(card.load(client)),
             )
-            for card in _riding_cards()
+            for card in _joined_cards()
         ]
 
 
-def test_the_riding_cards_are_the_statistics_the_membership_and_the_credits():
-    assert {card.name for card in _riding_cards()} >= {"session-stats", "membership", "credits"}
+def test_the_joined_cards_are_the_statistics_the_membership_and_the_credits():
+    assert {card.name for card in _joined_cards()} >= {"session-stats", "membership", "credits"}
 
 
 def test_read_from_the_profile_row_they_say_what_their_own_queries_say(

@@ -51,7 +51,7 @@ def test_each_registered_tab_costs_what_it_declares(app, owner, client_factory, 
         costs.append(measure(count_queries, owner, url, hx=True))
     # A tab whose part rides on the profile's statement (its columns) costs its loader's
     # queries alone there.
-    assert costs[0] == costs[1] == PROFILE_QUERIES + tab_cost(tab, riding=True)
+    assert costs[0] == costs[1] == PROFILE_QUERIES + tab_cost(tab, joined=True)
 
 
 def test_overview_cards_cost_what_they_declare(app, owner, client_factory, count_queries):

@@ -19,7 +19,7 @@ from tests.test_timeline import add_events
 
 def cards_cost(app, client_id) -> int:
     """What the registered Overview cards this client's row asks for cost on the
-    profile (nothing for those riding on the profile's statement)."""
+    profile (nothing for those joined_columns on the profile's statement)."""
     with app.app_context():
         client = db.session.get(Client, client_id)
         return sum(profile_cost(card) for card in all_cards() if card.shown(client))

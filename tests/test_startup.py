@@ -60,7 +60,7 @@ def production(secret_key: str, data_key: str) -> dict:
         "password",
         "dev",
         "test",
-        "...",  # the README's placeholder
+        "...",  # the placeholder in docs/operations.md
         "change-me-change-me-change-me-change-me",
         "replace-me-with-a-long-random-value-please",
         "x" * 64,

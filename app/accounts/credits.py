@@ -382,13 +382,13 @@ def with_credits_box(statement):
     return statement.join(totals, true()).join(packed, true()).add_columns(*columns)
 
 
-def _box_alone():
+def _box_on_its_own():
     totals, packed, columns = _box_parts()
     return select(*columns).select_from(totals).join(packed, true())
 
 
 # Built once (building it cost more than running it).
-_BOX = inline_constants(_box_alone())
+_BOX = inline_constants(_box_on_its_own())
 
 
 def credits_box(client_id: int, now: datetime | None = None) -> dict:
@@ -588,7 +588,7 @@ def _writable_or_404(client_id: int) -> Client:
         db.session.rollback()
 
 
-def _done(client_id: int):
+def _credits_box_or_profile(client_id: int):
     if is_fragment_request():
         return _box_page(_client_or_404(client_id))
     return redirect(url_for("clients.show", client_id=client_id), 303)
@@ -628,7 +628,7 @@ def issue(client_id: int):
             issue_errors=refused.errors,
             services=_active_services(),
         )
-    return _done(client_id)
+    return _credits_box_or_profile(client_id)
 
 
 def _active_services() -> list[tuple[int, str]]:
@@ -660,7 +660,7 @@ def revoke(client_id: int, grant_id: int):
         except ledger.NothingToRevoke as refused:
             error = str(refused)
         else:
-            return _done(client_id)
+            return _credits_box_or_profile(client_id)
     client = _client_or_404(client_id)
     return _box_page(
         client,

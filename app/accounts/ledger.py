@@ -166,7 +166,7 @@ def _write_ledger(
     return entry
 
 
-def _take(grant_id: int, n: int) -> bool:
+def _take_from_grant(grant_id: int, n: int) -> bool:
     """Take `n` credits off a live grant; False when it has fewer left (a colleague took
     them first)."""
     result = db.session.execute(
@@ -364,7 +364,7 @@ def redeem_credit(
     # Tried in order; a grant emptied by a colleague meanwhile fails its conditional
     # UPDATE and the next one is taken.
     for grant in db.session.scalars(candidates.limit(5)).all():
-        if not _take(grant.id, 1):
+        if not _take_from_grant(grant.id, 1):
             continue
         db.session.refresh(grant)
         _write_ledger(client_id, "redeem", -1, actor, now, grant_id=grant.id, booking_id=booking_id)

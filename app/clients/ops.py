@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, inspect, select, update
 
 from app.activity import FIELD_CHANGING_VERBS, diff, jsonable, record, record_for_many
-from app.data import ledger
+from app.data import erasure_ledger
 from app.data.erasure import run_erasure_steps
 from app.database import scrub_after_commit, write_transaction
 from app.extensions import db
@@ -681,7 +681,7 @@ def erase_client(client: Client, typed_name: str, actor) -> Erasure:
         if " ".join(typed_name.split()).casefold() != client.full_name.casefold():
             raise ErasureNotConfirmed("Type the client's full name exactly as shown.")
         erasure = wipe_client(client, actor)
-        ledger.erased_after_commit(client)  # the erasure ledger, then the database files
+        erasure_ledger.erased_after_commit(client)  # the erasure ledger, then the database files
     return erasure
 
 

@@ -213,9 +213,9 @@ _SEARCH_ONLY_COLUMNS = ("search_text", "sort_name")
 
 
 @cache
-def _profile_statement(riding: tuple) -> Select:
+def _profile_statement(joined_columns: tuple) -> Select:
     statement = _PROFILE_BASE
-    for columns in riding:
+    for columns in joined_columns:
         statement = columns.extend(statement)
     return inline_constants(statement)
 
@@ -226,7 +226,7 @@ def _parameters(client_id: int) -> dict:
 
 def profile(client_id: int):
     """The client with its labels, the names of the staff its row points at and what
-    the Overview's and header's cards riding on it read, in one query. row.Client is the
+    the Overview's and header's cards joined_columns on it read, in one query. row.Client is the
     ORM object, for views that change the client (and draw the Overview after)."""
     statement = _profile_statement(profile_columns("overview", header=True))
     return db.session.execute(statement, _parameters(client_id)).first()
@@ -271,15 +271,15 @@ class ProfileView:
     labels: str | None
     has_notes: bool
     values: Mapping  # the whole row, for the cards that ride on it
-    riding: tuple  # the cards' columns it was read with (app.profile.ProfileColumns)
+    joined_columns: tuple  # the cards' columns it was read with (app.profile.ProfileColumns)
 
 
 def profile_view(client_id: int, tab: str | None = None, header: bool = False):
     """profile() read through the Core connection, as plain values, with the columns of
     the cards a page of `tab` draws (and the header's, when it is drawn): None when no
     such client."""
-    riding = profile_columns(tab, header)
-    statement = _profile_statement(riding)
+    joined_columns = profile_columns(tab, header)
+    statement = _profile_statement(joined_columns)
     row = db.session.connection().execute(statement, _parameters(client_id)).first()
     if row is None:
         return None
@@ -293,15 +293,15 @@ def profile_view(client_id: int, tab: str | None = None, header: bool = False):
         values["labels"],
         bool(values["has_notes"]),
         values,
-        riding,
+        joined_columns,
     )
 
 
-def riding_values(row) -> tuple[tuple, Mapping]:
+def joined_values(row) -> tuple[tuple, Mapping]:
     """The cards' columns a profile() or profile_view() row was read with, and its
     values: card_context()'s arguments."""
     if isinstance(row, ProfileView):
-        return row.riding, row.values
+        return row.joined_columns, row.values
     return profile_columns("overview", header=True), row._mapping
 
 

@@ -163,11 +163,11 @@ def _render_profile(
     # Registered parts load only what they show: a tab's data on its tab, cards on the
     # Overview (not while an editor replaces the cards).
     whole_tab = block == "profile_tab"
-    riding, values = queries.riding_values(row)
+    joined_columns, values = queries.joined_values(row)
     cards = []
     if whole_tab and tab == "overview" and not client.is_erased and context["form"] is None:
         cards = [
-            (card, card_context(card, client, riding, values))
+            (card, card_context(card, client, joined_columns, values))
             for card in cards_for(current_user)
             if card.shown(client)
         ]
@@ -176,7 +176,7 @@ def _render_profile(
     header_cards = []
     if (not is_fragment_request() or context["refresh_header"]) and not client.is_erased:
         header_cards = [
-            (card, card_context(card, client, riding, values))
+            (card, card_context(card, client, joined_columns, values))
             for card in header_cards_for(current_user)
             if card.shown(client)
         ]
@@ -202,7 +202,7 @@ def _render_profile(
         profile_tabs=tabs_for(current_user),
         tab_part=part,
         tab_data={
-            **(tab_context(part, client, riding, values) if whole_tab else {}),
+            **(tab_context(part, client, joined_columns, values) if whole_tab else {}),
             **(tab_extra or {}),
         },
         profile_actions=actions_for(current_user),

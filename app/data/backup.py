@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from app.data import ledger
+from app.data import erasure_ledger
 from app.database import scrub_database
 from app.extensions import db
 from app.models import Base
@@ -67,7 +67,7 @@ def backup(path) -> dict[str, int]:
             raise BackupError(
                 "The database has no Clientele tables to back up (is DATABASE_URL right?)."
             )
-    ledger.sync_from_database()
+    erasure_ledger.sync_from_database()
     _create_private(path)
     try:
         if db.engine.dialect.name == "sqlite":
@@ -256,7 +256,7 @@ def reapply_ledger() -> RestoreReport:
 
     report = RestoreReport(counts={})
     seen = set()
-    for entry in ledger.read():
+    for entry in erasure_ledger.read():
         key = (entry["client_id"], entry["created_at"])
         if key in seen:
             continue

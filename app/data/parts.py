@@ -4,7 +4,7 @@ are not duplicates, and the Overview card from which a recent merge is undone.""
 
 from sqlalchemy import delete, or_, select
 
-from app.data import ledger
+from app.data import erasure_ledger
 from app.data.erasure import erasure_step
 from app.data.export import export_section
 from app.data.merge import may_still_undo, recent_merges
@@ -100,7 +100,7 @@ def _erase_data_history(client) -> None:
     ).all()
     for member in merged_in:
         wipe_client(member, None)
-        ledger.erased_after_commit(member)
+        erasure_ledger.erased_after_commit(member)
     made_here = select(Merge.id).where(Merge.survivor_id == client.id)
     db.session.execute(delete(MergedClient).where(MergedClient.merge_id.in_(made_here)))
     db.session.execute(delete(MergedClient).where(MergedClient.client_id == client.id))

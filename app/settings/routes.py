@@ -30,7 +30,7 @@ def _labels_page(status=200, new_form=None, edit_form=None, editing=None, error=
     )
 
 
-def _done():
+def _back_to_labels():
     if is_fragment_request():
         return _labels_page()
     return redirect(url_for("settings.labels"), 303)
@@ -46,7 +46,7 @@ def labels():
         except ops.LabelNameRefused as refused:
             form.name.errors = [str(refused)]
         else:
-            return _done()
+            return _back_to_labels()
     return _labels_page(status=422 if form.is_submitted() else 200, new_form=form)
 
 
@@ -76,7 +76,7 @@ def edit_label(label_id: int):
         except ops.LabelNameRefused as refused:
             form.name.errors = [str(refused)]
         else:
-            return _done()
+            return _back_to_labels()
     status = 422 if form.is_submitted() else 200
     return _labels_page(status=status, edit_form=form, editing=label_id)
 
@@ -88,7 +88,7 @@ def delete_label(label_id: int):
     label = _label_or_404(label_id)
     if request.method == "POST":
         ops.delete_label(label, current_user)
-        return _done()
+        return _back_to_labels()
     return render_page("settings/delete_label.html", "confirm", label=label)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 
 from app.activity import record
 from app.clients import ops as client_ops
-from app.data import ledger
+from app.data import erasure_ledger
 from app.database import write_transaction
 from app.extensions import db
 from app.i18n import supported_language
@@ -401,7 +401,7 @@ def approve_deletion(data_request: DataRequest, note: str | None, actor) -> None
         # Before the erasure: it removes the address and the client's messages.
         _outcome_email(client, data_request, "approved", actor, note, tied_to_client=False)
         client_ops.wipe_client(client, actor)
-        ledger.erased_after_commit(client)
+        erasure_ledger.erased_after_commit(client)
 
 
 def approve_correction(
