@@ -18,7 +18,7 @@ from app.models.accounts import (
     MembershipPlan,
 )
 from app.profile import all_tabs
-from tests.test_query_counts import measure
+from tests.helpers.queries import measure
 
 ROLES = ("owner", "manager", "front_desk", "practitioner")
 BASE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

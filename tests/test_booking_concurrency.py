@@ -11,8 +11,8 @@ from app.bookings import ops as booking_ops
 from app.extensions import db
 from app.models import HOLDING_STATUSES, Booking
 from tests.booking_helpers import future_day, practitioner, service
+from tests.helpers.concurrency import Outcomes, run_together, server_log_problems
 from tests.live_server import gunicorn_server, sign_in_over_http
-from tests.test_concurrency import Outcomes, run_together, server_log_problems
 
 STAFF = 8
 ROUNDS = 4

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from bench.credits import issue_concurrently, ledger_figures
 from tests.conftest import PASSWORD
+from tests.helpers.concurrency import server_log_problems
 from tests.live_server import gunicorn_server
-from tests.test_concurrency import server_log_problems
 
 ADJUSTMENTS = 1_000
 PROCESSES = 8

@@ -29,7 +29,7 @@ from app.reception import kiosk_ops
 from app.reception.kiosk import COOKIE, OPEN_TO_KIOSK
 from tests.booking_helpers import LONDON, practitioner, service
 from tests.conftest import Browserless, csrf_token_from
-from tests.test_query_counts import measure
+from tests.helpers.queries import measure
 
 PIN = "482913"
 PHONE = "+447700900123"

@@ -22,7 +22,7 @@ from app.mail.outbox import LINK_REMOVED, LINK_WITHHELD, compose, queue_email
 from app.mail.reminders import queue_due_reminders
 from app.models import LINK_PLACEHOLDER, Booking, Client, OutgoingEmail, utcnow
 from tests.booking_helpers import LONDON, book, future_day, practitioner, service
-from tests.test_query_counts import measure
+from tests.helpers.queries import measure
 
 
 @pytest.fixture

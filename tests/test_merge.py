@@ -369,7 +369,7 @@ def test_the_merges_card_costs_one_query_and_only_on_a_profile_merged_into(
     app, owner, pair, client_factory, count_queries
 ):
     from app.profile import all_cards
-    from tests.test_query_counts import cards_cost, header_cost, measure
+    from tests.helpers.queries import cards_cost, header_cost, measure
 
     first, second = pair["first"], pair["second"]
     plain = client_factory(first_name="Plain")

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Activity, Client, utcnow
 from app.models.accounts import ClientCreditBalance, CreditLedgerEntry, Membership, Pass
 from app.profile import find_client_by_identifier
-from tests.test_portal import invite, set_password
+from tests.helpers.portal import invite, set_password
 
 ROLES = ("owner", "manager", "front_desk", "practitioner")
 

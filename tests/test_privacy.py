@@ -279,7 +279,7 @@ def test_activity_filters_are_in_the_url_and_page_lazily(app, owner, client_fact
     assert owner.get(f"/clients/{client_id}/activity?kind=nonsense").status_code == 404
 
     with app.app_context():
-        from tests.test_timeline import add_events
+        from tests.helpers.timeline import add_events
 
     from datetime import UTC, datetime, timedelta
 

@@ -13,7 +13,7 @@ from app.models.accounts import MembershipPlan
 from app.profile import all_cards, all_header_cards
 from app.templating import business_today
 from tests.booking_helpers import book, future_day, practitioner, service
-from tests.test_query_counts import measure
+from tests.helpers.queries import measure
 
 
 def _joined_cards():

@@ -13,7 +13,7 @@ from app.models import Client, utcnow
 from app.notices import add_notice, pending_notices
 from app.profile import Badge, ClientBadges, HeaderCard
 from tests.booking_helpers import practitioner, service
-from tests.test_query_counts import measure
+from tests.helpers.queries import measure
 
 CARD = '<section class="test-card"><h2>{{ card_data.title }}</h2></section>'
 

@@ -9,7 +9,7 @@ from app.bookings import ops as booking_ops
 from app.models import utcnow
 from app.profile import all_tabs, tab_cost
 from tests.booking_helpers import book, future_day, practitioner, service
-from tests.test_query_counts import cards_cost, measure
+from tests.helpers.queries import cards_cost, measure
 
 PROFILE_QUERIES = 2  # the session and the profile row (a client without notes or alerts)
 

@@ -8,35 +8,11 @@ from app.clients import ops
 from app.extensions import db
 from app.models import Client
 from app.profile import (
-    all_cards,
-    all_header_cards,
     badge_queries,
     finder_queries,
-    profile_cost,
 )
-from tests.test_timeline import add_events
-
-
-def cards_cost(app, client_id) -> int:
-    """What the registered Overview cards this client's row asks for cost on the
-    profile (nothing for those joined_columns on the profile's statement)."""
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        return sum(profile_cost(card) for card in all_cards() if card.shown(client))
-
-
-def measure(count_queries, browser, url, hx=False):
-    with count_queries() as statements:
-        response = browser.get(url, hx=hx)
-    assert response.status_code == 200
-    return len(statements)
-
-
-def header_cost(app, client_id) -> int:
-    """What the registered header cards (under the name, on whole pages) cost."""
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        return sum(profile_cost(card) for card in all_header_cards() if card.shown(client))
+from tests.helpers.queries import cards_cost, header_cost, measure
+from tests.helpers.timeline import add_events
 
 
 @pytest.mark.parametrize(

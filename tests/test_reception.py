@@ -11,7 +11,7 @@ from app.models import Booking, Client, utcnow
 from app.profile import badge_queries
 from app.reception.queries import DAY_PAGE
 from tests.booking_helpers import ALL_WEEK, LONDON, practitioner, service
-from tests.test_query_counts import measure
+from tests.helpers.queries import measure
 
 
 def _today_at(hour: int, minute: int = 0) -> datetime:

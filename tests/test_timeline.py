@@ -11,19 +11,7 @@ from app.clients.queries import decode_cursor, encode_cursor, timeline_page
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Activity, Client
-
-
-def add_events(app, client_id, moments):
-    """Back-dated events at the given moments (several may share one timestamp)."""
-    with app.app_context(), write_transaction():
-        client = db.session.get(Client, client_id)
-        for index, moment in enumerate(moments):
-            record(
-                client,
-                "client.updated",
-                changes={"city": [f"c{index}", f"c{index + 1}"]},
-                at=moment,
-            )
+from tests.helpers.timeline import add_events
 
 
 def test_create_and_update_are_recorded_by_whom(app, owner, client_factory):
