@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Activity, Base, Client
 from tests.conftest import POSTGRES_URL
 from tests.disk_files import files_holding
-from tests.test_disk_erasure import GREEK, MARKER, _marked_client, _needles
+from tests.helpers.erasure import GREEK, MARKER, marked_client, needles
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_a_client_erased_after_the_backup_is_erased_again_on_restore(
     app, make_app, owner, client_factory, fresh_database, tmp_path
 ):
     kept_id = client_factory(first_name="Kept", last_name="Client")
-    client_id = _marked_client(app, owner)
+    client_id = marked_client(app, owner)
     path = tmp_path / "before-erasure.backup"
     assert _cli(app, "backup", str(path)).exit_code == 0
     erased = owner.post(
@@ -138,7 +138,7 @@ def test_a_client_erased_after_the_backup_is_erased_again_on_restore(
             .order_by(Activity.id)
         ).all()
         assert erasures[-1].actor_type == "system"
-        assert files_holding(_needles(f"Oak{MARKER}{GREEK}")) == {}
+        assert files_holding(needles(f"Oak{MARKER}{GREEK}")) == {}
 
 
 def test_restore_refuses_a_database_that_holds_data(app, client_factory, tmp_path):

@@ -20,7 +20,7 @@ from app.clients import ops
 from app.data.merge import default_choices, merge_clients
 from app.extensions import db
 from app.models import Client, utcnow
-from tests.test_odd_input import _target, _url
+from tests.helpers.records import client_with_everything, url_of
 
 # Writes that a closed client does accept, by state: the way back from the trash, the
 # erasure of a client in the trash, and the one-client export (a read, recorded).
@@ -147,7 +147,7 @@ def _pages(app, ids: dict) -> list[str]:
             (".ics", ".csv", ".css", "/html", "/download")
         ):
             continue
-        pages.append(_url(rule, ids))
+        pages.append(url_of(rule, ids))
     return sorted(pages)
 
 
@@ -248,7 +248,7 @@ def _rank(submission) -> tuple:
 def test_the_forms_of_an_open_client_change_it(app, sweeper):
     """The power of the sweep below: the forms it finds, posted while the client is
     open (the ones that end something last), are accepted and change the client."""
-    ids = _target(app, sweeper.staff)
+    ids = client_with_everything(app, sweeper.staff)
     submissions = sorted(_submissions(app, sweeper, ids), key=_rank)
     endpoints = {endpoint for endpoint, _path, _data in submissions}
     # Every area's writes about a client are reached.
@@ -272,7 +272,7 @@ def test_the_forms_of_an_open_client_change_it(app, sweeper):
 
 @pytest.mark.parametrize("how", ["trash", "erase", "merge"])
 def test_no_form_changes_a_closed_client(app, sweeper, how):
-    ids = _target(app, sweeper.staff)
+    ids = client_with_everything(app, sweeper.staff)
     client_id = ids["client_id"]
     submissions = _submissions(app, sweeper, ids)
     assert len(submissions) > 20

@@ -8,78 +8,21 @@ import os
 from sqlalchemy import select, text
 
 import app.database as database
-from app.clients import ops
 from app.extensions import db
 from app.models import Client, Note
-from app.portal.requests import ops as request_ops
-from app.text import fold
 from tests.disk_files import database_files, files_holding
-
-MARKER = "Zq8wvh"
-GREEK = "ψζ"  # no other data holds Greek: its bytes in the search index would be the client's
-
-
-def _marked_client(app, owner):
-    """A client with a marker in every field, edited a few times, with a note, an
-    alert, a lock reason and a booking policy reason."""
-    with app.app_context():
-        client = ops.create_client(
-            {
-                "first_name": f"Ann{MARKER}",
-                "last_name": f"Oak{MARKER}{GREEK}",
-                "email": f"{MARKER.lower()}@example.com",
-                "phone": "+442079461357",
-                "whatsapp": "+442079462468",
-                "address": f"1 {MARKER} Road",
-                "city": f"{MARKER}ville",
-                "state": f"{MARKER}shire",
-                "postal_code": "QX8 1ZZ",
-                "country": "GB",
-            },
-            owner.staff,
-        )
-        client_id = client.id
-        for number in range(3):  # old versions in the log, old values quoted by the timeline
-            client = db.session.get(Client, client_id)
-            ops.update_client(
-                client,
-                {"first_name": f"Ann{MARKER}{number}", "city": f"{MARKER}town{number}"},
-                owner.staff,
-            )
-    # The client's side: an account (its address) and its invitation email (address,
-    # name, body), and a correction they asked for.
-    assert owner.post(f"/clients/{client_id}/client-page/invite").status_code == 200
-    with app.app_context():
-        request_ops.suggest_correction(db.session.get(Client, client_id), {"city": f"{MARKER}burg"})
-    owner.post(f"/clients/{client_id}/notes/new", {"body": f"Note {MARKER}"})
-    owner.post(f"/clients/{client_id}/alerts/new", {"severity": "info", "text": f"Alert {MARKER}"})
-    owner.post(f"/clients/{client_id}/booking-policy", {"policy": "block", "reason": MARKER})
-    owner.post(f"/clients/{client_id}/lock", {"reason": f"Lock {MARKER}"})
-    return client_id
-
-
-def _needles(client_id_name: str) -> list[str]:
-    return [
-        MARKER,
-        fold(client_id_name),  # the folded search_text / sort_name form
-        f"{MARKER.lower()}@example.com",
-        GREEK,
-        "2079461357",
-        "2079462468",
-        "020 7946 1357",
-        "QX8 1ZZ",
-    ]
+from tests.helpers.erasure import GREEK, MARKER, marked_client, needles
 
 
 def test_erasure_leaves_no_marker_in_any_database_file(app, owner, client_factory):
     for name in ("Bea", "Cal", "Dee", "Eve", "Fay"):  # enough values for statistics
         client_factory(first_name=name, last_name=f"{name}son")
-    client_id = _marked_client(app, owner)
+    client_id = marked_client(app, owner)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as connection:  # statistics that sample the values
                 connection.execute(text("ANALYZE clients"))
-        before = files_holding(_needles(f"Oak{MARKER}{GREEK}"))
+        before = files_holding(needles(f"Oak{MARKER}{GREEK}"))
     assert MARKER in before and GREEK in before  # the test can see what it looks for
 
     confirmation = f"Ann{MARKER}2 Oak{MARKER}{GREEK}"
@@ -87,7 +30,7 @@ def test_erasure_leaves_no_marker_in_any_database_file(app, owner, client_factor
     assert erased.status_code == 303
 
     with app.app_context():
-        assert files_holding(_needles(f"Oak{MARKER}{GREEK}")) == {}
+        assert files_holding(needles(f"Oak{MARKER}{GREEK}")) == {}
         if db.engine.dialect.name == "sqlite":
             assert os.path.getsize(database_files()[1]) == 0  # the log was truncated
     page = owner.get(f"/clients/{client_id}").text
@@ -95,7 +38,7 @@ def test_erasure_leaves_no_marker_in_any_database_file(app, owner, client_factor
 
 
 def test_erasure_goes_to_the_ledger_without_personal_data(app, owner):
-    client_id = _marked_client(app, owner)
+    client_id = marked_client(app, owner)
     with app.app_context():
         created_at = db.session.get(Client, client_id).created_at
     owner.post(f"/clients/{client_id}/erase", {"confirmation": f"Ann{MARKER}2 Oak{MARKER}{GREEK}"})

@@ -4,9 +4,7 @@ with odd values for every parameter, as every role, and one test per case that w
 import functools
 import io
 import json
-import re
 from collections import Counter
-from datetime import time, timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -14,72 +12,29 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import FileField, StringField
 
-from app.accounts.ledger import grant_credits
-from app.accounts.memberships import sell_membership
-from app.accounts.passes import add_pass
-from app.accounts.plans import PlanValues, save_plan
-from app.bookings import ops as booking_ops
 from app.clients import ops, routes
 from app.clients.queries import decode_cursor
-from app.database import write_transaction
 from app.extensions import db
 from app.forms import Form
-from app.mail.outbox import queue_email
 from app.models import (
     LABEL_NAME_MAX_LENGTH,
     Client,
-    ClientImport,
-    DataRequest,
-    Job,
     Label,
-    Merge,
     Note,
-    utcnow,
 )
 from app.paths import MAX_ID, parse_id
-from app.templating import business_today
-from tests.booking_helpers import book, future_day, practitioner, service, service_values
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
+from tests.helpers.odd import (
+    JSON_VALUES,
+    ODD_CURRENT_URLS,
+    ODD_PATH_VALUES,
+    ODD_VALUES,
+    SOME_ODD_PATH_VALUES,
+)
+from tests.helpers.records import client_with_everything, sessions_of, url_of
 
 ROLES = ("owner", "manager", "front_desk", "practitioner", "anonymous")
 
-# Path parts in place of an id, percent-encoded: digits that str.isdigit() or \d accept
-# but int() or the database do not (or read as another number), numbers out of range,
-# signs, junk, NUL.
-ODD_PATH_VALUES = (
-    quote("²"),
-    quote("٣"),
-    quote("１"),
-    "-1",
-    "+1",
-    "1_0",
-    "0",
-    str(10**20),
-    "9" * 5000,
-    "x" * 10_000,
-    "%00",
-    "%0A",
-)
-# What routing refuses is the same for every role: the full list for two of them, these
-# for the others.
-SOME_ODD_PATH_VALUES = (quote("٣"), "0", str(10**20))
-
-LONG = "x" * 9_999 + "é"
-# Sent for every parameter name at once (a query string for reads, a form for writes).
-ODD_VALUES = (
-    "²",
-    "٣",
-    "-1",
-    str(10**20),
-    "",
-    LONG,
-    "a\x00b\x01\x1b[0m\r\n\u202e",
-    "\ufffe\uffff\U0010ffff",
-)
-# A JSON body where a form is expected: values no text field can take.
-JSON_VALUES = (5, None, [1, "²"], {"a": 1}, True)
-# htmx tells where the page was; a signed-out htmx request is sent back there.
-ODD_CURRENT_URLS = ("http://[", "//a:99999999/x", "/clients?q=%00", "/" + "x" * 5000)
 
 # Parameter names the routes read from request.args / request.form themselves.
 REQUEST_NAMES = {
@@ -136,7 +91,7 @@ def _shared_records(app, actor) -> dict:
         trashed = ops.create_client({"first_name": "Trashed", "last_name": "Person"}, actor)
         ops.delete_client(trashed, actor)
         erased = ops.create_client({"first_name": "Erased", "last_name": "Person"}, actor)
-        sessions = _sessions_of(app, actor, other.id, "shared")
+        sessions = sessions_of(app, actor, other.id, "shared")
         ops.erase_client(erased, "Erased Person", actor)
         return {
             "client_id": [other.id, trashed.id, erased.id],
@@ -144,135 +99,6 @@ def _shared_records(app, actor) -> dict:
             "alert_id": [other_alert.id],
             "booking_id": [sessions["booking_id"]],
         }
-
-
-def _sessions_of(app, actor, client_id: int, tag) -> dict:
-    """A practitioner, a service and a class, a booked session and a past one."""
-    sam = practitioner(app, actor, name=f"Sam {tag}", email=f"sam-{tag}@example.com")
-    massage = service(app, actor)
-    with app.app_context():
-        yoga = booking_ops.save_service(service_values(name="Yoga", capacity=8), actor)
-        class_time_id = booking_ops.add_class_time(yoga.id, 0, time(18), sam.id, actor).id
-        past_id = booking_ops.add_past_session(
-            client_id, massage, sam.id, utcnow() - timedelta(days=1), "confirmed", actor
-        ).id
-    booking_id = book(app, actor, client_id, massage, sam.id, future_day(3), "10:00")
-    return {
-        "booking_id": booking_id,
-        "past_booking_id": past_id,
-        "service_id": massage,
-        "staff_id": sam.id,
-        "class_time_id": class_time_id,
-    }
-
-
-def _finished_export_job(staff_id: int) -> int:
-    """A finished export whose file is long gone (its download answers 410)."""
-    with write_transaction():
-        job = Job(
-            kind="export",
-            status="done",
-            created_by_id=staff_id,
-            result={"rows": 1, "file": "0" * 32 + ".bin", "file_format": "csv", "filename": "x"},
-        )
-        db.session.add(job)
-        db.session.flush()
-        return job.id
-
-
-def _import_and_merge(actor, client_id: int) -> dict:
-    """An import whose file is gone, and a merge record with nothing behind it: states
-    the import's and the merge's routes were not written for."""
-    with write_transaction():
-        upload = ClientImport(filename="odd.csv", file_format="csv", created_by_id=actor.id)
-        merge = Merge(
-            survivor_id=client_id,
-            survivor_before="{}",
-            chosen="{}",
-            survivor_version_after=0,
-            created_by_id=actor.id,
-        )
-        db.session.add_all([upload, merge])
-        db.session.flush()
-        return {"import_id": upload.id, "merge_id": merge.id}
-
-
-def _email_and_request(client_id: int) -> dict:
-    """A message to the client and a data-rights request of theirs, for the routes that
-    show or decide them."""
-    with write_transaction():
-        email = queue_email(
-            to_address="target@example.com",
-            to_name="Target Client",
-            kind="session_booked",
-            subject="Your session",
-            text="Text",
-            html="<p>Text</p>",
-            client_id=client_id,
-        )
-        request = DataRequest(client_id=client_id, kind="download")
-        db.session.add(request)
-        db.session.flush()
-        return {"email_id": email.id, "request_id": request.id}
-
-
-def _target(app, actor) -> dict:
-    """Fresh records for one rule's requests (the sweep's writes may delete or lock
-    them): a client with a note, an alert and a label."""
-    with app.app_context():
-        client = ops.create_client({"first_name": "Target", "last_name": "Client"}, actor)
-        note = ops.add_note(client, "A note", actor)
-        alert = ops.add_alert(client, "warning", "An alert", actor)
-        label = ops.create_label(f"Label {client.id}", "teal", actor)
-        ops.change_client_labels(client, actor, add={label.id})
-        client_id = client.id
-        ids = (
-            {
-                "client_id": client_id,
-                "note_id": note.id,
-                "alert_id": alert.id,
-                "label_id": label.id,
-                "filename": "app.css",
-                "action": "confirm",
-                "job_id": _finished_export_job(actor.id),
-                "token": "not-a-real-token",
-            }
-            | _import_and_merge(actor, client_id)
-            | _email_and_request(client_id)
-        )
-    return (
-        ids | _sessions_of(app, actor, client_id, client_id) | _accounts_of(app, actor, client_id)
-    )
-
-
-def _accounts_of(app, actor, client_id: int) -> dict:
-    """A plan sold to the client as a membership, credits issued, and a pass."""
-    with app.app_context(), write_transaction():
-        client = db.session.get(Client, client_id)
-        grant = grant_credits(
-            client, 2, utcnow() + timedelta(days=30), "issued", actor, reason="Goodwill"
-        )
-        grant_id = grant.id
-    with app.app_context():
-        plan = save_plan(
-            PlanValues(f"Gold {client_id}", "membership", 4500, "month", 1, 4, None, True),
-            actor,
-        )
-        membership = sell_membership(client_id, plan.id, business_today(), actor)
-        card = add_pass(client_id, f"PASS-{client_id}", actor)
-        return {
-            "plan_id": plan.id,
-            "membership_id": membership.id,
-            "grant_id": grant_id,
-            "pass_id": card.id,
-        }
-
-
-_PART = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-
-
-def _url(rule, values: dict) -> str:
-    return _PART.sub(lambda match: str(values[match.group(1)]), rule.rule)
 
 
 def _names_for(rule, ids: dict, field_names: set[str]) -> list[str]:
@@ -358,13 +184,13 @@ class Sweeper:
 
 
 def _sweep_rule(sweeper, rule, method, ids, others, field_names):
-    base_url = _url(rule, ids)
+    base_url = url_of(rule, ids)
     names = _names_for(rule, ids, field_names)
     # Odd path parts, one at a time, the others valid; then ids of other records.
     odd_paths = ODD_PATH_VALUES if sweeper.role in ("owner", "anonymous") else SOME_ODD_PATH_VALUES
     for argument in sorted(rule.arguments):
         for index, odd in enumerate([*odd_paths, *others.get(argument, [])]):
-            sweeper.send(method, _url(rule, {**ids, argument: odd}), hx=index % 2 == 1)
+            sweeper.send(method, url_of(rule, {**ids, argument: odd}), hx=index % 2 == 1)
     # Each odd value for every name at once.
     for index, value in enumerate(ODD_VALUES):
         sweeper.send(method, base_url, fields=dict.fromkeys(names, value), hx=index % 2 == 1)
@@ -394,7 +220,7 @@ def test_no_route_answers_5xx_to_odd_input(make_app, staff_factory, role):
     rules = list(_rules(app))
     assert {"clients.edit_note", "settings.labels", "auth.login"} <= {r.endpoint for r, _ in rules}
     for rule, method in rules:
-        _sweep_rule(sweeper, rule, method, _target(app, owner), others, field_names)
+        _sweep_rule(sweeper, rule, method, client_with_everything(app, owner), others, field_names)
         if rule.endpoint.startswith("auth.") and rule.endpoint != "auth.login":
             sweeper.sign_in()  # it may have signed this browser out
     assert not sweeper.failures, (

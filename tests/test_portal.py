@@ -806,7 +806,7 @@ def test_a_merge_keeps_the_survivors_account_and_hands_over_a_members(
 def test_no_client_page_route_answers_5xx_to_odd_input(app, owner, amara, active_client):
     """The odd-input sweep over this area's routes, for a visitor, a signed-in client and
     staff: odd path parts, odd values for every field, JSON and files where a form is."""
-    from tests.test_odd_input import JSON_VALUES, ODD_PATH_VALUES, ODD_VALUES
+    from tests.helpers.odd import JSON_VALUES, ODD_PATH_VALUES, ODD_VALUES
 
     owner.post(f"/clients/{amara}/client-page/reset-password")
     link = path_of(link_from_outbox(app, amara))
