@@ -41,6 +41,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python scripts/check_sizes.py
+	$(BIN)/lint-imports
 
 test-sqlite: install
 	bash scripts/check-migrations.sh

@@ -92,8 +92,8 @@ def register_cli(app) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def restore_command(path):
         """Load the backup at PATH into an empty database, then re-apply the erasure ledger."""
+        from app.core.erasure_ledger import ledger_path
         from app.data.backup import BackupError, restore
-        from app.data.erasure_ledger import ledger_path
         from app.encryption import WrongDataKey, check_data_key
 
         if not ledger_path().exists():

@@ -551,7 +551,7 @@ def test_export_and_erasure_keep_sessions_without_personal_text(app, owner, setu
             "Her divorce hearing",
         ).id
         booking_ops.check_in(client_id, owner.staff)
-        from app.data.export import client_export
+        from app.core.export import client_export
         from app.models import Client
 
         exported = client_export(db.session.get(Client, client_id))

@@ -652,7 +652,7 @@ def test_issued_credits_for_chosen_services_pay_only_for_those(app, owner, clien
     assert _booking_credit(app, massage_booking) == ("unpaid", None)
     assert _booking_credit(app, yoga_booking)[0] == "redeemed"
     with app.app_context():
-        from app.data.export import client_export
+        from app.core.export import client_export
 
         exported = client_export(db.session.get(Client, client_id))
     (grant,) = exported["credits"]["grants"]

@@ -542,7 +542,7 @@ def test_queue_renders_in_a_fixed_number_of_queries(app, client_factory, owner, 
 
 def test_requests_are_exported_erased_and_merged_with_the_client(app, amara, owner, client_factory):
     from app.clients import ops as client_ops
-    from app.data.export import client_export
+    from app.core.export import client_export
 
     make_correction(app, amara, city="Leeds")
     with app.app_context():

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.bookings import ops as booking_ops
 from app.clients import ops as client_ops
-from app.data.export import client_export
+from app.core.export import client_export
 from app.data.merge import merge_clients
 from app.extensions import db
 from app.models import (

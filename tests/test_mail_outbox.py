@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from app.bookings import ops as booking_ops
 from app.bookings import settings as booking_settings
 from app.clients import ops as client_ops
-from app.data.export import client_export
+from app.core.export import client_export
 from app.data.merge import default_choices, merge_clients
 from app.database import write_transaction
 from app.extensions import db

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.accounts import passes as pass_ops
 from app.clients import ops as client_ops
-from app.data.export import client_export
+from app.core.export import client_export
 from app.data.merge import merge_clients
 from app.extensions import db
 from app.models import Activity, Client, utcnow

@@ -751,7 +751,7 @@ def test_client_parts_come_from_the_registry(app):
 
 
 def test_the_export_names_the_account_without_secrets(app, owner, amara, active_client):
-    from app.data.export import client_export
+    from app.core.export import client_export
     from app.models import Client
 
     with app.app_context():

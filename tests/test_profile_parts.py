@@ -72,8 +72,8 @@ def test_every_table_that_points_at_clients_is_exported_and_erased():
     """A new area's table with a client_id must join the one-client export and the
     erasure (each says what it keeps): the registries, not app/clients, cover it."""
     import app.bookings.parts  # noqa: F401  (registers its sections and steps)
-    from app.data.erasure import ERASED_TABLES
-    from app.data.export import EXPORTED_TABLES
+    from app.core.erasure import ERASED_TABLES
+    from app.core.export import EXPORTED_TABLES
     from app.models import Base
 
     pointing = {

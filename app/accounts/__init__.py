@@ -7,6 +7,7 @@ bp = Blueprint("accounts", __name__)
 
 from app.accounts import (  # noqa: E402, F401
     credits,
+    membership_routes,
     memberships,
     parts,
     passes,

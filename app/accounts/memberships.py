@@ -695,6 +695,3 @@ def _schedule(state) -> None:
     """Each hour (so the business's midnight is never missed by more than one): resume,
     pause and end memberships as their dates say. Idempotent."""
     hourly_task(state.app, "membership_statuses", 7, refresh_statuses)
-
-
-from app.accounts import membership_routes  # noqa: E402, F401

@@ -11,8 +11,8 @@ from app.accounts import bp, queries
 from app.accounts.ledger import KEPT_TOTALS, LEDGER_TOTALS, last_day
 from app.accounts.memberships import LIVE_STATUSES, memberships_of
 from app.accounts.passes import passes_part
-from app.data.erasure import erasure_step
-from app.data.export import export_section
+from app.core.erasure import erasure_step
+from app.core.export import export_section
 from app.data.merge import derived_per_client
 from app.data.words import ROW_WORDS
 from app.database import PERSONAL_TABLES

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
 from app.bookings import bp, ops, queries
-from app.data.erasure import erasure_step
-from app.data.export import export_section
+from app.core.erasure import erasure_step
+from app.core.export import export_section
 from app.data.merge import derived_per_client
 from app.database import PERSONAL_TABLES
 from app.extensions import db

@@ -8,8 +8,8 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, inspect, select, update
 
 from app.activity import FIELD_CHANGING_VERBS, diff, jsonable, record, record_for_many
-from app.data import erasure_ledger
-from app.data.erasure import run_erasure_steps
+from app.core import erasure_ledger
+from app.core.erasure import run_erasure_steps
 from app.database import scrub_after_commit, write_transaction
 from app.extensions import db
 from app.models import (
@@ -714,7 +714,7 @@ def wipe_client(client: Client, actor) -> Erasure:
     db.session.execute(delete(Note).where(Note.client_id == client.id))
     db.session.execute(delete(Alert).where(Alert.client_id == client.id))
     db.session.execute(delete(client_labels).where(client_labels.c.client_id == client.id))
-    run_erasure_steps(client)  # what the other areas keep (app/data/erasure.py)
+    run_erasure_steps(client)  # what the other areas keep (app/core/erasure.py)
     # The timeline keeps what happened and when, not the values it quoted. One UPDATE
     # by primary key for all of them (executemany): a client with 50,000 events
     # otherwise holds the write lock for half a minute.

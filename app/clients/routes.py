@@ -704,7 +704,7 @@ def erase(client_id: int):
 @bp.post("/<id:client_id>/export")
 @requires(Permission.IMPORT_EXPORT)
 def export(client_id: int):
-    from app.data.export import client_export_csv, client_export_json, export_filename
+    from app.core.export import client_export_csv, client_export_json, export_filename
 
     row = _profile_or_404(client_id)
     client = row.Client

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from app.data import erasure_ledger
+from app.core import erasure_ledger
 from app.database import scrub_database
 from app.extensions import db
 from app.models import Base

@@ -2,7 +2,7 @@
 XLSX, with the columns staff tick. A short list is written in the request; a long one
 is a background job whose file waits, encrypted, for the staff member who asked.
 
-Every cell goes through spreadsheet_safe() (app/data/export.py, shared with the one-client
+Every cell goes through spreadsheet_safe() (app/core/export.py, shared with the one-client
 export): a value a spreadsheet would run as a formula is quoted.
 """
 
@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.clients.queries import ListFilter, client_page, labels_of
-from app.data.export import spreadsheet_safe
+from app.core.export import spreadsheet_safe
 from app.data.files import read_encrypted, write_encrypted
 from app.database import write_transaction
 from app.extensions import db

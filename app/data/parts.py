@@ -4,9 +4,9 @@ are not duplicates, and the Overview card from which a recent merge is undone.""
 
 from sqlalchemy import delete, or_, select
 
-from app.data import erasure_ledger
-from app.data.erasure import erasure_step
-from app.data.export import export_section
+from app.core import erasure_ledger
+from app.core.erasure import erasure_step
+from app.core.export import export_section
 from app.data.merge import may_still_undo, recent_merges
 from app.database import PERSONAL_TABLES
 from app.extensions import db

@@ -4,8 +4,8 @@ erasure and the merge."""
 
 from sqlalchemy import delete, select
 
-from app.data.erasure import erasure_step
-from app.data.export import export_section
+from app.core.erasure import erasure_step
+from app.core.export import export_section
 from app.data.words import ROW_WORDS
 from app.database import PERSONAL_TABLES
 from app.extensions import db

@@ -5,8 +5,8 @@ details section, the timeline's verbs, and the account's place in the one-client
 the erasure and the merge."""
 
 from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, follow
-from app.data.erasure import erasure_step
-from app.data.export import export_section
+from app.core.erasure import erasure_step
+from app.core.export import export_section
 from app.data.merge import STAYS
 from app.database import PERSONAL_TABLES
 from app.portal import ops

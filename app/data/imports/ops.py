@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from app.activity import record, record_for_many
-from app.data.export import spreadsheet_safe
+from app.core.export import spreadsheet_safe
 from app.data.files import write_encrypted
 from app.data.imports import (
     ImportSettings,

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 
 from app.activity import record
 from app.clients import ops as client_ops
-from app.data import erasure_ledger
+from app.core import erasure_ledger
 from app.database import write_transaction
 from app.extensions import db
 from app.i18n import supported_language

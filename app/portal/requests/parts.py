@@ -7,8 +7,8 @@ profile keeps their details."""
 from sqlalchemy import delete, select
 
 from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
-from app.data.erasure import erasure_step
-from app.data.export import export_section
+from app.core.erasure import erasure_step
+from app.core.export import export_section
 from app.database import PERSONAL_TABLES
 from app.extensions import db
 from app.models import DataRequest

@@ -6,7 +6,7 @@ anything of another client's answers 404."""
 from flask import abort, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
-from app.data.export import client_export_json, export_filename
+from app.core.export import client_export_json, export_filename
 from app.htmx import render_page
 from app.i18n import use_language
 from app.portal import bp
