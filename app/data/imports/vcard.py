@@ -4,7 +4,7 @@ numbers first), then the address, organisation and note. Photos are never read."
 
 import quopri
 
-from app.data.imports.reading import (
+from app.data.imports.table import (
     Table,
     UnreadableFile,
     check_cell,

@@ -20,7 +20,7 @@ import zipfile
 from datetime import date, datetime, time
 from xml.etree.ElementTree import iterparse
 
-from app.data.imports.reading import (
+from app.data.imports.table import (
     FILE_KINDS_HINT,
     MAX_COLUMNS,
     MAX_UNPACKED_BYTES,
