@@ -14,8 +14,9 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.logs import MASKED, QUERY_FILTER, SECRET_SEGMENT_LENGTH, clean_log_text, strip_query
-from app.models import DataRequest, OutgoingEmail
+from app.models import DataRequest
 from tests.conftest import csrf_token_from
+from tests.helpers.portal import newest_link_email
 from tests.live_server import PRODUCTION_ENV, LiveSession, gunicorn_server, sign_in_over_http
 
 FIRST, LAST = "Marisol", "Quintanilla"
@@ -230,17 +231,6 @@ def test_path_secrets_are_masked_and_no_route_has_a_segment_that_long(app):
     assert max(map(len, fixed_segments)) < SECRET_SEGMENT_LENGTH
 
 
-def _newest_email(app, client_id: int) -> tuple[int, str]:
-    with app.app_context():
-        email = db.session.scalars(
-            select(OutgoingEmail)
-            .where(OutgoingEmail.client_id == client_id)
-            .order_by(OutgoingEmail.id.desc())
-        ).first()
-        assert email is not None and email.secret_link
-        return email.id, email.secret_link
-
-
 def _choose_password(visitor, first_url: str, password: str) -> None:
     """Follow a password link as a browser does, then set the password."""
     kept = visitor.get(first_url, allow_redirects=False)
@@ -284,14 +274,14 @@ def test_no_single_use_link_reaches_the_logs_or_a_staff_page(
         staff = sign_in_over_http(base, owner.email)
         visitor = LiveSession(base)
         assert staff.post(f"/clients/{client_id}/client-page/invite").status_code == 200
-        email_id, invitation = _newest_email(app, client_id)
+        email_id, invitation = newest_link_email(app, client_id)
         tokens.append(parse_qs(urlsplit(invitation).query)["token"][0])
         staff_pages_hide(email_id, tokens[-1])
         _choose_password(visitor, invitation, "first long secret")
         assert visitor.get(invitation).status_code == 410  # spent
 
         assert staff.post(f"/clients/{client_id}/client-page/reset-password").status_code == 200
-        email_id, reset = _newest_email(app, client_id)
+        email_id, reset = newest_link_email(app, client_id)
         tokens.append(parse_qs(urlsplit(reset).query)["token"][0])
         staff_pages_hide(email_id, tokens[-1])
         # A link emailed before the token left the path still works, and is masked.
@@ -310,7 +300,7 @@ def test_no_single_use_link_reaches_the_logs_or_a_staff_page(
                 select(DataRequest.id).where(DataRequest.client_id == client_id)
             )
         assert staff.post(f"/settings/requests/{request_id}/approve").status_code in (200, 303)
-        email_id, download = _newest_email(app, client_id)
+        email_id, download = newest_link_email(app, client_id)
         tokens.append(parse_qs(urlsplit(download).query)["token"][0])
         staff_pages_hide(email_id, tokens[-1])
         fetched = visitor.get(download)

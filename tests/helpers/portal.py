@@ -12,8 +12,8 @@ from tests.conftest import csrf_token_from
 CLIENT_PASSWORD = "a long client secret"  # noqa: S105  (a test account's password)
 
 
-def link_from_outbox(app, client_id: int) -> str:
-    """The newest single-use link queued for this client (as the outbox shows it)."""
+def newest_link_email(app, client_id: int) -> tuple[int, str]:
+    """The newest message to this client that carries a single-use link: (id, link)."""
     with app.app_context():
         email = db.session.scalars(
             select(OutgoingEmail)
@@ -21,7 +21,12 @@ def link_from_outbox(app, client_id: int) -> str:
             .order_by(OutgoingEmail.id.desc())
         ).first()
         assert email is not None and email.secret_link
-        return email.secret_link
+        return email.id, email.secret_link
+
+
+def link_from_outbox(app, client_id: int) -> str:
+    """The newest single-use link queued for this client (as the outbox shows it)."""
+    return newest_link_email(app, client_id)[1]
 
 
 def path_of(link: str) -> str:
