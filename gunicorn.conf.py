@@ -8,7 +8,7 @@ from the error log as well, so a changed format stays clean.
 """
 
 wsgi_app = "wsgi:app"
-logger_class = "app.logs.GunicornLogger"
+logger_class = "app.core.logs.GunicornLogger"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
@@ -18,7 +18,7 @@ def on_starting(server):
     one-line message and status 1, not a traceback from every worker it keeps restarting.
     """
     from app import create_app
-    from app.extensions import db
+    from app.core.extensions import db
 
     app = create_app()  # raises ConfigurationError, a RuntimeError gunicorn prints plainly
     with app.app_context():

@@ -7,14 +7,14 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from app.config import ConfigurationError, check_keys, load_settings
-from app.database import configure_engine
-from app.extensions import csrf, db, login_manager, migrate
-from app.logs import install_query_filter
-from app.paths import IdConverter
-from app.request_body import guard_request_body
-from app.security import add_security_headers, register_error_handlers
-from app.sessions import DatabaseSessionInterface
+from app.core.config import ConfigurationError, check_keys, load_settings
+from app.core.database import configure_engine
+from app.core.extensions import csrf, db, login_manager, migrate
+from app.core.logs import install_query_filter
+from app.core.paths import IdConverter
+from app.core.request_body import guard_request_body
+from app.core.security import add_security_headers, register_error_handlers
+from app.core.sessions import DatabaseSessionInterface
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -40,8 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Reads run without a transaction: psycopg would otherwise spend a round trip
         # on BEGIN and one on ROLLBACK around every page, half of a profile's round
         # trips. write_transaction() and the migrations open real transactions. The
-        # cursor describes each statement's result columns once (app/pgcursor.py).
-        from app.pgcursor import DescribedOnceCursor
+        # cursor describes each statement's result columns once (app/core/pgcursor.py).
+        from app.core.pgcursor import DescribedOnceCursor
 
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -68,14 +68,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.bookings import bp as bookings_bp
     from app.clients import bp as clients_bp
-    from app.core import bp as core_bp
+    from app.core.i18n import init_i18n
+    from app.core.jobs import init_jobs
+    from app.core.site import bp as core_bp
     from app.data import (
         import_routes,  # noqa: F401  (the import's routes, on data_bp)
         merge_routes,  # noqa: F401  (the finder and merge, on data_bp)
     )
     from app.data.routes import bp as data_bp
-    from app.i18n import init_i18n
-    from app.jobs import init_jobs
     from app.mail import bp as mail_bp
     from app.portal import bp as portal_bp
     from app.reception import bp as reception_bp
@@ -97,7 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(portal_bp)
     app.register_blueprint(kiosk_bp)
 
-    from app.templating import register_template_helpers
+    from app.core.templating import register_template_helpers
 
     register_template_helpers(app)
     app.after_request(add_security_headers)
@@ -109,7 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
 
     from app.auth.passwords import prepare_decoy
-    from app.encryption import WrongDataKey, check_data_key
+    from app.core.encryption import WrongDataKey, check_data_key
 
     with app.app_context():
         prepare_decoy()

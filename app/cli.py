@@ -57,7 +57,7 @@ def register_cli(app) -> None:
     @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32))
     def jobs_worker(workers):
         """Run a job consumer until stopped (Ctrl-C or SIGTERM finish the running jobs)."""
-        from app.jobs import queue_of
+        from app.core.jobs import queue_of
 
         queue = queue_of(current_app)
         click.echo(f"Job worker: {workers} thread(s) on the {type(queue).__name__} queue.")
@@ -92,9 +92,9 @@ def register_cli(app) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def restore_command(path):
         """Load the backup at PATH into an empty database, then re-apply the erasure ledger."""
+        from app.core.encryption import WrongDataKey, check_data_key
         from app.core.erasure_ledger import ledger_path
         from app.data.backup import BackupError, restore
-        from app.encryption import WrongDataKey, check_data_key
 
         if not ledger_path().exists():
             click.echo(
@@ -126,7 +126,7 @@ def register_cli(app) -> None:
     def scrub_command():
         """Remove erased and deleted data from the database files (erasures do this
         themselves; run it when one logged that it could not)."""
-        from app.database import scrub_database
+        from app.core.database import scrub_database
 
         if not scrub_database(full=True):
             raise click.ClickException("Not everything could be scrubbed; see the log, try again.")

@@ -14,7 +14,9 @@ from app.auth.ops import add_staff
 from app.bookings import ops as booking_ops
 from app.clients import ops
 from app.clients.ops import create_client, update_client
-from app.extensions import db
+from app.core.clock import business_zone
+from app.core.extensions import db
+from app.core.sessions import SignedInStaff
 from app.mail.business import BUSINESS_NAME, save_business_details
 from app.models import (
     EDITABLE_FIELDS,
@@ -25,10 +27,8 @@ from app.models import (
     Service,
     StaffMember,
 )
+from app.models.text import fold
 from app.reception.kiosk_ops import set_kiosk_pin
-from app.sessions import SignedInStaff
-from app.templating import business_zone
-from app.text import fold
 
 DEMO_OWNER_EMAIL = "owner@example.com"
 DEMO_BUSINESS_NAME = "Willow Wellness Studio"
@@ -447,7 +447,7 @@ def _ensure_plans(owner) -> dict[str, int]:
 def _redeem_past(client_id: int, service: Service, practitioner: int, starts, actor) -> None:
     """A class or treatment already given, paid with one of the client's credits."""
     from app.accounts.ledger import redeem_credit
-    from app.database import write_transaction
+    from app.core.database import write_transaction
     from app.models import utcnow
 
     booking = booking_ops.add_past_session(

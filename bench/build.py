@@ -105,7 +105,7 @@ def _migrate_forward(url: str) -> None:
     app = bench_app(url)
     with app.app_context():
         flask_migrate.upgrade()
-        from app.extensions import db
+        from app.core.extensions import db
 
         db.session.remove()
         db.engine.dispose()
@@ -121,7 +121,7 @@ class Database:
 
 def _migrate_and_add_staff(url: str) -> list[int]:
     from app.auth.ops import add_staff
-    from app.extensions import db
+    from app.core.extensions import db
 
     app = bench_app(url)
     with app.app_context():
@@ -169,7 +169,7 @@ def _batches(rows, size: int = BATCH):
 
 def _sqlite_converters(table: str, columns: tuple[str, ...]):
     """Bind processors of the app's column types (dates as SQLAlchemy stores them)."""
-    from app.extensions import db
+    from app.core.extensions import db
 
     dialect = sqlite_dialect.dialect()
     converters = []

@@ -125,7 +125,7 @@ def ledger_figures(client_id: int) -> dict:
     from sqlalchemy import func, select
 
     from app.accounts.ledger import balance_of
-    from app.extensions import db
+    from app.core.extensions import db
     from app.models.accounts import CreditGrant, CreditLedgerEntry
 
     after = db.session.scalars(
@@ -186,8 +186,9 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
 
     from app.accounts.ledger import credit_expiry_instant
     from app.auth.ops import add_staff
-    from app.database import write_transaction
-    from app.extensions import db
+    from app.core.clock import business_today
+    from app.core.database import write_transaction
+    from app.core.extensions import db
     from app.models.accounts import (
         ClientCreditBalance,
         CreditGrant,
@@ -195,7 +196,6 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
         Membership,
         MembershipPlan,
     )
-    from app.templating import business_today
 
     many_id, few_id, target_id = spare_ids[:3]
     everyone = [*profile_ids, many_id, few_id, target_id]
@@ -333,7 +333,7 @@ def measure_adjustments(app, base: str, plan: AccountPlan) -> dict:
     """The concurrent adjustments against a running server; their time and what was lost."""
     outcome = issue_concurrently(base, plan.logins, plan.target_id, plan.expires_on)
     with app.app_context():
-        from app.extensions import db
+        from app.core.extensions import db
 
         figures = ledger_figures(plan.target_id)
         db.session.remove()

@@ -57,9 +57,9 @@ def _variant(row, kind: int, rng: random.Random) -> dict:
 def measure_scan(app, clients: int) -> dict:
     from sqlalchemy import delete, select
 
+    from app.core.database import write_transaction
+    from app.core.extensions import db
     from app.data.duplicates import SCANNED_COLUMNS, find_duplicate_pairs
-    from app.database import write_transaction
-    from app.extensions import db
     from app.models import Client
 
     rng = random.Random(31)
@@ -108,11 +108,11 @@ def measure_scan(app, clients: int) -> dict:
 def measure_merge(app, owner_email: str) -> dict:
     from sqlalchemy import delete, insert, select
 
+    from app.core.database import write_transaction
+    from app.core.extensions import db
+    from app.core.sessions import SignedInStaff
     from app.data.merge import client_references, merge_clients, undo_merge
-    from app.database import write_transaction
-    from app.extensions import db
     from app.models import Activity, Client, StaffMember
-    from app.sessions import SignedInStaff
 
     with app.app_context():
         owner = SignedInStaff.of(
@@ -184,16 +184,16 @@ def measure_import(app, owner_email: str) -> dict:
     it made."""
     from sqlalchemy import delete, select
 
+    from app.core.database import write_transaction
+    from app.core.extensions import db
+    from app.core.jobs import run_job
+    from app.core.sessions import SignedInStaff
     from app.data.imports import ImportSettings
     from app.data.imports.ops import create_import
     from app.data.imports.previews import StoredPreview, preview_key
     from app.data.imports.reading import read_sample
     from app.data.imports.revert import revert_import
-    from app.database import write_transaction
-    from app.extensions import db
-    from app.jobs import run_job
     from app.models import ClientImport, Job, StaffMember
-    from app.sessions import SignedInStaff
 
     def settings_of(import_id: int) -> ImportSettings:
         return ImportSettings.from_json(db.session.get(ClientImport, import_id).settings)
@@ -264,7 +264,7 @@ def measure_data(database_url: str, clients: int, owner_email: str) -> dict:
     figures = measure_scan(app, clients)
     figures |= measure_merge(app, owner_email)
     figures |= measure_import(app, owner_email)
-    from app.extensions import db
+    from app.core.extensions import db
 
     with app.app_context():
         db.engine.dispose()

@@ -20,7 +20,7 @@ from faker import Faker
 
 import app.models.client as client_model
 from app.models.client import derive_search_text, derive_sort_name
-from app.text import fold, phone_search_forms
+from app.models.text import fold, phone_search_forms
 
 # (Faker locale, phone region, language, country, weight): a London business with a mixed
 # clientele; the accented locales make folding matter.

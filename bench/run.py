@@ -120,9 +120,10 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
     from sqlalchemy import delete, func, select
 
     from app.auth.ops import add_staff
-    from app.clients.queries import encode_cursor, timeline_page
-    from app.database import write_transaction
-    from app.extensions import db
+    from app.clients.queries import timeline_page
+    from app.core.database import write_transaction
+    from app.core.extensions import db
+    from app.core.paging import encode_cursor
     from app.models import Activity, StaffMember
 
     forget_earlier_load(database.url)
@@ -282,7 +283,7 @@ def measure_web(database: Database, args, result: EngineResult) -> None:
 
 
 def measure_search(database: Database, args, result: EngineResult) -> None:
-    from app.extensions import db
+    from app.core.extensions import db
 
     app = bench_app(database.url)
     with app.app_context():

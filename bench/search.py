@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import phonenumbers
 from sqlalchemy import event, select
 
-from app.text import fold
+from app.models.text import fold
 
 KINDS = (
     "last name",
@@ -133,7 +133,7 @@ def explain(engine, statement: str, parameters) -> str:
 def time_search(app, picked: list[tuple[str, str]], page_size: int) -> dict:
     """Each term once to warm the caches, then each term timed once."""
     from app.clients.queries import client_page
-    from app.extensions import db
+    from app.core.extensions import db
 
     timings = []
     with app.app_context():
@@ -163,7 +163,7 @@ def time_search(app, picked: list[tuple[str, str]], page_size: int) -> dict:
 def explain_terms(app, picked: list[tuple[str, str]], page_size: int, kinds: tuple) -> list[str]:
     """Plans of the search query for one term of each kind asked for."""
     from app.clients.queries import client_page
-    from app.extensions import db
+    from app.core.extensions import db
 
     lines = []
     with app.app_context():

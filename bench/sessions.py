@@ -46,10 +46,10 @@ def prepare_sessions(
 ) -> SessionPlan:
     from app.bookings.ops import refresh_counts
     from app.bookings.slots import instant
-    from app.database import write_transaction
-    from app.extensions import db
+    from app.core.clock import business_zone
+    from app.core.database import write_transaction
+    from app.core.extensions import db
     from app.models import Booking, CheckIn, Service, StaffMember, WorkingHours
-    from app.templating import business_zone
 
     rng = random.Random(31)
     models = (Booking, CheckIn, Service, StaffMember, WorkingHours)

@@ -14,14 +14,14 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.activity import record
 from app.auth.ops import add_staff
 from app.clients import ops as client_ops
-from app.database import write_transaction
-from app.extensions import db
-from app.jobs import queue_of
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.jobs import queue_of
+from app.core.sessions import SignedInStaff
+from app.core.timeline import record
 from app.models import Client
-from app.sessions import SignedInStaff
 from e2e.helpers import VIEWPORTS, field
 
 CHROMIUM = "/usr/bin/chromium"

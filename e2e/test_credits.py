@@ -10,10 +10,10 @@ from playwright.sync_api import Page, expect
 from app.accounts import ledger
 from app.auth.ops import add_staff
 from app.bookings import ops as booking_ops
-from app.database import write_transaction
-from app.extensions import db
+from app.core.clock import business_today
+from app.core.database import write_transaction
+from app.core.extensions import db
 from app.models import Client
-from app.templating import business_today
 from e2e.helpers import VIEWPORTS, field
 from tests.booking_helpers import ALL_WEEK, service_values
 

@@ -10,8 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.auth.ops import add_staff
 from app.bookings import ops as booking_ops
+from app.core.sessions import SignedInStaff
 from app.reception import kiosk_ops
-from app.sessions import SignedInStaff
 from e2e.conftest import PASSWORD
 from e2e.helpers import VIEWPORTS, field
 from tests.booking_helpers import ALL_WEEK, LONDON, service_values

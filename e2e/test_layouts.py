@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from app.clients import ops as client_ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import EDITABLE_FIELDS, Client
 from e2e.helpers import VIEWPORTS, field
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import insert
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models.accounts import ClientCreditBalance, CreditLedgerEntry
 from e2e.helpers import VIEWPORTS, field
 

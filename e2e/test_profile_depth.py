@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Client
 from e2e.conftest import STAFF_NAME
 from e2e.helpers import field

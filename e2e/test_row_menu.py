@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from app.clients import ops as client_ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Client
 from e2e.conftest import PASSWORD, STAFF_EMAIL
 from e2e.helpers import VIEWPORTS, field

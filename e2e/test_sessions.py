@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from app.auth.ops import add_staff
 from app.bookings import ops as booking_ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Booking
 from e2e.helpers import VIEWPORTS, field
 from tests.booking_helpers import ALL_WEEK, LONDON, service_values

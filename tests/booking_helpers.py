@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from app.auth.ops import add_staff
 from app.bookings import ops as booking_ops
-from app.sessions import SignedInStaff
+from app.core.sessions import SignedInStaff
 
 ALL_WEEK = dict.fromkeys(range(7), (time(9, 0), time(17, 0)))
 LONDON = ZoneInfo("Europe/London")

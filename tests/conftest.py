@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, event, text
 from app import create_app
 from app.auth.ops import add_staff
 from app.clients import ops as client_ops
-from app.extensions import db
+from app.core.extensions import db
+from app.core.sessions import SignedInStaff
 from app.models import Base, StaffMember
-from app.sessions import SignedInStaff
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
@@ -249,7 +249,7 @@ def today():
 @pytest.fixture
 def job_worker(app):
     """A real job consumer for the test's app: one worker thread, polling often."""
-    from app.jobs import queue_of
+    from app.core.jobs import queue_of
 
     consumer_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     handlers = {number: signal.getsignal(number) for number in consumer_signals}

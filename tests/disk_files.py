@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 def database_files() -> list[Path]:

@@ -2,7 +2,7 @@
 
 import time
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Job
 
 

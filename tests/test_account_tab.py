@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import insert
 
 from app.accounts import queries
-from app.extensions import db
+from app.core.extensions import db
+from app.core.parts import all_tabs
 from app.models.accounts import (
     ClientCreditBalance,
     CreditGrant,
@@ -17,7 +18,6 @@ from app.models.accounts import (
     MembershipPayment,
     MembershipPlan,
 )
-from app.profile import all_tabs
 from tests.helpers.queries import measure
 
 ROLES = ("owner", "manager", "front_desk", "practitioner")

@@ -8,9 +8,9 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from app.auth.ops import deactivate_staff
-from app.extensions import db
+from app.core.extensions import db
+from app.core.paths import safe_next_path
 from app.models import SignInThrottle, StaffMember, StaffSession, utcnow
-from app.paths import safe_next_path
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Base, Client
 from tests.conftest import POSTGRES_URL
 from tests.disk_files import files_holding
@@ -208,7 +208,7 @@ def test_restore_into_a_migrated_empty_database(
     assert backed_up.exit_code == 0, backed_up.output
     restored_app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database())
     assert _cli(restored_app, "db", "upgrade").exit_code == 0  # schema, no rows: empty
-    scrub_log = logging.getLogger("app.database")
+    scrub_log = logging.getLogger("app.core.database")
     monkeypatch.setattr(scrub_log, "disabled", False)
     restored = _cli(restored_app, "restore", str(path))
     assert restored.exit_code == 0, restored.output

@@ -8,7 +8,7 @@ from datetime import time
 from sqlalchemy import func, select
 
 from app.bookings import ops as booking_ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import HOLDING_STATUSES, Booking
 from tests.booking_helpers import future_day, practitioner, service
 from tests.helpers.concurrency import Outcomes, run_together, server_log_problems

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.bookings import ops as booking_ops
 from app.bookings import queries as booking_queries
 from app.bookings.slots import appointment_slots, instant
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Booking, Service, utcnow
 from tests.booking_helpers import (
     LONDON,
@@ -630,7 +630,7 @@ def test_counts_stay_equal_to_a_recount(app, owner, setup, client_factory):
     with app.app_context():
         kept = db.session.get(ClientSessionCounts, client_id)
         kept = (kept.total, kept.completed, kept.cancelled, kept.no_shows)
-        from app.database import write_transaction
+        from app.core.database import write_transaction
 
         with write_transaction():
             booking_ops.refresh_counts(client_id)

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from app.activity import VERB_LABELS
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeline import VERB_LABELS
 from app.models import Activity, Client, StaffMember
 from tests.conftest import sign_in
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client
 
 VALID = {

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.bookings import ops as booking_ops
 from app.clients import ops as client_ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Booking, CheckIn, Client, ClientSessionCounts, utcnow
 from tests.booking_helpers import book, future_day, practitioner, service
 

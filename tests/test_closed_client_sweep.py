@@ -17,8 +17,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from app.clients import ops
+from app.core.extensions import db
 from app.data.merge import default_choices, merge_clients
-from app.extensions import db
 from app.models import Client, utcnow
 from tests.helpers.records import client_with_everything, url_of
 

@@ -10,7 +10,7 @@ import phonenumbers
 from sqlalchemy import select
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client, client_labels
 from tests.helpers.concurrency import Outcomes, run_together, server_log_problems
 from tests.live_server import gunicorn_server, sign_in_over_http

@@ -17,7 +17,7 @@ PROCESSES = 8
 def test_a_thousand_concurrent_adjustments_lose_nothing(
     app, staff_factory, client_factory, tmp_path, database_url
 ):
-    from app.templating import business_today
+    from app.core.clock import business_today
 
     staff = [staff_factory(role="front_desk") for _ in range(PROCESSES)]
     client_id = client_factory(first_name="Popular")

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from app.accounts import credits, ledger
 from app.bookings import ops as booking_ops
-from app.database import write_transaction
-from app.extensions import db
+from app.core.clock import business_today
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.permissions import ROLE_PERMISSIONS, Permission
 from app.models import Activity, Booking, Client, OutgoingEmail, utcnow
 from app.models.accounts import (
     BookingCredit,
@@ -20,8 +22,6 @@ from app.models.accounts import (
     MembershipPlan,
     plan_services,
 )
-from app.permissions import ROLE_PERMISSIONS, Permission
-from app.templating import business_today
 from tests.booking_helpers import book, future_day, practitioner, service
 
 

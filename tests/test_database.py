@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client
 
 
@@ -80,7 +80,7 @@ def test_database_is_reachable(app):
 
 
 def test_ops_refuse_an_actor_without_the_permission(app, client_factory):
-    from app.sessions import SignedInStaff
+    from app.core.sessions import SignedInStaff
 
     client_id = client_factory()
     nobody = SignedInStaff(id=999, name="Unknown", email="x@example.com", role="no such role")

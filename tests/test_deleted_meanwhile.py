@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.clients import ops, queries
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client, Label, Note
 from app.settings import routes as settings_routes
 from tests.live_server import gunicorn_server, sign_in_over_http

@@ -7,8 +7,8 @@ import os
 
 from sqlalchemy import select, text
 
-import app.database as database
-from app.extensions import db
+import app.core.database as database
+from app.core.extensions import db
 from app.models import Client, Note
 from tests.disk_files import database_files, files_holding
 from tests.helpers.erasure import GREEK, MARKER, marked_client, needles

@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.core.extensions import db
 from app.data.duplicates import find_duplicate_pairs, normalised_email, score_pair
-from app.extensions import db
 from app.models import Job, NotDuplicate
 from tests.job_helpers import wait_for_end
 

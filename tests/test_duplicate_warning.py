@@ -2,7 +2,7 @@
 warning with a link, never a block."""
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Client
 
 

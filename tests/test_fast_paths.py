@@ -4,9 +4,9 @@ import pytest
 from flask import url_for
 
 from app.clients import ops, queries
-from app.extensions import db
+from app.core.extensions import db
+from app.core.paths import MAX_ID
 from app.models import Client
-from app.paths import MAX_ID
 
 ODD_SCRIPT_ROOTS = ("", "/clientele", "/2147483550")  # the last holds a stand-in id
 
@@ -102,7 +102,7 @@ def test_a_client_without_notes_shows_no_empty_notes_list(owner, client_factory)
 def test_client_urls_are_the_client_pages_url_for_builds(app):
     from werkzeug.routing import BuildError
 
-    from app.urls import ClientUrls
+    from app.core.urls import ClientUrls
 
     with app.test_request_context("/", base_url="http://localhost/desk/"):
         urls = ClientUrls(77)
@@ -119,7 +119,7 @@ def test_client_urls_are_the_client_pages_url_for_builds(app):
 def test_postgresql_describes_a_statement_once_and_the_same_way(app):
     import psycopg
 
-    from app.pgcursor import DescribedOnceCursor
+    from app.core.pgcursor import DescribedOnceCursor
 
     with app.app_context():
         connection = db.session.connection().connection.dbapi_connection
@@ -153,7 +153,7 @@ def test_a_long_statement_is_converted_once_and_as_psycopg_converts_it():
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, PostgresQuery
     from psycopg.adapt import Transformer
 
-    from app.pgcursor import _converted, _ConvertedOnceQuery
+    from app.core.pgcursor import _converted, _ConvertedOnceQuery
 
     # Longer than psycopg remembers: a name used twice, a literal %% and a quoted '%s'.
     filler = " OR ".join(f"c{n} = %(v)s" for n in range(400))
@@ -181,7 +181,7 @@ def test_inlined_constants_give_the_rows_the_parameters_give(app, client_factory
 
     from sqlalchemy import bindparam, func, literal, select
 
-    from app.database import inline_constants
+    from app.core.database import inline_constants
 
     first = client_factory(first_name="Ada", last_name="O'Brien")
     client_factory(first_name="Bea", last_name="Stone")
@@ -217,7 +217,7 @@ def test_inlined_constants_give_the_rows_the_parameters_give(app, client_factory
 
 
 def test_the_profile_statement_has_no_parameter_but_the_client_and_the_clock(app):
-    from app.profile import profile_columns
+    from app.core.parts import profile_columns
 
     with app.test_request_context():
         for tab, header in (("overview", True), ("sessions", False), (None, True)):

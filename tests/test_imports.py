@@ -21,9 +21,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.clients import ops as client_ops
+from app.core.extensions import db
 from app.data.imports.mapping import date_text, match_headers, split_full_name
 from app.data.imports.reading import UnreadableFile, detect_format, read_table
-from app.extensions import db
 from app.models import Activity, Client, ClientImport, Note, client_labels
 from tests.booking_helpers import book, future_day, practitioner, service
 from tests.job_helpers import wait_for_end
@@ -718,7 +718,7 @@ def hold(monkeypatch):
     """hold("reading") or hold("checking"): the preview's job waits there (at its
     first report of reading, or when half the rows are checked) until released; every
     progress report is written (none skipped for being too soon after another)."""
-    from app import jobs
+    from app.core import jobs
     from app.data.imports import previews
 
     monkeypatch.setattr(jobs, "PROGRESS_EVERY", 0)

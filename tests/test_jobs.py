@@ -4,8 +4,8 @@ reason of a failure live in the jobs table."""
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.jobs import JobFailed, job_kind, queue_file, run_job, start_job
+from app.core.extensions import db
+from app.core.jobs import JobFailed, job_kind, queue_file, run_job, start_job
 from app.models import Job
 from tests.job_helpers import wait_for_end
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from app.bookings import ops as booking_ops
 from app.clients import ops as client_ops
 from app.core.export import client_export
+from app.core.extensions import db
+from app.core.parts import badge_queries
 from app.data.merge import merge_clients
-from app.extensions import db
 from app.models import (
     Activity,
     CheckIn,
@@ -24,7 +25,6 @@ from app.models import (
     StaffSession,
     utcnow,
 )
-from app.profile import badge_queries
 from app.reception import kiosk_ops
 from app.reception.kiosk import COOKIE, OPEN_TO_KIOSK
 from tests.booking_helpers import LONDON, practitioner, service

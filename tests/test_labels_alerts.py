@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client, Label, client_labels
 
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import ledger
-from app.database import write_transaction
-from app.extensions import db
+from app.core.database import write_transaction
+from app.core.extensions import db
 from app.models import Activity, Client
 from app.models.accounts import BookingCredit, CreditGrant, CreditLedgerEntry
 

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.core.extensions import db
 from app.data import list_export
-from app.extensions import db
 from app.models import DataExport
 from tests.job_helpers import wait_for_end
 

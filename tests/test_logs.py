@@ -12,8 +12,8 @@ import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.extensions import db
-from app.logs import MASKED, QUERY_FILTER, SECRET_SEGMENT_LENGTH, clean_log_text, strip_query
+from app.core.extensions import db
+from app.core.logs import MASKED, QUERY_FILTER, SECRET_SEGMENT_LENGTH, clean_log_text, strip_query
 from app.models import DataRequest
 from tests.conftest import csrf_token_from
 from tests.helpers.portal import newest_link_email

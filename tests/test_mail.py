@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.bookings import settings as booking_settings
-from app.database import write_transaction
-from app.extensions import db
+from app.core.database import write_transaction
+from app.core.extensions import db
 from app.mail.business import save_business_details
 from app.mail.delivery import deliver
 from app.mail.outbox import LINK_REMOVED, bodies_for_display, queue_email

@@ -13,10 +13,10 @@ from sqlalchemy import func, select, text
 from app.bookings import ops as booking_ops
 from app.bookings import settings as booking_settings
 from app.clients import ops as client_ops
+from app.core.database import write_transaction
 from app.core.export import client_export
+from app.core.extensions import db
 from app.data.merge import default_choices, merge_clients
-from app.database import write_transaction
-from app.extensions import db
 from app.mail.business import save_business_details
 from app.mail.outbox import LINK_REMOVED, LINK_WITHHELD, compose, queue_email
 from app.mail.reminders import queue_due_reminders

@@ -22,7 +22,7 @@ from app.accounts.memberships import (
     refresh_statuses,
     sell_membership,
 )
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client
 from app.models.accounts import (
     CreditGrant,

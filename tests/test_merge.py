@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Column, ForeignKey, Integer, Table, func, select, update
 
 from app.clients import ops
+from app.core.extensions import db
 from app.data import merge as merging
-from app.extensions import db
 from app.models import (
     Activity,
     Alert,
@@ -281,8 +281,8 @@ def test_a_locked_profile_needs_the_permission_for_locked_profiles(app, login, o
     form = _merge_form(first, [first, second], _versions(app, first, second))
     assert front_desk.post("/clients/merge", form).status_code == 403
     with app.app_context():
+        from app.core.sessions import SignedInStaff
         from app.models import StaffMember
-        from app.sessions import SignedInStaff
 
         practitioner_like = StaffMember(email="x@example.com", name="X", role="practitioner")
         problem = merging.mergeable_problem(
@@ -368,7 +368,7 @@ def test_the_merge_page_costs_a_fixed_number_of_queries(
 def test_the_merges_card_costs_one_query_and_only_on_a_profile_merged_into(
     app, owner, pair, client_factory, count_queries
 ):
-    from app.profile import all_cards
+    from app.core.parts import all_cards
     from tests.helpers.queries import cards_cost, header_cost, measure
 
     first, second = pair["first"], pair["second"]

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from app import ConfigurationError
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Note
 
 

@@ -13,16 +13,16 @@ from sqlalchemy import select
 from wtforms import FileField, StringField
 
 from app.clients import ops, routes
-from app.clients.queries import decode_cursor
-from app.extensions import db
-from app.forms import Form
+from app.core.extensions import db
+from app.core.forms import Form
+from app.core.paging import decode_cursor
+from app.core.paths import MAX_ID, parse_id
 from app.models import (
     LABEL_NAME_MAX_LENGTH,
     Client,
     Label,
     Note,
 )
-from app.paths import MAX_ID, parse_id
 from tests.conftest import PASSWORD, Browserless, csrf_token_from, sign_in
 from tests.helpers.odd import (
     JSON_VALUES,

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from app.accounts import passes as pass_ops
 from app.clients import ops as client_ops
 from app.core.export import client_export
+from app.core.extensions import db
+from app.core.parts import find_client_by_identifier
 from app.data.merge import merge_clients
-from app.extensions import db
 from app.models import Activity, Client, utcnow
 from app.models.accounts import ClientCreditBalance, CreditLedgerEntry, Membership, Pass
-from app.profile import find_client_by_identifier
 from tests.helpers.portal import invite, set_password
 
 ROLES = ("owner", "manager", "front_desk", "practitioner")

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.plans import parse_money
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Service
 from app.models.accounts import MembershipPlan, plan_services
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import (
     Activity,
     ClientAccount,
@@ -219,7 +219,7 @@ def test_trashed_erased_and_merged_clients_get_404(app, owner, client_factory):
 
 
 def test_staff_without_edit_rights_cannot_send_links(app, login, amara):
-    from app.permissions import ROLE_PERMISSIONS, Permission
+    from app.core.permissions import ROLE_PERMISSIONS, Permission
 
     roles = [role for role, perms in ROLE_PERMISSIONS.items() if Permission.EDIT_CLIENTS in perms]
     assert roles  # every role edits clients today; the check is the route's and the op's
@@ -732,14 +732,14 @@ def test_the_page_costs_a_fixed_number_of_queries(app, owner, amara, active_clie
                 amara, massage, sam.id, utcnow() - timedelta(days=days), "completed"
             )
     many = measure()
-    from app.profile import client_cost, client_parts
+    from app.core.parts import client_cost, client_parts
 
     # The session with account and client, the business's name, and the parts' loaders.
     assert few == many == 2 + sum(client_cost(part) for part in client_parts())
 
 
 def test_client_parts_come_from_the_registry(app):
-    from app.profile import all_cards, client_parts
+    from app.core.parts import all_cards, client_parts
 
     names = [part.name for part in client_parts()]
     assert names[:1] == ["client-details"] and "sessions" in names

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import MetaData, Table, inspect, select, text
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Base, Client, Erasure
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.templating import age
+from app.core.templating import age
 
 
 def test_overview_shows_who_and_how_to_reach_them(app, owner, amara):
@@ -111,7 +111,7 @@ def test_no_edit_path_for_creation_date_or_history(app, owner, amara):
 def test_dates_of_moments_are_the_day_in_the_business_time_zone(app):
     from datetime import UTC, datetime
 
-    from app.templating import local_date, local_datetime
+    from app.core.templating import local_date, local_datetime
 
     late_evening_utc = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # already 2 July in London
     with app.app_context():

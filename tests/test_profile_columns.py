@@ -8,10 +8,10 @@ from datetime import timedelta
 from app.accounts import credits
 from app.accounts.memberships import sell_membership
 from app.clients.queries import joined_values, profile_view
-from app.extensions import db
+from app.core.clock import business_today
+from app.core.extensions import db
+from app.core.parts import all_cards, all_header_cards
 from app.models.accounts import MembershipPlan
-from app.profile import all_cards, all_header_cards
-from app.templating import business_today
 from tests.booking_helpers import book, future_day, practitioner, service
 from tests.helpers.queries import measure
 

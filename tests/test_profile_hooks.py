@@ -6,12 +6,12 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select
 
-from app import profile
 from app.bookings import ops as booking_ops
-from app.extensions import db
+from app.core import parts as profile
+from app.core.extensions import db
+from app.core.notices import add_notice, pending_notices
+from app.core.parts import Badge, ClientBadges, HeaderCard
 from app.models import Client, utcnow
-from app.notices import add_notice, pending_notices
-from app.profile import Badge, ClientBadges, HeaderCard
 from tests.booking_helpers import practitioner, service
 from tests.helpers.queries import measure
 

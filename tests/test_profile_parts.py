@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from app.bookings import ops as booking_ops
+from app.core.parts import all_tabs, tab_cost
 from app.models import utcnow
-from app.profile import all_tabs, tab_cost
 from tests.booking_helpers import book, future_day, practitioner, service
 from tests.helpers.queries import cards_cost, measure
 

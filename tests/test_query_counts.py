@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.clients import ops
-from app.extensions import db
-from app.models import Client
-from app.profile import (
+from app.core.extensions import db
+from app.core.parts import (
     badge_queries,
     finder_queries,
 )
+from app.models import Client
 from tests.helpers.queries import cards_cost, header_cost, measure
 from tests.helpers.timeline import add_events
 

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 
 from app.bookings import ops as booking_ops
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
+from app.core.parts import badge_queries
 from app.models import Booking, Client, utcnow
-from app.profile import badge_queries
 from app.reception.queries import DAY_PAGE
 from tests.booking_helpers import ALL_WEEK, LONDON, practitioner, service
 from tests.helpers.queries import measure

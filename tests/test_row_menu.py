@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
+from app.core.parts import badge_queries
 from app.models import Activity, Client
-from app.profile import badge_queries
 
 ROLES = ("owner", "manager", "front_desk", "practitioner")
 

@@ -5,8 +5,8 @@ from sqlalchemy import text
 
 from app.clients.queries import client_page
 from app.clients.search import search_terms
-from app.extensions import db
-from app.profile import badge_queries, finder_queries
+from app.core.extensions import db
+from app.core.parts import badge_queries, finder_queries
 
 
 def names(page):

@@ -4,10 +4,10 @@ import pytest
 from flask import abort
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.permissions import ROLE_PERMISSIONS, Permission, can, requires
+from app.core.security import describe_size
 from app.models import Activity, Note
-from app.permissions import ROLE_PERMISSIONS, Permission, can, requires
-from app.security import describe_size
 
 
 def test_security_headers_on_every_response(client, owner, client_factory):

@@ -4,7 +4,7 @@ from datetime import time
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import ClassTime, DayOff, Service, StaffMember, WorkingHours
 
 

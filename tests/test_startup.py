@@ -12,10 +12,10 @@ import pytest
 from app import ConfigurationError
 from app.auth.ops import add_staff
 from app.clients import ops
-from app.config import MIN_KEY_LENGTH, key_problem
-from app.extensions import db
+from app.core.config import MIN_KEY_LENGTH, key_problem
+from app.core.extensions import db
+from app.core.sessions import SignedInStaff
 from app.models import Client
-from app.sessions import SignedInStaff
 from tests.conftest import PASSWORD
 from tests.live_server import GUNICORN, PRODUCTION_KEYS, ROOT, free_port
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.activity import record
-from app.clients.queries import decode_cursor, encode_cursor, timeline_page
-from app.database import write_transaction
-from app.extensions import db
+from app.clients.queries import timeline_page
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.paging import decode_cursor, encode_cursor
+from app.core.timeline import record
 from app.models import Activity, Client
 from tests.helpers.timeline import add_events
 

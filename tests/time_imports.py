@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import ClientImport
 from tests.job_helpers import wait_for_end
 from tests.test_imports import map_columns, upload
@@ -33,7 +33,7 @@ CACHE = Path(os.environ.get("TIMING_WORKBOOKS", "/tmp"))  # noqa: S108 (a cache 
 WORKER = """
 import json, pathlib, sys
 from app import create_app
-from app.jobs import queue_of
+from app.core.jobs import queue_of
 app = create_app(json.loads(sys.argv[1]))
 consumer = queue_of(app).create_consumer(workers=1, worker_type="thread", initial_delay=0.05,
                                          max_delay=0.2)

@@ -35,14 +35,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import column_property, undefer
 
 from app.accounts import bp, ledger
-from app.activity import AUDIT_FIELD_LABELS, follow
 from app.bookings.ops import load_with_booking_client
-from app.database import inline_constants, write_transaction
-from app.extensions import db
-from app.forms import parse_day
-from app.htmx import is_fragment_request, render_page
-from app.jobs import hourly_task
-from app.models import Booking, BusinessSetting, Client, Service, utcnow
+from app.core.business_settings import read_settings, store_settings
+from app.core.clock import business_today, business_zone
+from app.core.database import inline_constants, write_transaction
+from app.core.extensions import db
+from app.core.forms import parse_day
+from app.core.htmx import is_fragment_request, render_page
+from app.core.jobs import hourly_task
+from app.core.notices import add_notice
+from app.core.parts import OverviewCard, ProfileColumns, register_card
+from app.core.permissions import Permission, can, requires
+from app.core.templating import local_date
+from app.core.timeline import AUDIT_FIELD_LABELS, follow
+from app.models import Booking, Client, Service, utcnow
 from app.models.accounts import (
     ACCOUNT_REASON_MAX_LENGTH,
     GRANT_SOURCES,
@@ -53,10 +59,6 @@ from app.models.accounts import (
     MembershipPlan,
     credit_grant_services,
 )
-from app.notices import add_notice
-from app.permissions import Permission, can, requires
-from app.profile import OverviewCard, ProfileColumns, register_card
-from app.templating import business_today, business_zone, local_date
 
 AUDIT_FIELD_LABELS.update(credits="Credits", expires="Expires after")
 
@@ -72,21 +74,14 @@ FORFEIT_SETTING = "credits_forfeit_late"
 def forfeits_late() -> bool:
     """The business's policy: late cancellations and no-shows use up the credit (on
     unless turned off)."""
-    value = db.session.scalar(
-        select(BusinessSetting.value).where(BusinessSetting.key == FORFEIT_SETTING)
-    )
-    return value != "0"
+    return read_settings(FORFEIT_SETTING).get(FORFEIT_SETTING) != "0"
 
 
 def save_credit_policy(forfeit: bool, actor) -> None:
     if not can(actor, Permission.MANAGE_SETTINGS):
         raise PermissionError("not allowed for this staff member")
     with write_transaction():
-        row = db.session.get(BusinessSetting, FORFEIT_SETTING)
-        if row is None:
-            db.session.add(BusinessSetting(key=FORFEIT_SETTING, value="1" if forfeit else "0"))
-        else:
-            row.value = "1" if forfeit else "0"
+        store_settings({FORFEIT_SETTING: "1" if forfeit else "0"})
 
 
 # --- ops ------------------------------------------------------------------------------

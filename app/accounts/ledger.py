@@ -44,9 +44,11 @@ from functools import cache
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 
-from app.activity import record
-from app.database import write_transaction
-from app.extensions import db
+from app.core.clock import business_zone
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.templating import local_date
+from app.core.timeline import record
 from app.models import Client, utcnow
 from app.models.accounts import (
     BookingCredit,
@@ -57,7 +59,6 @@ from app.models.accounts import (
     credit_grant_services,
     plan_services,
 )
-from app.templating import business_zone, local_date
 
 __all__ = [
     "NothingToRevoke",

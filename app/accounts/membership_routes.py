@@ -18,9 +18,12 @@ from app.accounts.memberships import (
     sell_membership,
 )
 from app.accounts.plans import money_text, parse_money
-from app.extensions import db
-from app.forms import parse_day
-from app.htmx import render_page
+from app.core.clock import business_today
+from app.core.extensions import db
+from app.core.forms import parse_day
+from app.core.htmx import render_page
+from app.core.paths import parse_id
+from app.core.permissions import Permission, requires
 from app.models import Client
 from app.models.accounts import (
     ACCOUNT_REASON_MAX_LENGTH,
@@ -28,9 +31,6 @@ from app.models.accounts import (
     Membership,
     MembershipPlan,
 )
-from app.paths import parse_id
-from app.permissions import Permission, requires
-from app.templating import business_today
 
 
 def _client_or_404(client_id: int) -> Client:

@@ -16,19 +16,11 @@ from datetime import date, timedelta
 from sqlalchemy import and_, bindparam, case, or_, select, true
 
 from app.accounts import bp
-from app.activity import AUDIT_FIELD_LABELS, record
-from app.database import inline_constants, write_transaction
-from app.extensions import db
-from app.jobs import hourly_task
-from app.models import Client, utcnow
-from app.models.accounts import (
-    PAYMENT_METHODS,
-    Membership,
-    MembershipPayment,
-    MembershipPlan,
-)
-from app.permissions import Permission, can
-from app.profile import (
+from app.core.clock import business_today
+from app.core.database import inline_constants, write_transaction
+from app.core.extensions import db
+from app.core.jobs import hourly_task
+from app.core.parts import (
     Badge,
     ClientBadges,
     HeaderCard,
@@ -38,7 +30,16 @@ from app.profile import (
     register_client_badges,
     register_header_card,
 )
-from app.templating import business_today, local_date, money
+from app.core.permissions import Permission, can
+from app.core.templating import local_date, money
+from app.core.timeline import AUDIT_FIELD_LABELS, record
+from app.models import Client, utcnow
+from app.models.accounts import (
+    PAYMENT_METHODS,
+    Membership,
+    MembershipPayment,
+    MembershipPlan,
+)
 
 AUDIT_FIELD_LABELS.update(
     plan="Plan",

@@ -11,13 +11,16 @@ from app.accounts import bp, queries
 from app.accounts.ledger import KEPT_TOTALS, LEDGER_TOTALS, last_day
 from app.accounts.memberships import LIVE_STATUSES, memberships_of
 from app.accounts.passes import passes_part
+from app.core.clock import business_today
+from app.core.database import PERSONAL_TABLES
 from app.core.erasure import erasure_step
 from app.core.export import export_section
+from app.core.extensions import db
+from app.core.htmx import is_fragment_request, render_page
+from app.core.parts import OverviewCard, ProfileTab, register_card, register_tab
+from app.core.permissions import Permission, requires
 from app.data.merge import derived_per_client
 from app.data.words import ROW_WORDS
-from app.database import PERSONAL_TABLES
-from app.extensions import db
-from app.htmx import is_fragment_request, render_page
 from app.models import Client, Service, StaffMember, utcnow
 from app.models.accounts import (
     BILLING_PERIODS,
@@ -37,9 +40,6 @@ from app.models.accounts import (
     Pass,
     credit_grant_services,
 )
-from app.permissions import Permission, requires
-from app.profile import OverviewCard, ProfileTab, register_card, register_tab
-from app.templating import business_today
 
 # --- the Account tab ----------------------------------------------------------------
 
@@ -96,7 +96,7 @@ register_tab(
 @bp.get("/clients/<id:client_id>/account")
 @requires(Permission.VIEW_CLIENTS)
 def account_tab(client_id: int):
-    from app.clients.routes import render_profile_tab
+    from app.core.profile_shell import render_profile_tab
 
     return render_profile_tab(client_id, "account")
 
@@ -111,7 +111,7 @@ def _next_page(client_id: int, read_page, name: str, block: str, **context):
     except ValueError:
         abort(400)
     if not is_fragment_request():
-        from app.clients.routes import render_profile_tab
+        from app.core.profile_shell import render_profile_tab
 
         return render_profile_tab(client_id, "account", **{name: page, f"{name}_before": before})
     if not page.rows and db.session.get(Client, client_id) is None:

@@ -17,16 +17,16 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.accounts import bp, queries
-from app.activity import AUDIT_FIELD_LABELS, record
-from app.clients.forms import no_control_characters
-from app.database import write_transaction
-from app.extensions import db
-from app.forms import Form
-from app.htmx import is_fragment_request, render_page
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.forms import Form
+from app.core.htmx import is_fragment_request, render_page
+from app.core.parts import register_client_finder
+from app.core.permissions import Permission, can, requires
+from app.core.timeline import AUDIT_FIELD_LABELS, record
+from app.core.validators import no_control_characters
 from app.models import Client, utcnow
 from app.models.accounts import ACCOUNT_REASON_MAX_LENGTH, PASS_NUMBER_MAX_LENGTH, Pass
-from app.permissions import Permission, can, requires
-from app.profile import register_client_finder
 
 PASS_NUMBER_MIN_LENGTH = 4
 # Letters, digits and dashes, as printed on cards and key tags (ASCII only: a scanner
@@ -218,7 +218,7 @@ def _passes_response(client_id: int, status: int = 200, **forms):
     if status == 200 and not forms and not is_fragment_request():
         return redirect(url_for("accounts.account_tab", client_id=client_id), 303)
     if not is_fragment_request():
-        from app.clients.routes import render_profile_tab
+        from app.core.profile_shell import render_profile_tab
 
         return render_profile_tab(client_id, "account", status=status, pass_forms=forms)
     client = db.session.get(Client, client_id)

@@ -11,9 +11,11 @@ from flask_login import current_user
 from sqlalchemy import delete, insert, select
 
 from app.accounts import bp
-from app.database import write_transaction
-from app.extensions import db
-from app.htmx import render_page
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.paths import parse_id
+from app.core.permissions import Permission, can, requires
 from app.models import Service, utcnow
 from app.models.accounts import (
     BILLING_PERIODS,
@@ -22,8 +24,6 @@ from app.models.accounts import (
     MembershipPlan,
     plan_services,
 )
-from app.paths import parse_id
-from app.permissions import Permission, can, requires
 
 LONGEST_MINIMUM_TERM = 120  # periods
 MOST_CREDITS = 1000

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Integer, bindparam, case, select, tuple_
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.paths import parse_id
 from app.models import StaffMember
 from app.models.accounts import (
     ClientCreditBalance,
@@ -19,7 +20,6 @@ from app.models.accounts import (
     MembershipPlan,
     Pass,
 )
-from app.paths import parse_id
 
 LEDGER_PAGE_SIZE = 25
 RECENT_PAYMENTS = 20

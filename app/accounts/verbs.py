@@ -1,7 +1,7 @@
 """The timeline's words for the accounts area, and its "Account" filter: one place for
 the verbs of memberships, credits and passes."""
 
-from app.activity import ACTIVITY_FILTERS, VERB_LABELS
+from app.core.timeline import ACTIVITY_FILTERS, VERB_LABELS
 
 ACCOUNT_VERBS = {
     "membership.started": "Membership started",

@@ -1,8 +1,8 @@
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from app.clients.forms import no_control_characters
-from app.forms import Form
+from app.core.forms import Form
+from app.core.validators import no_control_characters
 
 
 class SignInForm(Form):

@@ -9,10 +9,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.database import write_transaction
-from app.extensions import db
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.sessions import end_sessions_of, purge_expired_sessions
 from app.models import ROLES, SignInThrottle, StaffMember, utcnow
-from app.sessions import end_sessions_of, purge_expired_sessions
 
 
 class StaffError(ValueError):

@@ -5,9 +5,9 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import bp
 from app.auth.forms import SignInForm
 from app.auth.ops import authenticate, blocked_until, sign_out_everywhere
+from app.core.paths import safe_next_path
+from app.core.sessions import SignedInStaff
 from app.models import utcnow
-from app.paths import safe_next_path
-from app.sessions import SignedInStaff
 
 WRONG_CREDENTIALS = "Email or password is incorrect."
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from icalendar import Calendar, Event
 
+from app.core.clock import business_zone
 from app.models import Booking
-from app.templating import business_zone
 
 CALENDAR_TYPE = "text/calendar"
 

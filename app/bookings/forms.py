@@ -12,15 +12,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.clients.forms import FriendlyDateField, no_control_characters
-from app.forms import Form
+from app.core.forms import Form
+from app.core.paths import parse_id
+from app.core.validators import FriendlyDateField, no_control_characters
 from app.models import (
     CANCEL_REASON_MAX_LENGTH,
     LABEL_COLOURS,
     LONGEST_SERVICE_MINUTES,
     SERVICE_NAME_MAX_LENGTH,
 )
-from app.paths import parse_id
 
 
 def _strip(value):

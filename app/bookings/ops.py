@@ -14,12 +14,15 @@ from functools import cache
 
 from sqlalchemy import bindparam, delete, func, select, true, update
 
-from app.activity import record
 from app.bookings import settings as booking_settings
 from app.bookings.queries import COUNTED
 from app.bookings.slots import appointment_slot_at, class_slots
-from app.database import write_transaction
-from app.extensions import db
+from app.core.clock import business_zone
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.permissions import Permission, can
+from app.core.templating import local_datetime
+from app.core.timeline import record
 from app.models import (
     BOOKING_STATUSES,
     HOLDING_STATUSES,
@@ -35,8 +38,6 @@ from app.models import (
     WorkingHours,
     utcnow,
 )
-from app.permissions import Permission, can
-from app.templating import business_zone, local_datetime
 
 
 class BookingRefused(ValueError):

@@ -5,15 +5,12 @@ one-client export's sections."""
 from flask import abort, request
 from sqlalchemy import select, update
 
-from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
 from app.bookings import bp, ops, queries
+from app.core.database import PERSONAL_TABLES
 from app.core.erasure import erasure_step
 from app.core.export import export_section
-from app.data.merge import derived_per_client
-from app.database import PERSONAL_TABLES
-from app.extensions import db
-from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember, utcnow
-from app.profile import (
+from app.core.extensions import db
+from app.core.parts import (
     OverviewCard,
     ProfileAction,
     ProfileColumns,
@@ -22,6 +19,9 @@ from app.profile import (
     register_card,
     register_tab,
 )
+from app.core.timeline import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
+from app.data.merge import derived_per_client
+from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember, utcnow
 
 SESSION_VERBS = {
     "session.booked": "Session booked",

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import Integer, and_, bindparam, select, tuple_
 
-from app.clients.queries import Page, decode_cursor, encode_cursor
-from app.database import inline_constants
-from app.extensions import db
+from app.core.database import inline_constants
+from app.core.extensions import db
+from app.core.paging import Page, decode_cursor, encode_cursor
 from app.models import (
     BOOKING_STATUSES,
     HOLDING_STATUSES,

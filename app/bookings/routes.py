@@ -13,12 +13,12 @@ from app.bookings.forms import (
     parse_wall_time,
 )
 from app.bookings.slots import appointment_slots, class_slots, practitioners
-from app.clients.routes import render_profile_tab
-from app.extensions import db
-from app.htmx import is_fragment_request, render_page
+from app.core.clock import business_today, business_zone
+from app.core.extensions import db
+from app.core.htmx import is_fragment_request, render_page
+from app.core.permissions import Permission, can, requires
+from app.core.profile_shell import render_profile_tab
 from app.models import Booking, Client, Service, utcnow
-from app.permissions import Permission, can, requires
-from app.templating import business_today, business_zone
 
 
 def _client_id_exists(client_id: int) -> None:

@@ -2,11 +2,8 @@
 
 from contextlib import suppress
 
-from sqlalchemy import select
-
-from app.database import write_transaction
-from app.extensions import db
-from app.models import BusinessSetting
+from app.core.business_settings import read_settings, store_settings
+from app.core.database import write_transaction
 
 LATE_CANCEL_HOURS = "late_cancel_hours"
 NO_SHOW_LIMIT = "no_show_limit"  # 0 = the rule is off
@@ -16,13 +13,8 @@ DEFAULTS = {LATE_CANCEL_HOURS: 24, NO_SHOW_LIMIT: 0, NO_SHOW_DAYS: 90, REMINDER_
 
 
 def _values() -> dict[str, int]:
-    rows = db.session.execute(
-        select(BusinessSetting.key, BusinessSetting.value).where(
-            BusinessSetting.key.in_(list(DEFAULTS))
-        )
-    ).all()
     values = dict(DEFAULTS)
-    for key, value in rows:
+    for key, value in read_settings(*DEFAULTS).items():
         with suppress(ValueError):  # a value written by hand: the default stands
             values[key] = int(value)
     return values
@@ -46,12 +38,8 @@ def all_values() -> dict[str, int]:
 
 
 def save(values: dict[str, int]) -> None:
+    unknown = set(values) - set(DEFAULTS)
+    if unknown:
+        raise KeyError(unknown.pop())
     with write_transaction():
-        for key, value in values.items():
-            if key not in DEFAULTS:
-                raise KeyError(key)
-            row = db.session.get(BusinessSetting, key)
-            if row is None:
-                db.session.add(BusinessSetting(key=key, value=str(int(value))))
-            else:
-                row.value = str(int(value))
+        store_settings({key: str(int(value)) for key, value in values.items()})

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, select
 
-from app.database import inline_constants
-from app.extensions import db
+from app.core.database import inline_constants
+from app.core.extensions import db
 from app.models import (
     HOLDING_STATUSES,
     LONGEST_SERVICE_MINUTES,

@@ -6,16 +6,24 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     RadioField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import Form
+from app.core.clock import business_today
+from app.core.forms import Form
+from app.core.templating import country_names, language_names, phone_display
+from app.core.validators import (
+    FriendlyDateField,
+    PhoneField,
+    no_control_characters,
+    strip_text,
+    text_field,
+    version_seen,
+)
 from app.models import (
     ALERT_MAX_LENGTH,
     ALERT_SEVERITIES,
@@ -26,86 +34,22 @@ from app.models import (
     LABEL_NAME_MAX_LENGTH,
     NOTE_MAX_LENGTH,
 )
-from app.paths import parse_id
-from app.templating import business_today, country_names, language_names, phone_display
-from app.text import NotAPhoneNumber, has_control_chars, phone_to_e164
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
-def no_control_characters(_form, field):
-    if isinstance(field.data, str) and has_control_chars(field.data):
-        raise ValidationError("Remove the invisible control characters from this field.")
-
-
-def version_seen(field) -> int | None:
-    """The record version a form was filled from, from its hidden field (None if not sent
-    or not a version: versions count up from 1 like ids)."""
-    return parse_id((field.data or "").strip())
-
-
-def _clean(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _text(label, max_length, *validators, **kwargs):
-    return StringField(
-        label,
-        validators=[
-            *validators,
-            Length(max=max_length, message=f"Use at most {max_length} characters."),
-            no_control_characters,
-        ],
-        filters=[_clean],
-        **kwargs,
-    )
-
-
-class PhoneField(StringField):
-    """Typed however the person likes; parsed in the business region, kept as E.164."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.e164 = None
-
-    def pre_validate(self, form):
-        text = (self.data or "").strip()
-        self.e164 = None
-        if not text:
-            return
-        if has_control_chars(text) or len(text) > 40:
-            raise ValidationError("Enter a phone number, for example 020 7946 0958.")
-        try:
-            self.e164 = phone_to_e164(text, current_app.config["DEFAULT_PHONE_REGION"])
-        except NotAPhoneNumber as error:
-            if error.invalid:
-                raise ValidationError(
-                    "This is not a valid phone number. Add the country code (e.g. +1) "
-                    "for a number from another country."
-                ) from error
-            raise ValidationError("This does not look like a phone number.") from error
-
-
-class FriendlyDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Enter a real date, for example 1990-04-12.") from error
-
-
 class ClientForm(Form):
-    first_name = _text(FIELD_LABELS["first_name"], 100, DataRequired("Enter a first name."))
-    last_name = _text(FIELD_LABELS["last_name"], 100)
-    email = _text(FIELD_LABELS["email"], 254)
+    first_name = text_field(FIELD_LABELS["first_name"], 100, DataRequired("Enter a first name."))
+    last_name = text_field(FIELD_LABELS["last_name"], 100)
+    email = text_field(FIELD_LABELS["email"], 254)
     phone = PhoneField(FIELD_LABELS["phone"])
     whatsapp = PhoneField(FIELD_LABELS["whatsapp"])
     birth_date = FriendlyDateField(FIELD_LABELS["birth_date"], validators=[Optional()])
     preferred_language = SelectField(FIELD_LABELS["preferred_language"], validators=[Optional()])
-    address = _text(FIELD_LABELS["address"], 200)
-    city = _text(FIELD_LABELS["city"], 100)
-    state = _text(FIELD_LABELS["state"], 100)
-    postal_code = _text(FIELD_LABELS["postal_code"], 20)
+    address = text_field(FIELD_LABELS["address"], 200)
+    city = text_field(FIELD_LABELS["city"], 100)
+    state = text_field(FIELD_LABELS["state"], 100)
+    postal_code = text_field(FIELD_LABELS["postal_code"], 20)
     country = SelectField(FIELD_LABELS["country"], validators=[Optional()])
     version = HiddenField()
 
@@ -178,7 +122,7 @@ def _long_text(label, max_length, *validators):
             Length(max=max_length, message=f"Use at most {max_length:,} characters."),
             no_control_characters,
         ],
-        filters=[_clean],
+        filters=[strip_text],
     )
 
 
@@ -197,16 +141,16 @@ class AlertForm(Form):
         choices=dict(ALERT_SEVERITIES),
         default="warning",
     )
-    text = _text("Alert", ALERT_MAX_LENGTH, DataRequired("Say what staff must know."))
+    text = text_field("Alert", ALERT_MAX_LENGTH, DataRequired("Say what staff must know."))
 
 
 class LockForm(Form):
-    reason = _text("Reason (optional)", 200)
+    reason = text_field("Reason (optional)", 200)
 
 
 class BookingPolicyForm(Form):
     policy = SelectField("Online booking", choices=dict(BOOKING_POLICIES))
-    reason = _text("Reason", 200)
+    reason = text_field("Reason", 200)
 
     def validate_reason(self, field):
         if self.policy.data != "allow" and not field.data:
@@ -214,7 +158,7 @@ class BookingPolicyForm(Form):
 
 
 class EraseForm(Form):
-    confirmation = _text(
+    confirmation = text_field(
         "Type the client's full name to confirm",
         210,
         DataRequired("Type the client's full name to confirm."),
@@ -222,5 +166,5 @@ class EraseForm(Form):
 
 
 class LabelForm(Form):
-    name = _text("Name", LABEL_NAME_MAX_LENGTH, DataRequired("Give the label a name."))
+    name = text_field("Name", LABEL_NAME_MAX_LENGTH, DataRequired("Give the label a name."))
     colour = RadioField("Colour", choices=dict(LABEL_COLOURS), default="teal")

@@ -7,11 +7,12 @@ routes and templates ask the same functions, so the UI, the routes and the write
 from flask import current_app
 from sqlalchemy import delete, func, insert, inspect, select, update
 
-from app.activity import FIELD_CHANGING_VERBS, diff, jsonable, record, record_for_many
 from app.core import erasure_ledger
+from app.core.database import scrub_after_commit, write_transaction
 from app.core.erasure import run_erasure_steps
-from app.database import scrub_after_commit, write_transaction
-from app.extensions import db
+from app.core.extensions import db
+from app.core.permissions import Permission, can
+from app.core.timeline import FIELD_CHANGING_VERBS, diff, jsonable, record, record_for_many
 from app.models import (
     ALERT_SEVERITIES,
     EDITABLE_FIELDS,
@@ -28,7 +29,6 @@ from app.models import (
     client_labels,
     utcnow,
 )
-from app.permissions import Permission, can
 
 
 class ClientLimitReached(Exception):

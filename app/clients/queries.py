@@ -1,10 +1,8 @@
 """Reads for the client list, search, profile and timeline: plain functions returning rows."""
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, String, and_, bindparam, cast, exists, func, or_, select, tuple_
@@ -12,23 +10,12 @@ from sqlalchemy.orm import aliased, defer
 
 from app.clients.completeness import incomplete_condition
 from app.clients.search import LIST_COLUMNS, search_page
-from app.database import inline_constants
-from app.extensions import db
+from app.core.clock import business_today
+from app.core.database import inline_constants
+from app.core.extensions import db
+from app.core.paging import Page, decode_cursor, encode_cursor
+from app.core.parts import badges_for, find_client_by_identifier, profile_columns
 from app.models import Activity, Alert, Client, Label, Note, StaffMember, client_labels, utcnow
-from app.paths import parse_id
-from app.profile import badges_for, find_client_by_identifier, profile_columns
-from app.templating import business_today
-
-
-@dataclass
-class Page:
-    rows: list
-    next_cursor: str | None
-    labels: dict = field(default_factory=dict)  # client id -> [LabelBadge] (client list)
-    # client id -> [app.profile.Badge]: what other areas show beside a name (membership)
-    badges: dict = field(default_factory=dict)
-    # The client an identifier typed or scanned whole names (a pass number), listed first.
-    identified_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -430,31 +417,6 @@ def alert(client_id: int, alert_id: int) -> Alert | None:
 
 
 # --- timeline -------------------------------------------------------------------------
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-
-
-def encode_cursor(occurred_at: datetime, activity_id: int) -> str:
-    return f"{(occurred_at - EPOCH) // MICROSECOND}-{activity_id}"
-
-
-_CURSOR = re.compile(r"([0-9]{1,17})-([0-9]{1,10})")  # ASCII digits, as encode_cursor writes
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """Raises ValueError for anything that is not a cursor we made."""
-    match = _CURSOR.fullmatch(cursor)
-    if not match:
-        raise ValueError("not a timeline cursor")
-    row_id = parse_id(match[2])
-    if row_id is None:
-        raise ValueError("timeline cursor out of range")
-    try:
-        return EPOCH + int(match[1]) * MICROSECOND, row_id
-    except OverflowError as error:
-        raise ValueError("timeline cursor out of range") from error
 
 
 def timeline_page(

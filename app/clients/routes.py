@@ -4,7 +4,6 @@ from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
-from app.activity import ACTIVITY_FILTERS
 from app.clients import bp, ops, queries
 from app.clients.completeness import missing_items
 from app.clients.forms import (
@@ -16,11 +15,8 @@ from app.clients.forms import (
     NoteForm,
 )
 from app.clients.row_menu import row_menus
-from app.htmx import is_fragment_request, render_page
-from app.models import BOOKING_POLICIES
-from app.paths import parse_id, safe_next_path
-from app.permissions import Permission, can, requires
-from app.profile import (
+from app.core.htmx import is_fragment_request, render_page
+from app.core.parts import (
     ProfileTab,
     actions_for,
     card_context,
@@ -31,9 +27,13 @@ from app.profile import (
     tab_named,
     tabs_for,
 )
-from app.urls import ClientUrls
+from app.core.paths import parse_id, safe_next_path
+from app.core.permissions import Permission, can, requires
+from app.core.timeline import ACTIVITY_FILTERS
+from app.core.urls import ClientUrls
+from app.models import BOOKING_POLICIES
 
-# The profile's own tabs; the other areas register theirs (app/profile.py).
+# The profile's own tabs; the other areas register theirs (app/core/parts.py).
 register_tab(ProfileTab("overview", "Overview", "clients.show", order=0))
 register_tab(ProfileTab("activity", "Activity", "clients.activity", order=900))
 MAX_QUERY_LENGTH = 100
@@ -212,10 +212,8 @@ def _render_profile(
     )
 
 
-def render_profile_tab(client_id: int, tab: str, status: int = 200, **tab_extra):
-    """A registered tab's page (or the profile_tab block for htmx): for the areas'
-    tab routes, which know nothing else of the profile. `tab_extra` joins the tab's
-    loaded data (a form being filled, an error)."""
+def draw_profile_tab(client_id: int, tab: str, status: int = 200, **tab_extra):
+    """The profile shell the core's render_profile_tab() draws an area's tab with."""
     row = _profile_view_or_404(client_id, tab)
     return _render_profile(row, tab, status=status, tab_extra=tab_extra)
 

@@ -8,7 +8,7 @@ cost; one call per page that builds plain values for the template costs a fracti
 from dataclasses import dataclass
 
 from app.clients import ops
-from app.urls import template_url_for
+from app.core.urls import template_url_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ import re
 
 from sqlalchemy import and_, case, func, literal_column, not_, select, text, true, tuple_
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Client
-from app.text import CONTROL_CHARS, fold, phone_query_digits
+from app.models.text import CONTROL_CHARS, fold, phone_query_digits
 
 MIN_INDEXED_TERM = 3  # trigram indexes match terms of three characters or more
 FEW_MATCHES = 5000

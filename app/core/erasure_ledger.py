@@ -16,8 +16,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from app.database import after_commit, scrub_after_commit
-from app.extensions import db
+from app.core.database import after_commit, scrub_after_commit
+from app.core.extensions import db
 
 log = logging.getLogger(__name__)
 LEDGER_FILENAME = "erasure-ledger.jsonl"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import (
     EDITABLE_FIELDS,
     FIELD_LABELS,
@@ -113,7 +113,7 @@ def _alerts(client: Client) -> list[dict]:
 
 @export_section("timeline", tables=("activities",))
 def _timeline(client: Client) -> list[dict]:
-    from app.activity import VERB_LABELS
+    from app.core.timeline import VERB_LABELS
 
     names = _staff_names()
     events = db.session.scalars(

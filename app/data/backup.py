@@ -21,8 +21,8 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from app.core import erasure_ledger
-from app.database import scrub_database
-from app.extensions import db
+from app.core.database import scrub_database
+from app.core.extensions import db
 from app.models import Base
 
 

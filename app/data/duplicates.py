@@ -21,11 +21,11 @@ from rapidfuzz.process import extract
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from app.database import write_transaction
-from app.extensions import db
-from app.jobs import job_kind
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.jobs import job_kind
 from app.models import Client, NotDuplicate
-from app.text import NotAPhoneNumber, fold, phone_to_e164
+from app.models.text import NotAPhoneNumber, fold, phone_to_e164
 
 WARN_AT_MOST = 3
 

@@ -5,11 +5,11 @@ from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import Form
 from app.data.imports.mapping import FULL_NAME, IGNORE, NOTE, TARGETS
 from app.data.imports.reading import DELIMITERS, ENCODINGS
 from app.data.imports.rows import MATCH_KEYS, ON_MATCH
 from app.data.list_export import DEFAULT_COLUMNS, EXPORT_COLUMNS, FORMATS
-from app.forms import Form
 
 
 class CheckboxesField(SelectMultipleField):

@@ -12,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.permissions import Permission, can, requires
 from app.data.forms import ImportOptionsForm, ImportUploadForm, columns_form
 from app.data.imports import ImportSettings, failed_rows_path, is_kept, read_stored, upload_path
 from app.data.imports import ops as import_ops
@@ -30,10 +33,7 @@ from app.data.imports.reading import (
 )
 from app.data.imports.rows import ACTIONS
 from app.data.routes import bp
-from app.extensions import db
-from app.htmx import render_page
 from app.models import JOB_STATUSES, ClientImport, Job, Label, StaffMember
-from app.permissions import Permission, can, requires
 
 RECENT_IMPORTS = 20
 PREVIEW_FILTERS = {"all": "All rows", **{action: name for action, name in ACTIONS.items()}}

@@ -18,11 +18,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.clients.queries import ListFilter, client_page, labels_of
+from app.core.database import write_transaction
 from app.core.export import spreadsheet_safe
+from app.core.extensions import db
+from app.core.jobs import JobFailed, job_kind
 from app.data.files import read_encrypted, write_encrypted
-from app.database import write_transaction
-from app.extensions import db
-from app.jobs import JobFailed, job_kind
 from app.models import FIELD_LABELS, Client, DataExport
 
 # column key -> heading; the order of the file: the form's fields, then these.

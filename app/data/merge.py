@@ -23,7 +23,10 @@ from datetime import date, timedelta
 from sqlalchemy import Integer, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.activity import (
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.permissions import Permission, can
+from app.core.timeline import (
     ACTIVITY_FILTERS,
     AUDIT_FIELD_LABELS,
     FIELD_CHANGING_VERBS,
@@ -32,8 +35,6 @@ from app.activity import (
     record,
 )
 from app.data.words import ROW_WORDS, rows_in_words
-from app.database import write_transaction
-from app.extensions import db
 from app.models import (
     EDITABLE_FIELDS,
     UNDO_MERGE_DAYS,
@@ -44,7 +45,6 @@ from app.models import (
     client_labels,
     utcnow,
 )
-from app.permissions import Permission, can
 
 MAX_PROFILES = 3  # the survivor and up to two others
 _CHUNK = 5000  # primary keys per statement (SQLite's limit on bound values is far above)

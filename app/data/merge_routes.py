@@ -5,17 +5,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.clients.queries import ListFilter, client_page
+from app.core.extensions import db
+from app.core.htmx import is_fragment_request, render_page
+from app.core.jobs import start_job
+from app.core.parts import ProfileAction, register_action
+from app.core.paths import parse_id
+from app.core.permissions import Permission, requires
 from app.data import merge as merging
 from app.data import parts  # noqa: F401  (the data area's profile card, export and erasure)
 from app.data.duplicates import mark_not_duplicate
 from app.data.routes import bp
-from app.extensions import db
-from app.htmx import is_fragment_request, render_page
-from app.jobs import start_job
 from app.models import FIELD_LABELS, Client, Job, NotDuplicate
-from app.paths import parse_id
-from app.permissions import Permission, requires
-from app.profile import ProfileAction, register_action
 
 register_action(
     ProfileAction(

@@ -5,11 +5,13 @@ are not duplicates, and the Overview card from which a recent merge is undone.""
 from sqlalchemy import delete, or_, select
 
 from app.core import erasure_ledger
+from app.core.database import PERSONAL_TABLES
 from app.core.erasure import erasure_step
 from app.core.export import export_section
+from app.core.extensions import db
+from app.core.parts import OverviewCard, register_card
+from app.core.permissions import Permission
 from app.data.merge import may_still_undo, recent_merges
-from app.database import PERSONAL_TABLES
-from app.extensions import db
 from app.models import (
     Client,
     ClientImport,
@@ -18,8 +20,6 @@ from app.models import (
     MergedClient,
     NotDuplicate,
 )
-from app.permissions import Permission
-from app.profile import OverviewCard, register_card
 
 register_card(
     OverviewCard(

@@ -5,15 +5,15 @@ from flask_login import current_user
 
 from app.clients.queries import LIST_VIEWS
 from app.clients.routes import MAX_QUERY_LENGTH, list_filter_from
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.jobs import start_job
+from app.core.paths import parse_id
+from app.core.permissions import Permission, can, requires
 from app.data import list_export
 from app.data.duplicates import possible_duplicates
 from app.data.forms import ExportForm
-from app.extensions import db
-from app.htmx import render_page
-from app.jobs import start_job
 from app.models import JOB_STATUSES, Job
-from app.paths import parse_id
-from app.permissions import Permission, can, requires
 
 bp = Blueprint("data", __name__)
 

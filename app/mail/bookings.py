@@ -15,13 +15,13 @@ from datetime import datetime
 from babel.dates import format_date, format_time
 from sqlalchemy import inspect
 
-from app.activity import follow
 from app.bookings.calendar import CALENDAR_TYPE, SessionEvent, calendar_bytes, calendar_filename
-from app.extensions import db
-from app.i18n import locale_for, supported_language
+from app.core.clock import business_zone
+from app.core.extensions import db
+from app.core.i18n import locale_for, supported_language
+from app.core.timeline import follow
 from app.mail.outbox import Draft, attachment_builder, queue_email, render_subject
 from app.models import Booking, Client, Service, StaffMember, utcnow
-from app.templating import business_zone
 
 
 def client_language(client: Client) -> str:

@@ -4,11 +4,9 @@ business_settings and edited beside the booking rules)."""
 from dataclasses import dataclass
 
 from flask import g
-from sqlalchemy import select
 
-from app.database import inline_constants, write_transaction
-from app.extensions import db
-from app.models import BusinessSetting
+from app.core.business_settings import read_settings, store_settings
+from app.core.database import write_transaction
 
 BUSINESS_NAME = "business_name"
 BUSINESS_ADDRESS = "business_address"
@@ -27,19 +25,10 @@ class Business:
         return [line.strip() for line in self.address.splitlines() if line.strip()]
 
 
-# Built once: every booking's confirmation reads it, and building it cost more than
-# running it.
-_DETAILS = inline_constants(
-    select(BusinessSetting.key, BusinessSetting.value).where(
-        BusinessSetting.key.in_([BUSINESS_NAME, BUSINESS_ADDRESS])
-    )
-)
-
-
 def business_details() -> Business:
     """Read once per request (a request may write several emails)."""
     if "business_details" not in g:
-        rows = dict(db.session.connection().execute(_DETAILS).all())
+        rows = read_settings(BUSINESS_NAME, BUSINESS_ADDRESS)
         g.business_details = Business(
             name=(rows.get(BUSINESS_NAME) or "").strip() or DEFAULT_NAME,
             address=(rows.get(BUSINESS_ADDRESS) or "").strip(),
@@ -56,14 +45,5 @@ def save_business_details(name: str, address: str) -> None:
         )[:ADDRESS_MAX_LENGTH],
     }
     with write_transaction():
-        _store(values)
+        store_settings(values)
     g.pop("business_details", None)
-
-
-def _store(values: dict[str, str]) -> None:
-    for key, value in values.items():
-        row = db.session.get(BusinessSetting, key)
-        if row is None:
-            db.session.add(BusinessSetting(key=key, value=value))
-        else:
-            row.value = value

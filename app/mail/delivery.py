@@ -23,9 +23,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from app.database import after_commit, write_transaction
-from app.extensions import db
-from app.jobs import hourly_task, queue_of
+from app.core.database import after_commit, write_transaction
+from app.core.extensions import db
+from app.core.jobs import hourly_task, queue_of
 from app.mail.business import business_details
 from app.mail.outbox import (
     ENQUEUE_EXTENSION,

@@ -2,11 +2,11 @@
 
 from sqlalchemy import update
 
-from app.database import after_commit, write_transaction
-from app.extensions import db
+from app.core.database import after_commit, write_transaction
+from app.core.extensions import db
+from app.core.permissions import Permission, can
 from app.mail.outbox import ENQUEUE_EXTENSION, mail_configured
 from app.models import OutgoingEmail
-from app.permissions import Permission, can
 
 # What "Send now" applies to: kept (no MAIL_URL when it was written) and failed.
 RESENDABLE = ("kept", "failed")

@@ -48,9 +48,9 @@ from flask_babel import force_locale
 from markupsafe import escape
 from werkzeug.local import LocalProxy
 
-from app.database import after_commit
-from app.extensions import db
-from app.i18n import locale_for, supported_language
+from app.core.database import after_commit
+from app.core.extensions import db
+from app.core.i18n import locale_for, supported_language
 from app.models import EMAIL_KINDS, LINK_PLACEHOLDER, OutgoingEmail
 from app.models.portal import EMAIL_SUBJECT_MAX_LENGTH
 

@@ -4,15 +4,15 @@ erasure and the merge."""
 
 from sqlalchemy import delete, select
 
+from app.core.database import PERSONAL_TABLES
 from app.core.erasure import erasure_step
 from app.core.export import export_section
+from app.core.extensions import db
+from app.core.parts import ProfileTab, register_tab
 from app.data.words import ROW_WORDS
-from app.database import PERSONAL_TABLES
-from app.extensions import db
 from app.mail import bp, queries
 from app.mail.outbox import compose, fill_link
 from app.models import EMAIL_KINDS, EMAIL_STATUSES, OutgoingEmail
-from app.profile import ProfileTab, register_tab
 
 bp.add_app_template_filter(lambda kind: EMAIL_KINDS.get(kind, kind), "email_kind")
 bp.add_app_template_filter(lambda status: EMAIL_STATUSES.get(status, status), "email_status")

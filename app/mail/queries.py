@@ -3,8 +3,8 @@ first, without the bodies (a page costs one query whatever the table holds)."""
 
 from sqlalchemy import Integer, bindparam, select, tuple_
 
-from app.clients.queries import Page, decode_cursor, encode_cursor
-from app.extensions import db
+from app.core.extensions import db
+from app.core.paging import Page, decode_cursor, encode_cursor
 from app.models import EMAIL_STATUSES, OutgoingEmail
 
 MESSAGES_PAGE_SIZE = 20

@@ -15,11 +15,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.bookings import settings as booking_settings
-from app.database import write_transaction
-from app.extensions import db
+from app.core.clock import business_zone
+from app.core.database import write_transaction
+from app.core.extensions import db
 from app.mail.bookings import queue_session_email
 from app.models import Booking, Client, OutgoingEmail, utcnow
-from app.templating import business_zone
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ profile's Messages tab, its pages and each message's body)."""
 from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from app.clients.routes import render_profile_tab
-from app.extensions import db
-from app.htmx import render_page
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.permissions import Permission, requires
+from app.core.profile_shell import render_profile_tab
 from app.mail import bp, ops, queries
 from app.mail.outbox import bodies_for_display, link_shown_in_outbox, mail_configured
 from app.models import Client, OutgoingEmail, utcnow
-from app.permissions import Permission, requires
 
 # The HTML part shown on its own: no script, no request anywhere, nothing of this app.
 EMAIL_HTML_POLICY = (

@@ -6,7 +6,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, and_, event, fu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
-from app.text import fold, phone_search_forms
+from app.models.text import fold, phone_search_forms
 
 # The fields staff edit on the client form, in form order, with the label the form and
 # the timeline's audit both show.

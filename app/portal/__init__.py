@@ -3,7 +3,7 @@ sessions, and their data-rights requests."""
 
 from flask import Blueprint
 
-from app.core import other_realm
+from app.auth.gate import other_realm
 
 bp = Blueprint(
     "portal", __name__, url_prefix="/me", static_folder="static", static_url_path="/static"

@@ -4,11 +4,11 @@
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
-from app.extensions import db
-from app.htmx import render_page
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.permissions import Permission, requires
 from app.mail.outbox import mail_configured
 from app.models import Client
-from app.permissions import Permission, requires
 from app.portal import ops, queries
 from app.portal.forms import ConfirmForm
 

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from app.forms import Form
-from app.text import has_control_chars
+from app.core.forms import Form
+from app.models.text import has_control_chars
 
 
 def no_control_characters(_form, field):

@@ -13,12 +13,13 @@ from flask import url_for
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.activity import record
 from app.auth.ops import blocked_until, clear_failures, normalise_email, record_failure
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.database import write_transaction
-from app.extensions import db
-from app.i18n import supported_language
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.i18n import supported_language
+from app.core.permissions import Permission, can
+from app.core.timeline import record
 from app.mail.outbox import queue_email, render_email
 from app.models import (
     ACCOUNT_TOKEN_HOURS,
@@ -27,7 +28,6 @@ from app.models import (
     ClientAccountToken,
     utcnow,
 )
-from app.permissions import Permission, can
 from app.portal import realm
 
 # How the timeline's audit names the link a password was set from.

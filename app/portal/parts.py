@@ -4,13 +4,13 @@ for), the client page's own
 details section, the timeline's verbs, and the account's place in the one-client export,
 the erasure and the merge."""
 
-from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, follow
+from app.core.database import PERSONAL_TABLES
 from app.core.erasure import erasure_step
 from app.core.export import export_section
+from app.core.parts import OverviewCard, register_card
+from app.core.timeline import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, follow
 from app.data.merge import STAYS
-from app.database import PERSONAL_TABLES
 from app.portal import ops
-from app.profile import OverviewCard, register_card
 
 PORTAL_VERBS = {
     "portal.invited": "Invited to the client page",

@@ -1,6 +1,6 @@
 """The client realm of sign-in: a client's session on their own page (/me).
 
-It is a realm of its own, beside the staff one (app/sessions.py), built the same way:
+It is a realm of its own, beside the staff one (app/core/sessions.py), built the same way:
 the cookie carries a random token, the client_sessions row only its SHA-256, so a copy
 of the table opens nothing; signing in starts a new row with a new token (rotation),
 signing out deletes it; idle and absolute timeouts are checked on every request.
@@ -29,10 +29,10 @@ from functools import wraps
 from flask import current_app, g, redirect, request, url_for
 from sqlalchemy import delete, select, update
 
-from app.extensions import db
-from app.htmx import is_fragment_request
+from app.core.extensions import db
+from app.core.htmx import is_fragment_request
+from app.core.paths import safe_next_path
 from app.models import Client, ClientAccount, ClientSession, utcnow
-from app.paths import safe_next_path
 
 COOKIE_NAME = "clientele_client"
 TOKEN_BYTES = 32

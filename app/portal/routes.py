@@ -16,12 +16,12 @@ from flask_babel import get_locale, gettext
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from app.bookings.calendar import calendar_response
-from app.i18n import use_language
+from app.core.i18n import use_language
+from app.core.parts import client_parts, load_for_client
 from app.models import ACCOUNT_TOKEN_HOURS, utcnow
 from app.portal import bp, ops, queries, realm
 from app.portal.forms import ClientSignInForm, SetPasswordForm
 from app.portal.realm import client_required, current_client
-from app.profile import client_parts, load_for_client
 
 
 def client_password_problem(password: str) -> str | None:

@@ -29,12 +29,12 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.auth.gate import other_realm
 from app.bookings import ops as booking_ops
-from app.core import other_realm
-from app.htmx import is_fragment_request, render_page
+from app.core.clock import business_today, business_zone
+from app.core.htmx import is_fragment_request, render_page
 from app.models import KioskSession, utcnow
 from app.reception import kiosk_ops, kiosk_queries
-from app.templating import business_today, business_zone
 
 # The kiosk's own pages need no staff sign-in: its session is checked below.
 bp = other_realm(Blueprint("kiosk", __name__, url_prefix="/kiosk"))

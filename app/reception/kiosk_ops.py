@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 
-from app.activity import record
 from app.auth.passwords import hash_password, verify_password
 from app.bookings import ops as booking_ops
-from app.database import write_transaction
-from app.extensions import db
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.permissions import Permission, can
+from app.core.sessions import SignedInStaff
+from app.core.timeline import record
 from app.models import (
     KIOSK_IDLE_SECONDS,
     Client,
@@ -30,8 +32,6 @@ from app.models import (
     StaffMember,
     utcnow,
 )
-from app.permissions import Permission, can
-from app.sessions import SignedInStaff
 
 # Five wrong guesses block the kiosk for a minute; each block in a row lasts twice the
 # one before (up to an hour). Failures older than the window start a fresh count.

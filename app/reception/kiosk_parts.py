@@ -4,10 +4,10 @@ surviving profile by itself: kiosk_help_requests points at clients with a one-co
 
 from sqlalchemy import delete, select
 
-from app.activity import ACTIVITY_FILTERS, VERB_LABELS
 from app.core.erasure import erasure_step
 from app.core.export import export_section
-from app.extensions import db
+from app.core.extensions import db
+from app.core.timeline import ACTIVITY_FILTERS, VERB_LABELS
 from app.models import KioskHelpRequest
 from app.reception.kiosk_ops import HELP_REASONS
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, extract, select
 
 from app.bookings.slots import day_bounds
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Alert, Booking, CheckIn, Client, Service
 
 # Statuses a session has on its day; a check-in applies to the first two.

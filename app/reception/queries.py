@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, tuple_
 
 from app.bookings.slots import day_bounds
-from app.clients.queries import Page, decode_cursor, encode_cursor
-from app.extensions import db
+from app.core.extensions import db
+from app.core.paging import Page, decode_cursor, encode_cursor
 from app.models import Alert, Booking, CheckIn, Client, KioskHelpRequest, Service, StaffMember
 from app.models.client import client_open_condition
 

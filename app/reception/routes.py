@@ -6,16 +6,16 @@ from flask_login import current_user, logout_user
 
 from app.bookings import ops as booking_ops
 from app.clients.queries import client_page
-from app.extensions import db
-from app.htmx import is_fragment_request, render_page
+from app.core.clock import business_today, business_zone
+from app.core.extensions import db
+from app.core.htmx import is_fragment_request, render_page
+from app.core.parts import badges_for
+from app.core.paths import parse_id
+from app.core.permissions import Permission, requires
 from app.models import Booking, utcnow
-from app.paths import parse_id
-from app.permissions import Permission, requires
-from app.profile import badges_for
 from app.reception import bp, kiosk_ops, queries
 from app.reception.kiosk import set_kiosk_cookie
 from app.reception.kiosk_ops import HELP_REASONS
-from app.templating import business_today, business_zone
 
 FIND_LIMIT = 8
 MAX_QUERY_LENGTH = 100

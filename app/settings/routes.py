@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from app.clients import ops, queries
 from app.clients.forms import LabelForm
-from app.extensions import db
-from app.htmx import is_fragment_request, render_page
+from app.core.extensions import db
+from app.core.htmx import is_fragment_request, render_page
+from app.core.permissions import Permission, requires
 from app.models import Erasure, Label, StaffMember
-from app.permissions import Permission, requires
 from app.reception import kiosk_ops
 from app.settings import bp
 

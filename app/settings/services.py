@@ -11,13 +11,13 @@ from app.bookings import ops as booking_ops
 from app.bookings import settings as booking_settings
 from app.bookings.forms import ServiceForm, parse_wall_time
 from app.bookings.slots import practitioners
-from app.extensions import db
-from app.htmx import render_page
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.paths import parse_id
+from app.core.permissions import Permission, requires
 from app.mail.business import business_details, save_business_details
 from app.mail.forms import RulesWithEmailForm
 from app.models import WEEKDAYS, ClassTime, DayOff, Service, StaffMember, WorkingHours
-from app.paths import parse_id
-from app.permissions import Permission, requires
 from app.settings import bp
 
 

@@ -1,10 +1,10 @@
 """A client marked in every field, and the marks an erasure must leave nowhere on disk."""
 
 from app.clients import ops
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Client
+from app.models.text import fold
 from app.portal.requests import ops as request_ops
-from app.text import fold
 
 MARKER = "Zq8wvh"
 GREEK = "ψζ"  # no other data holds Greek: its bytes in the search index would be the client's

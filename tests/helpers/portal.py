@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import OutgoingEmail
 from tests.conftest import csrf_token_from
 

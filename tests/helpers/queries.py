@@ -1,8 +1,8 @@
 """Counting what a page costs: its statements, and what the registered cards add."""
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.parts import all_cards, all_header_cards, profile_cost
 from app.models import Client
-from app.profile import all_cards, all_header_cards, profile_cost
 
 
 def measure(count_queries, browser, url, hx=False):

@@ -11,11 +11,11 @@ from app.accounts.passes import add_pass
 from app.accounts.plans import PlanValues, save_plan
 from app.bookings import ops as booking_ops
 from app.clients import ops
-from app.database import write_transaction
-from app.extensions import db
+from app.core.clock import business_today
+from app.core.database import write_transaction
+from app.core.extensions import db
 from app.mail.outbox import queue_email
 from app.models import Client, ClientImport, DataRequest, Job, Merge, utcnow
-from app.templating import business_today
 from tests.booking_helpers import book, future_day, practitioner, service, service_values
 
 

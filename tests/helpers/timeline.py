@@ -1,8 +1,8 @@
 """Timeline events written straight through the one writer, back-dated."""
 
-from app.activity import record
-from app.database import write_transaction
-from app.extensions import db
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.timeline import record
 from app.models import Client
 
 

@@ -18,7 +18,12 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 
-from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, FIELD_CHANGING_VERBS, VERB_LABELS
+from app.core.timeline import (
+    ACTIVITY_FILTERS,
+    AUDIT_FIELD_LABELS,
+    FIELD_CHANGING_VERBS,
+    VERB_LABELS,
+)
 from app.data.files import read_encrypted
 from app.data.list_export import FILE_LIFETIME, exports_dir
 

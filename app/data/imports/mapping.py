@@ -11,9 +11,9 @@ writing a date, a country or a language into the form's way.
 import re
 from datetime import date, datetime
 
+from app.core.templating import country_names, language_names
 from app.models import FIELD_LABELS
-from app.templating import country_names, language_names
-from app.text import fold
+from app.models.text import fold
 
 FULL_NAME, NOTE, IGNORE = "full_name", "note", ""
 # What a column can go to, in the order the Map columns step offers them.

@@ -11,8 +11,13 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
-from app.activity import record, record_for_many
+from app.core.database import write_transaction
 from app.core.export import spreadsheet_safe
+from app.core.extensions import db
+from app.core.jobs import JobFailed, job_kind, start_job
+from app.core.permissions import Permission, can
+from app.core.sessions import SignedInStaff
+from app.core.timeline import record, record_for_many
 from app.data.files import write_encrypted
 from app.data.imports import (
     ImportSettings,
@@ -25,9 +30,6 @@ from app.data.imports.mapping import match_headers
 from app.data.imports.reading import Table, UnreadableFile, read_table
 from app.data.imports.rows import Planner, check_rows, client_room, find_matches
 from app.data.list_export import FILE_LIFETIME, exports_dir
-from app.database import write_transaction
-from app.extensions import db
-from app.jobs import JobFailed, job_kind, start_job
 from app.models import (
     EDITABLE_FIELDS,
     Client,
@@ -41,8 +43,6 @@ from app.models import (
 )
 from app.models.client import derived_columns
 from app.models.data import IMPORT_FILENAME_MAX_LENGTH
-from app.permissions import Permission, can
-from app.sessions import SignedInStaff
 
 BATCH = 500  # rows written per transaction
 

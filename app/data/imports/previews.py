@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select, update
 
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.jobs import JobFailed, job_kind, start_job
 from app.data.imports import ImportSettings, read_stored, upload_path
 from app.data.imports.ops import AlreadyStarted, import_actor, require_importer, save_settings
 from app.data.imports.reading import UnreadableFile, read_table
 from app.data.imports.rows import ACTIONS, preview
-from app.database import write_transaction
-from app.extensions import db
-from app.jobs import JobFailed, job_kind, start_job
 from app.models import Client, ClientImport, Job, utcnow
 
 PREVIEW_ROWS = 200  # rows kept of each kind (the counts cover them all)

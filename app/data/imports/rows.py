@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from app.activity import jsonable
 from app.clients.forms import ClientForm, NoteForm
 from app.clients.ops import ClientLimitReached, may_change_details
+from app.core.extensions import db
+from app.core.timeline import jsonable
 from app.data.imports.mapping import RowReader
-from app.extensions import db
 from app.models import EDITABLE_FIELDS, FIELD_LABELS, Client
 
 MATCH_KEYS = {

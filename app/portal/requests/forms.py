@@ -10,11 +10,12 @@ from wtforms import HiddenField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.clients.forms import ClientForm, no_control_characters, version_seen
-from app.forms import Form
+from app.clients.forms import ClientForm
+from app.core.forms import Form
+from app.core.templating import country_names, language_names
+from app.core.validators import no_control_characters, version_seen
 from app.models import EDITABLE_FIELDS
 from app.models.portal import DATA_REQUEST_REASON_MAX_LENGTH
-from app.templating import country_names, language_names
 
 # The client form's labels, as the client reads them.
 CLIENT_LABELS = {

@@ -27,12 +27,13 @@ from datetime import date, timedelta
 from flask import url_for
 from sqlalchemy import func, select, update
 
-from app.activity import record
 from app.clients import ops as client_ops
 from app.core import erasure_ledger
-from app.database import write_transaction
-from app.extensions import db
-from app.i18n import supported_language
+from app.core.database import write_transaction
+from app.core.extensions import db
+from app.core.i18n import supported_language
+from app.core.permissions import Permission, can
+from app.core.timeline import record
 from app.models import (
     DATA_REQUEST_KINDS,
     EDITABLE_FIELDS,
@@ -45,7 +46,6 @@ from app.models import (
     utcnow,
 )
 from app.models.portal import DATA_REQUEST_REASON_MAX_LENGTH
-from app.permissions import Permission, can
 
 DOWNLOAD_DAYS = 7
 # Sessions that still hold a place: while the client has one ahead, no deletion.

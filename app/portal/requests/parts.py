@@ -6,13 +6,13 @@ profile keeps their details."""
 
 from sqlalchemy import delete, select
 
-from app.activity import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
+from app.core.database import PERSONAL_TABLES
 from app.core.erasure import erasure_step
 from app.core.export import export_section
-from app.database import PERSONAL_TABLES
-from app.extensions import db
+from app.core.extensions import db
+from app.core.parts import OverviewCard, register_card
+from app.core.timeline import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
 from app.models import DataRequest
-from app.profile import OverviewCard, register_card
 
 REQUEST_VERBS = {
     "request.made": "Data request made",

@@ -3,7 +3,7 @@
 from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Client, DataRequest, StaffMember
 
 CLIENT_PAGE_SIZE = 20

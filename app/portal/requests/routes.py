@@ -7,8 +7,8 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.core.export import client_export_json, export_filename
-from app.htmx import render_page
-from app.i18n import use_language
+from app.core.htmx import render_page
+from app.core.i18n import use_language
 from app.portal import bp
 from app.portal.realm import client_required, current_client
 from app.portal.requests import ops

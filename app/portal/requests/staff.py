@@ -5,10 +5,10 @@ from flask import abort, redirect, url_for
 from flask_login import current_user
 
 from app.clients.ops import EditConflict
-from app.extensions import db
-from app.htmx import render_page
+from app.core.extensions import db
+from app.core.htmx import render_page
+from app.core.permissions import Permission, requires
 from app.models import DATA_REQUEST_KINDS, DATA_REQUEST_STATUSES, DataRequest
-from app.permissions import Permission, requires
 from app.portal.requests import ops, queries
 from app.portal.requests.forms import ApproveForm, DeclineForm
 from app.settings import bp

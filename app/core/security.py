@@ -4,7 +4,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from app.htmx import is_fragment_request
+from app.core.htmx import is_fragment_request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,7 +44,7 @@ def describe_size(size: int) -> str:
 
 
 def register_error_handlers(app) -> None:
-    from app.core import send_to_sign_in
+    from app.core.htmx import send_to_sign_in
 
     def error_page(status: int, title: str, message: str):
         return (

@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import StaffMember, StaffSession, utcnow
 
 # Don't write last_seen_at on every request: once a minute is precise enough for a

@@ -4,7 +4,6 @@ country and language names."""
 from datetime import date, datetime, time
 from functools import lru_cache
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel import Locale
@@ -12,19 +11,11 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from flask import current_app
 
+from app.core.clock import business_today, business_zone
+from app.core.notices import pending_notices
+from app.core.permissions import Permission, can
+from app.core.urls import register_template_urls
 from app.models import ALERT_SEVERITIES, BOOKING_POLICIES
-from app.notices import pending_notices
-from app.permissions import Permission, can
-from app.urls import register_template_urls
-
-
-def business_zone() -> ZoneInfo:
-    return _zone(current_app.config["TIMEZONE"])
-
-
-@lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 def _locale() -> Locale:
@@ -90,11 +81,6 @@ def money(minor: int | None) -> str:
 
 def iso_datetime(value: datetime) -> str:
     return value.astimezone(business_zone()).isoformat(timespec="seconds")
-
-
-def business_today() -> date:
-    """Today where the business is (the server's clock may be in another zone)."""
-    return datetime.now(business_zone()).date()
 
 
 def age(birth_date: date | None, today: date | None = None) -> int | None:
@@ -210,7 +196,7 @@ def changed_value(field: str, value) -> str:
 
 
 def register_activity_helpers(app) -> None:
-    from app.activity import AUDIT_FIELD_LABELS, VERB_LABELS
+    from app.core.timeline import AUDIT_FIELD_LABELS, VERB_LABELS
     from app.models import FIELD_LABELS
 
     labels = {**FIELD_LABELS, **AUDIT_FIELD_LABELS}

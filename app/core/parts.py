@@ -28,7 +28,7 @@ redrawn after a write, the client page) the card's `load` still runs its own que
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.permissions import Permission, can
+from app.core.permissions import Permission, can
 
 
 @dataclass(frozen=True)

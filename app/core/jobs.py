@@ -24,8 +24,8 @@ from huey import RedisHuey, SqliteHuey
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
-from app.database import after_commit, write_transaction
-from app.extensions import db
+from app.core.database import after_commit, write_transaction
+from app.core.extensions import db
 from app.models import JOB_STATUSES, Job, utcnow
 from app.models.job import JOB_ERROR_MAX_LENGTH
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import insert
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Activity, Client, utcnow
 
 # Verbs and how the timeline reads them.

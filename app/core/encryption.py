@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy_utils.types.encrypted.encrypted_type import InvalidCiphertextError
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Alert, DataRequest, Note, OutgoingEmail
 
 # Every encrypted column; a new one is added here so the check covers it.

@@ -164,7 +164,7 @@ def load_settings(instance_path: str) -> dict:
         "SCRUB_VACUUM_FULL": _env_bool("SCRUB_VACUUM_FULL", True),
         "ERASURE_LEDGER": os.environ.get("ERASURE_LEDGER") or None,
         # The job queue: Redis in production (shared by every web server and consumer);
-        # without it, an SQLite file beside the database (see app/jobs.py).
+        # without it, an SQLite file beside the database (see app/core/jobs.py).
         "HUEY_REDIS_URL": os.environ.get("HUEY_REDIS_URL") or None,
         # Outgoing email: smtp://user:password@host:587?starttls=1 or smtps://…:465.
         # Without it (development) messages wait in Settings → Outbox, never lost.

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from app.extensions import db
+from app.core.extensions import db
 
 _BEGIN_OPTION = "sqlite_begin"
 

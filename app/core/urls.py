@@ -15,7 +15,7 @@ ClientUrls gives the profile's templates one client's own pages as attributes
 from flask import url_for
 from flask.globals import _cv_request
 
-from app.paths import MAX_ID
+from app.core.paths import MAX_ID
 
 # Stand-in ids: valid for every id converter, and long enough never to occur by chance in
 # the rest of a URL (each must appear exactly once, or the shape is not used).
