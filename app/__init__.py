@@ -64,38 +64,21 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
-    from app.accounts import bp as accounts_bp
-    from app.auth import bp as auth_bp
-    from app.bookings import bp as bookings_bp
-    from app.clients import bp as clients_bp
+    from app.areas import load_areas
+    from app.core.areas import install_on_app, install_parts
+    from app.core.commands import COMMANDS as CORE_COMMANDS
     from app.core.i18n import init_i18n
     from app.core.jobs import init_jobs
-    from app.core.site import bp as core_bp
-    from app.data import (
-        import_routes,  # noqa: F401  (the import's routes, on data_bp)
-        merge_routes,  # noqa: F401  (the finder and merge, on data_bp)
-    )
-    from app.data.routes import bp as data_bp
-    from app.mail import bp as mail_bp
-    from app.portal import bp as portal_bp
-    from app.reception import bp as reception_bp
-    from app.reception.kiosk import bp as kiosk_bp
-    from app.settings import bp as settings_bp
+    from app.core.site import bp as site_bp
 
     init_jobs(app)
     init_i18n(app)
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(clients_bp)
-    app.register_blueprint(settings_bp)
-    app.register_blueprint(bookings_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(reception_bp)
-    app.register_blueprint(data_bp)
-    app.register_blueprint(mail_bp)
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(kiosk_bp)
+    areas = load_areas()
+    install_parts(areas)  # once per process; the registries close
+    app.register_blueprint(site_bp)
+    install_on_app(app, areas)
+    for command in CORE_COMMANDS:  # the job consumer
+        app.cli.add_command(command)
 
     from app.core.templating import register_template_helpers
 
@@ -103,10 +86,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(add_security_headers)
     app.wsgi_app = guard_request_body(app.wsgi_app)
     register_error_handlers(app)
-
-    from app.cli import register_cli
-
-    register_cli(app)
 
     from app.auth.passwords import prepare_decoy
     from app.core.encryption import WrongDataKey, check_data_key

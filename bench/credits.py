@@ -124,7 +124,7 @@ def ledger_figures(client_id: int) -> dict:
     balances after run 1..n without a gap or a repeat (in the app context)."""
     from sqlalchemy import func, select
 
-    from app.accounts.ledger import balance_of
+    from app.accounts.credits.ledger import balance_of
     from app.core.extensions import db
     from app.models.accounts import CreditGrant, CreditLedgerEntry
 
@@ -184,7 +184,7 @@ def prepare_accounts(app, profile_ids: list[int], spare_ids: list[int]) -> Accou
 
     from sqlalchemy import insert
 
-    from app.accounts.ledger import credit_expiry_instant
+    from app.accounts.credits.ledger import credit_expiry_instant
     from app.auth.ops import add_staff
     from app.core.clock import business_today
     from app.core.database import write_transaction

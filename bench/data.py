@@ -111,7 +111,9 @@ def measure_merge(app, owner_email: str) -> dict:
     from app.core.database import write_transaction
     from app.core.extensions import db
     from app.core.sessions import SignedInStaff
-    from app.data.merge import client_references, merge_clients, undo_merge
+    from app.data.merge import merge_clients
+    from app.data.merge_coverage import client_references
+    from app.data.merge_undo import undo_merge
     from app.models import Activity, Client, StaffMember
 
     with app.app_context():

@@ -120,7 +120,7 @@ def prepare_web(database: Database, explain: bool, result: EngineResult) -> Plan
     from sqlalchemy import delete, func, select
 
     from app.auth.ops import add_staff
-    from app.clients.queries import timeline_page
+    from app.clients.timeline_queries import timeline_page
     from app.core.database import write_transaction
     from app.core.extensions import db
     from app.core.paging import encode_cursor

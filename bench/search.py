@@ -132,7 +132,7 @@ def explain(engine, statement: str, parameters) -> str:
 
 def time_search(app, picked: list[tuple[str, str]], page_size: int) -> dict:
     """Each term once to warm the caches, then each term timed once."""
-    from app.clients.queries import client_page
+    from app.clients.list_queries import client_page
     from app.core.extensions import db
 
     timings = []
@@ -162,7 +162,7 @@ def time_search(app, picked: list[tuple[str, str]], page_size: int) -> dict:
 
 def explain_terms(app, picked: list[tuple[str, str]], page_size: int, kinds: tuple) -> list[str]:
     """Plans of the search query for one term of each kind asked for."""
-    from app.clients.queries import client_page
+    from app.clients.list_queries import client_page
     from app.core.extensions import db
 
     lines = []

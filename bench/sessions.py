@@ -44,7 +44,7 @@ def _clear(db, models) -> None:
 def prepare_sessions(
     app, client_ids: list[int], csrf_field: str = "csrf_token", booked_ids: list[int] = ()
 ) -> SessionPlan:
-    from app.bookings.ops import refresh_counts
+    from app.bookings.counts import refresh_counts
     from app.bookings.slots import instant
     from app.core.clock import business_zone
     from app.core.database import write_transaction

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.auth.ops import add_staff
-from app.clients import ops as client_ops
+from app.clients import detail_ops
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.jobs import queue_of
@@ -54,7 +54,7 @@ class LiveServer:
     def make_client(self, **values) -> int:
         """Create a client through the same ops function the form uses; returns its id."""
         with self.app.app_context():
-            return client_ops.create_client(values, self.staff).id
+            return detail_ops.create_client(values, self.staff).id
 
     def record_history(self, client_id: int, count: int, tie_every: int = 10) -> list[str]:
         """Give a client `count` "client.updated" events, `tie_every` of them at the very

@@ -7,9 +7,9 @@ from datetime import time, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.accounts import ledger
+from app.accounts.credits import ledger
 from app.auth.ops import add_staff
-from app.bookings import ops as booking_ops
+from app.bookings import service_settings
 from app.core.clock import business_today
 from app.core.database import write_transaction
 from app.core.extensions import db
@@ -23,12 +23,12 @@ def credit_class(live_server):
     owner = live_server.staff
     with live_server.app.app_context():
         teacher = add_staff("cora.e2e@example.com", "Cora Credits", "practitioner", "pw-long-1x")
-        booking_ops.set_practitioner(teacher.id, True, ALL_WEEK, owner)
-        pilates = booking_ops.save_service(
+        service_settings.set_practitioner(teacher.id, True, ALL_WEEK, owner)
+        pilates = service_settings.save_service(
             service_values(name="Pilates credits e2e", capacity=4), owner
         ).id
         day = business_today() + timedelta(days=4)
-        booking_ops.add_class_time(pilates, day.weekday(), time(17, 0), teacher.id, owner)
+        service_settings.add_class_time(pilates, day.weekday(), time(17, 0), teacher.id, owner)
     return {"day": day}
 
 

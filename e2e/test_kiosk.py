@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.auth.ops import add_staff
-from app.bookings import ops as booking_ops
+from app.bookings import scheduling, service_settings
 from app.core.sessions import SignedInStaff
 from app.reception import kiosk_ops
 from e2e.conftest import PASSWORD
@@ -28,14 +28,14 @@ def kira(live_server):
         staff = SignedInStaff.of(add_staff(KIOSK_STAFF, "Kim Kiosk", "front_desk", PASSWORD))
         kiosk_ops.set_kiosk_pin(staff, PIN)
         pat_id = add_staff("pat.kiosk@example.com", "Pat Kiosk", "practitioner", "pw-long-1x").id
-        booking_ops.set_practitioner(pat_id, True, ALL_WEEK, owner)
-        facial = booking_ops.save_service(service_values(name="Kiosk facial"), owner).id
+        service_settings.set_practitioner(pat_id, True, ALL_WEEK, owner)
+        facial = service_settings.save_service(service_values(name="Kiosk facial"), owner).id
     client_id = live_server.make_client(
         first_name="Kira", last_name="Kioskova", phone="+447700900321", birth_date=date(1985, 2, 3)
     )
     tonight = datetime.combine(datetime.now(LONDON).date(), time(23, 45), tzinfo=LONDON)
     with live_server.app.app_context():
-        booking_ops.add_past_session(client_id, facial, pat_id, tonight, "confirmed", owner)
+        scheduling.add_past_session(client_id, facial, pat_id, tonight, "confirmed", owner)
     return client_id
 
 

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from app.clients import ops as client_ops
+from app.clients import alert_ops, detail_ops, label_ops, note_ops, privacy_ops
 from app.core.extensions import db
 from app.models import EDITABLE_FIELDS, Client
 from e2e.helpers import VIEWPORTS, field
@@ -100,18 +100,18 @@ def showcase_client(live_server):
         for changes in edits:
             client = db.session.get(Client, client_id)
             values = {name: getattr(client, name) for name in EDITABLE_FIELDS}
-            client_ops.update_client(client, values | changes, live_server.staff)
+            detail_ops.update_client(client, values | changes, live_server.staff)
         # What makes a profile long and busy: labels, an alert, pinned and plain notes, a lock.
         client = db.session.get(Client, client_id)
         labels = {
-            client_ops.create_label(name, colour, live_server.staff).id
+            label_ops.create_label(name, colour, live_server.staff).id
             for name, colour in [("VIP", "purple"), ("Prefers mornings", "yellow")]
         }
-        client_ops.set_client_labels(client, labels, live_server.staff)
-        client_ops.add_alert(client, "critical", "Severe nut allergy", live_server.staff)
-        client_ops.add_note(client, "Likes the quiet room.", live_server.staff, pinned=True)
-        client_ops.add_note(client, "Asked about gift vouchers.\nCall back.", live_server.staff)
-        client_ops.lock_client(client, "Details verified", live_server.staff)
+        label_ops.set_client_labels(client, labels, live_server.staff)
+        alert_ops.add_alert(client, "critical", "Severe nut allergy", live_server.staff)
+        note_ops.add_note(client, "Likes the quiet room.", live_server.staff, pinned=True)
+        note_ops.add_note(client, "Asked about gift vouchers.\nCall back.", live_server.staff)
+        privacy_ops.lock_client(client, "Details verified", live_server.staff)
     return client_id
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from app.accounts.memberships import add_periods
+from app.accounts.dates import add_periods
 from e2e.conftest import PASSWORD
 from e2e.helpers import VIEWPORTS, field
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.auth.ops import add_staff
-from app.bookings import ops as booking_ops
+from app.bookings import service_settings
 from e2e.helpers import VIEWPORTS
 from e2e.test_sessions import book_from_profile
 from tests.booking_helpers import ALL_WEEK, LONDON, service_values
@@ -22,8 +22,8 @@ def bookable(live_server):
         pat_id = add_staff(
             "pat.outbox@example.com", "Pat Mailwell", "practitioner", "pw-long-1x"
         ).id
-        booking_ops.set_practitioner(pat_id, True, ALL_WEEK, owner)
-        booking_ops.save_service(service_values(name="Reflexology outbox"), owner)
+        service_settings.set_practitioner(pat_id, True, ALL_WEEK, owner)
+        service_settings.save_service(service_values(name="Reflexology outbox"), owner)
     return datetime.now(LONDON).date() + timedelta(days=4)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from playwright.sync_api import Page, expect
 
 from app.auth.ops import add_staff
-from app.bookings import ops as booking_ops
+from app.bookings import scheduling, service_settings
 from e2e.helpers import VIEWPORTS, field
 from tests.booking_helpers import ALL_WEEK, LONDON, service_values
 
@@ -25,11 +25,13 @@ def _demo_client_with_sessions(live_server) -> int:
         practitioner_id = add_staff(
             "rita.portal@example.com", "Rita Portal", "practitioner", "pw-long-1x"
         ).id
-        booking_ops.set_practitioner(practitioner_id, True, ALL_WEEK, owner)
-        service_id = booking_ops.save_service(service_values(name="Hot stone portal"), owner).id
+        service_settings.set_practitioner(practitioner_id, True, ALL_WEEK, owner)
+        service_id = service_settings.save_service(
+            service_values(name="Hot stone portal"), owner
+        ).id
         day = datetime.now(LONDON).date() + timedelta(days=5)
-        booking_ops.create_booking(
-            booking_ops.BookingRequest(
+        scheduling.create_booking(
+            scheduling.BookingRequest(
                 client_id=client_id,
                 service_id=service_id,
                 practitioner_id=practitioner_id,
@@ -38,7 +40,7 @@ def _demo_client_with_sessions(live_server) -> int:
             ),
             owner,
         )
-        booking_ops.add_past_session(
+        scheduling.add_past_session(
             client_id,
             service_id,
             practitioner_id,

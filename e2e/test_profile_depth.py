@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from app.clients import ops
+from app.clients import note_ops, privacy_ops
 from app.core.extensions import db
 from app.models import Client
 from e2e.conftest import STAFF_NAME
@@ -260,7 +260,7 @@ def test_front_desk_sees_a_locked_profile_read_only_but_can_add_notes(
     on_client(
         live_server,
         client_id,
-        lambda client: ops.lock_client(client, "Legal hold", live_server.staff),
+        lambda client: privacy_ops.lock_client(client, "Legal hold", live_server.staff),
     )
     live_server.make_staff("desk.depth@example.com", "Dora Desk", role="front_desk")
     page = sign_in("desk.depth@example.com")
@@ -337,7 +337,7 @@ def test_erasing_needs_the_exact_name_and_leaves_only_initials(staff_page, live_
     on_client(
         live_server,
         client_id,
-        lambda client: ops.add_note(client, "Knee surgery in March.", live_server.staff),
+        lambda client: note_ops.add_note(client, "Knee surgery in March.", live_server.staff),
     )
     page = staff_page
     page.goto(f"/clients/{client_id}")
@@ -387,7 +387,9 @@ def test_export_downloads_everything_held_and_is_recorded(staff_page, live_serve
     )
     note_text = "Takes oat milk, never dairy."
     on_client(
-        live_server, client_id, lambda client: ops.add_note(client, note_text, live_server.staff)
+        live_server,
+        client_id,
+        lambda client: note_ops.add_note(client, note_text, live_server.staff),
     )
     page = staff_page
     page.goto(f"/clients/{client_id}")
@@ -470,9 +472,9 @@ def test_activity_filters_show_only_their_kind_of_event(staff_page, live_server,
     client_id = live_server.make_client(first_name="Filomena", last_name="Kindly")
 
     def history(client):
-        note = ops.add_note(client, "Likes early appointments.", live_server.staff)
-        ops.edit_note(note, "Likes early appointments, before nine.", live_server.staff)
-        ops.lock_client(client, None, live_server.staff)
+        note = note_ops.add_note(client, "Likes early appointments.", live_server.staff)
+        note_ops.edit_note(note, "Likes early appointments, before nine.", live_server.staff)
+        privacy_ops.lock_client(client, None, live_server.staff)
 
     on_client(live_server, client_id, history)
     page = staff_page

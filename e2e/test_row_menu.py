@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from app.clients import ops as client_ops
+from app.clients import detail_ops, privacy_ops
 from app.core.extensions import db
 from app.models import Client
 from e2e.conftest import PASSWORD, STAFF_EMAIL
@@ -151,8 +151,8 @@ def last_of_three(live_server) -> int:
     )
     with live_server.app.app_context():
         client = db.session.get(Client, client_id)
-        client_ops.set_booking_policy(client, "block", "No-shows", live_server.staff)
-        client_ops.lock_client(client, "Verified", live_server.staff)
+        detail_ops.set_booking_policy(client, "block", "No-shows", live_server.staff)
+        privacy_ops.lock_client(client, "Verified", live_server.staff)
     return client_id
 
 

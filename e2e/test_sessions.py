@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.auth.ops import add_staff
-from app.bookings import ops as booking_ops
+from app.bookings import scheduling, service_settings
 from app.core.extensions import db
 from app.models import Booking
 from e2e.helpers import VIEWPORTS, field
@@ -22,14 +22,14 @@ def bookable(live_server):
     owner = live_server.staff
     with live_server.app.app_context():
         sam_id = add_staff("sam.e2e@example.com", "Sam Bookwell", "practitioner", "pw-long-1x").id
-        booking_ops.set_practitioner(sam_id, True, ALL_WEEK, owner)
-        massage = booking_ops.save_service(service_values(name="Massage e2e"), owner).id
-        yoga = booking_ops.save_service(
+        service_settings.set_practitioner(sam_id, True, ALL_WEEK, owner)
+        massage = service_settings.save_service(service_values(name="Massage e2e"), owner).id
+        yoga = service_settings.save_service(
             service_values(name="Yoga e2e", capacity=1, duration_minutes=60), owner
         ).id
-        booking_ops.save_service(service_values(name="Yoga e2e", capacity=2), owner, yoga)
+        service_settings.save_service(service_values(name="Yoga e2e", capacity=2), owner, yoga)
         day = datetime.now(LONDON).date() + timedelta(days=3)
-        booking_ops.add_class_time(yoga, day.weekday(), time(18, 0), sam_id, owner)
+        service_settings.add_class_time(yoga, day.weekday(), time(18, 0), sam_id, owner)
     return {"sam": sam_id, "massage": massage, "yoga": yoga, "day": day}
 
 
@@ -128,7 +128,7 @@ def test_complete_and_no_show_on_past_sessions(page: Page, staff_page, live_serv
     client_id = live_server.make_client(first_name="Paula", last_name="Past")
     with live_server.app.app_context():
         for days in (1, 2):
-            booking_ops.add_past_session(
+            scheduling.add_past_session(
                 client_id,
                 bookable["massage"],
                 bookable["sam"],
@@ -162,7 +162,7 @@ def test_a_trashed_clients_sessions_are_read_only(
     page.set_viewport_size(VIEWPORTS[viewport])
     client_id = live_server.make_client(first_name="Tessa", last_name=f"Trash {viewport}")
     with live_server.app.app_context():
-        booking_ops.add_past_session(
+        scheduling.add_past_session(
             client_id,
             bookable["massage"],
             bookable["sam"],
@@ -195,7 +195,7 @@ def test_reception_checks_in_at_tablet_width(
     if later.astimezone(LONDON).date() != datetime.now(LONDON).date():
         later = datetime.now(UTC) - timedelta(minutes=20)
     with live_server.app.app_context():
-        booking_ops.add_past_session(
+        scheduling.add_past_session(
             client_id, bookable["massage"], bookable["sam"], later, "confirmed", live_server.staff
         )
     page.goto("/reception")

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.auth.ops import add_staff
-from app.bookings import ops as booking_ops
+from app.bookings import scheduling, service_settings
 from app.core.sessions import SignedInStaff
 
 ALL_WEEK = dict.fromkeys(range(7), (time(9, 0), time(17, 0)))
@@ -31,13 +31,15 @@ def practitioner(app, actor, name="Sam Practitioner", hours=None, email=None):
             "practitioner",
             "pw-long-enough-1",
         )
-        booking_ops.set_practitioner(member.id, True, ALL_WEEK if hours is None else hours, actor)
+        service_settings.set_practitioner(
+            member.id, True, ALL_WEEK if hours is None else hours, actor
+        )
         return SignedInStaff.of(member)
 
 
 def service(app, actor, **overrides):
     with app.app_context():
-        return booking_ops.save_service(service_values(**overrides), actor).id
+        return service_settings.save_service(service_values(**overrides), actor).id
 
 
 def future_day(days: int = 7) -> date:
@@ -46,8 +48,8 @@ def future_day(days: int = 7) -> date:
 
 def book(app, actor, client_id, service_id, practitioner_id, day, at="10:00", **kwargs):
     with app.app_context():
-        return booking_ops.create_booking(
-            booking_ops.BookingRequest(
+        return scheduling.create_booking(
+            scheduling.BookingRequest(
                 client_id=client_id,
                 service_id=service_id,
                 practitioner_id=practitioner_id,

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, event, text
 
 from app import create_app
 from app.auth.ops import add_staff
-from app.clients import ops as client_ops
+from app.clients import detail_ops
 from app.core.extensions import db
 from app.core.sessions import SignedInStaff
 from app.models import Base, StaffMember
@@ -135,7 +135,7 @@ def client_factory(app, staff_factory):
             actor = author["staff"]
         fields = {"first_name": "Ada", "last_name": "Lovelace"} | values
         with app.app_context():
-            created = client_ops.create_client(fields, actor)
+            created = detail_ops.create_client(fields, actor)
             return created.id
 
     return make

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from app.accounts import queries
+from app.accounts.credits import queries
 from app.core.extensions import db
 from app.core.parts import all_tabs
 from app.models.accounts import (
@@ -236,13 +236,13 @@ def test_unknown_or_odd_client_ids_are_404(owner, odd):
 
 
 def test_a_trashed_clients_account_is_read_only(app, owner, client_factory):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
     from app.models import Client
 
     ada = client_factory(first_name="Ada")
     owner.post(f"/clients/{ada}/passes", {"number": "READ-0001"})
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, ada), owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, ada), owner.staff)
     page = owner.get(f"/clients/{ada}/account")
     assert page.status_code == 200 and "READ-0001" in page.text
     assert "Add pass" not in page.text and "Replace pass" not in page.text

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from app.clients import ops
+from app.clients import detail_ops
 from app.core.extensions import db
 from app.models import Activity, Base, Client
 from tests.conftest import POSTGRES_URL
@@ -68,8 +68,10 @@ def test_backup_while_writing_then_restore_into_a_fresh_database(
             with app.app_context():
                 number = 0
                 while not stop.is_set():
-                    client = ops.create_client({"first_name": f"Load{index}x{number}"}, owner.staff)
-                    ops.update_client(client, {"city": f"Town{number}"}, owner.staff)
+                    client = detail_ops.create_client(
+                        {"first_name": f"Load{index}x{number}"}, owner.staff
+                    )
+                    detail_ops.update_client(client, {"city": f"Town{number}"}, owner.staff)
                     number += 1
                     written.release()
         except Exception as error:  # reported by the main thread

@@ -7,7 +7,7 @@ from datetime import time
 
 from sqlalchemy import func, select
 
-from app.bookings import ops as booking_ops
+from app.bookings import service_settings
 from app.core.extensions import db
 from app.models import HOLDING_STATUSES, Booking
 from tests.booking_helpers import future_day, practitioner, service
@@ -29,7 +29,7 @@ def test_simultaneous_bookings_of_one_slot_and_one_class(
     yoga = service(app, owner, name="Yoga", capacity=3)
     day = future_day(5)
     with app.app_context():
-        booking_ops.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner)
+        service_settings.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner)
     outcomes = Outcomes()
     error_log = tmp_path / "error.log"
     slots = [f"{9 + round_number}:00".zfill(5) for round_number in range(ROUNDS)]

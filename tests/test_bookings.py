@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.bookings import ops as booking_ops
+from app.bookings import attendance, checks, counts, scheduling, service_settings
 from app.bookings import queries as booking_queries
 from app.bookings.slots import appointment_slots, instant
 from app.core.extensions import db
@@ -63,7 +63,9 @@ def test_a_long_session_holds_its_whole_time_and_no_service_runs_past_a_day(app,
     short = service(app, owner.staff, name="Quick check", duration_minutes=30)
     assert _slot_labels(app, short, sam.id, day)[0] == "16:00"
     with pytest.raises(ValueError), app.app_context():
-        booking_ops.save_service({**service_values(), "duration_minutes": 24 * 60 + 1}, owner.staff)
+        service_settings.save_service(
+            {**service_values(), "duration_minutes": 24 * 60 + 1}, owner.staff
+        )
 
 
 def test_booking_from_the_profile_and_its_timeline(app, owner, setup):
@@ -175,10 +177,10 @@ def test_past_date_and_non_practitioner_are_refused(app, owner, setup, staff_fac
     desk = staff_factory(role="front_desk", name="Dee Desk")
     with (
         app.app_context(),
-        pytest.raises(booking_ops.BookingRefused, match="does not take bookings"),
+        pytest.raises(checks.BookingRefused, match="does not take bookings"),
     ):
-        booking_ops.create_booking(
-            booking_ops.BookingRequest(client_id, massage, desk.id, future_day(), time(10)),
+        scheduling.create_booking(
+            scheduling.BookingRequest(client_id, massage, desk.id, future_day(), time(10)),
             owner.staff,
         )
 
@@ -190,13 +192,13 @@ def test_a_full_class_offers_the_waitlist_and_a_cancellation_moves_the_first_in(
     yoga = service(app, owner.staff, name="Yoga", capacity=2)
     day = future_day()
     with app.app_context():
-        booking_ops.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner.staff)
+        service_settings.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner.staff)
     first, second, third = (client_factory(first_name=name) for name in ("Ann", "Ben", "Cy"))
     a = book(app, owner.staff, first, yoga, None, day, "18:00")
     book(app, owner.staff, second, yoga, None, day, "18:00")
-    with app.app_context(), pytest.raises(booking_ops.BookingRefused, match="full"):
-        booking_ops.create_booking(
-            booking_ops.BookingRequest(third, yoga, None, day, time(18)), owner.staff
+    with app.app_context(), pytest.raises(checks.BookingRefused, match="full"):
+        scheduling.create_booking(
+            scheduling.BookingRequest(third, yoga, None, day, time(18)), owner.staff
         )
     page = owner.get(f"/clients/{third}/sessions/new?service={yoga}&day={day}")
     assert "full (waitlist)" in page.text and "Join waitlist" in page.text
@@ -228,7 +230,7 @@ def test_status_flow_and_statistics(app, owner, setup):
             None,
             None,
         )
-        past = booking_ops.add_past_session(
+        past = scheduling.add_past_session(
             client_id, massage, sam.id, now - timedelta(days=3), "confirmed", owner.staff
         ).id
     upcoming = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
@@ -311,7 +313,7 @@ def test_sessions_tab_pages_upcoming_and_past(app, owner, setup):
     now = utcnow()
     with app.app_context():
         for days in range(1, 26):
-            booking_ops.add_past_session(
+            scheduling.add_past_session(
                 client_id, massage, sam.id, now - timedelta(days=days), "completed", owner.staff
             )
     tab = owner.get(f"/clients/{client_id}/sessions")
@@ -352,7 +354,7 @@ def test_sessions_tab_pages_upcoming_and_past(app, owner, setup):
 def test_remove_from_history_needs_permission_and_can_be_undone(app, owner, login, setup):
     sam, massage, client_id = setup
     with app.app_context():
-        visit = booking_ops.add_past_session(
+        visit = scheduling.add_past_session(
             client_id, massage, sam.id, utcnow() - timedelta(days=2), "completed", owner.staff
         ).id
     desk = login("front_desk")
@@ -439,10 +441,10 @@ def test_new_session_page_finds_the_client_then_books(app, owner, setup):
 def test_booking_needs_a_live_client_and_edit_rights(app, owner, login, setup):
     sam, massage, client_id = setup
     with app.app_context():
-        from app.clients import ops
+        from app.clients import privacy_ops
         from app.models import Client
 
-        ops.delete_client(db.session.get(Client, client_id), owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, client_id), owner.staff)
     assert owner.get(f"/clients/{client_id}/sessions/new").status_code == 404
     assert owner.get("/clients/999999/sessions/new").status_code == 404
     assert owner.get("/clients/999999/sessions").status_code == 404
@@ -463,7 +465,7 @@ def test_statistics_at_the_edges(app, owner, setup):
     # Only cancelled ones: a rate of 100%, neither a last nor a next session.
     owner.post(f"/sessions/{upcoming}", {"action": "cancel", "reason": ""}, hx=True)
     with app.app_context():
-        booking_ops.add_past_session(
+        scheduling.add_past_session(
             client_id, massage, sam.id, now - timedelta(days=9), "cancelled", owner.staff
         )
         stats = booking_queries.session_stats(client_id, utcnow())
@@ -480,7 +482,7 @@ def test_no_show_rule_switches_the_policy_and_says_why(app, owner, setup):
 
         booking_settings.save({"no_show_limit": 2, "no_show_days": 30})
         ids = [
-            booking_ops.add_past_session(
+            scheduling.add_past_session(
                 client_id, massage, sam.id, utcnow() - timedelta(days=d), "confirmed", owner.staff
             ).id
             for d in (3, 5)
@@ -516,10 +518,10 @@ def test_no_show_rule_switches_the_policy_and_says_why(app, owner, setup):
 def test_blocked_client_needs_confirmation(app, owner, setup):
     sam, massage, client_id = setup
     with app.app_context():
-        from app.clients import ops
+        from app.clients import detail_ops
         from app.models import Client
 
-        ops.set_booking_policy(
+        detail_ops.set_booking_policy(
             db.session.get(Client, client_id), "block", "Unpaid invoices", owner.staff
         )
     data = {
@@ -541,7 +543,7 @@ def test_blocked_client_needs_confirmation(app, owner, setup):
 def test_export_and_erasure_keep_sessions_without_personal_text(app, owner, setup):
     sam, massage, client_id = setup
     with app.app_context():
-        past = booking_ops.add_past_session(
+        past = scheduling.add_past_session(
             client_id,
             massage,
             sam.id,
@@ -550,7 +552,7 @@ def test_export_and_erasure_keep_sessions_without_personal_text(app, owner, setu
             owner.staff,
             "Her divorce hearing",
         ).id
-        booking_ops.check_in(client_id, owner.staff)
+        attendance.check_in(client_id, owner.staff)
         from app.core.export import client_export
         from app.models import Client
 
@@ -559,9 +561,9 @@ def test_export_and_erasure_keep_sessions_without_personal_text(app, owner, setu
     assert exported["sessions"][0]["service"] == "Massage"
     assert len(exported["check_ins"]) == 1
     with app.app_context():
-        from app.clients import ops
+        from app.clients import privacy_ops
 
-        ops.erase_client(db.session.get(Client, client_id), "Bea Booker", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, client_id), "Bea Booker", owner.staff)
         kept = db.session.get(Booking, past)
         assert kept is not None and kept.cancel_reason is None
         stats = booking_queries.session_stats(client_id, utcnow())
@@ -574,7 +576,7 @@ def test_the_status_filter_narrows_both_lists(app, owner, setup):
     drop = book(app, owner.staff, client_id, massage, sam.id, future_day(3), "10:00")
     owner.post(f"/sessions/{drop}", {"action": "cancel", "reason": "Away"}, hx=True)
     with app.app_context():
-        booking_ops.add_past_session(
+        scheduling.add_past_session(
             client_id, massage, sam.id, utcnow() - timedelta(days=1), "cancelled", owner.staff
         )
     cancelled = owner.get(f"/clients/{client_id}/sessions?status=cancelled", hx=True).text
@@ -620,7 +622,7 @@ def test_counts_stay_equal_to_a_recount(app, owner, setup, client_factory):
     first = book(app, owner.staff, client_id, massage, sam.id, future_day(2), "10:00")
     book(app, owner.staff, client_id, massage, sam.id, future_day(2), "12:00")
     with app.app_context():
-        past = booking_ops.add_past_session(
+        past = scheduling.add_past_session(
             client_id, massage, sam.id, utcnow() - timedelta(days=1), "confirmed", owner.staff
         ).id
     owner.post(f"/sessions/{first}", {"action": "cancel"}, hx=True)
@@ -633,7 +635,7 @@ def test_counts_stay_equal_to_a_recount(app, owner, setup, client_factory):
         from app.core.database import write_transaction
 
         with write_transaction():
-            booking_ops.refresh_counts(client_id)
+            counts.refresh_counts(client_id)
         again = db.session.get(ClientSessionCounts, client_id)
         db.session.refresh(again)
     assert kept == (again.total, again.completed, again.cancelled, again.no_shows) == (3, 0, 1, 1)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.clients import ops
+from app.clients import detail_ops, label_ops
 from app.core.extensions import db
 from app.models import Activity, Client
 
@@ -238,7 +238,9 @@ def test_update_leaves_fields_it_was_not_given(app, client_factory, staff_factor
     client_id = client_factory(first_name="Keep", email="keep@example.com", city="Leeds")
     editor = staff_factory()
     with app.app_context():
-        changes = ops.update_client(db.session.get(Client, client_id), {"city": "York"}, editor)
+        changes = detail_ops.update_client(
+            db.session.get(Client, client_id), {"city": "York"}, editor
+        )
     assert changes == {"city": ["Leeds", "York"]}
     client = stored(app, client_id)
     assert (client.first_name, client.email, client.city) == ("Keep", "keep@example.com", "York")
@@ -292,7 +294,7 @@ def test_changes_that_are_not_field_edits_never_conflict_with_an_edit(
     desk = login("front_desk")
     version = form_version(desk.get(f"/clients/{client_id}/edit").text)
     with app.app_context():
-        vip = ops.create_label("VIP", "teal", owner.staff).id
+        vip = label_ops.create_label("VIP", "teal", owner.staff).id
     owner.post(f"/clients/{client_id}/labels", data={"label": [str(vip)]})
     owner.post(f"/clients/{client_id}/alerts/new", data={"severity": "info", "text": "Tea"})
     owner.post(

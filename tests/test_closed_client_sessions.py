@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.bookings import ops as booking_ops
-from app.clients import ops as client_ops
+from app.bookings import attendance, scheduling
+from app.clients import privacy_ops
 from app.core.extensions import db
 from app.models import Activity, Booking, CheckIn, Client, ClientSessionCounts, utcnow
 from tests.booking_helpers import book, future_day, practitioner, service
@@ -36,16 +36,16 @@ def closed_setup(app, staff_factory, client_factory):
     ada = client_factory(first_name="Ada", last_name="Lovelace")
     upcoming = book(app, boss, ada, massage, sam.id, future_day(3), "10:00")
     with app.app_context():
-        begun = booking_ops.add_past_session(
+        begun = scheduling.add_past_session(
             ada, massage, sam.id, utcnow() - timedelta(hours=1), "confirmed", boss
         ).id
-        done = booking_ops.add_past_session(
+        done = scheduling.add_past_session(
             ada, massage, sam.id, utcnow() - timedelta(days=1), "completed", boss
         ).id
-        removed = booking_ops.add_past_session(
+        removed = scheduling.add_past_session(
             ada, massage, sam.id, utcnow() - timedelta(days=2), "completed", boss
         ).id
-        booking_ops.remove_from_history(removed, "Entered twice", boss)
+        attendance.remove_from_history(removed, "Entered twice", boss)
     return {
         "boss": boss,
         "client": ada,
@@ -90,9 +90,9 @@ def _close(app, setup, how: str) -> None:
     with app.app_context():
         client = db.session.get(Client, setup["client"])
         if how == "trash":
-            client_ops.delete_client(client, setup["boss"])
+            privacy_ops.delete_client(client, setup["boss"])
         else:
-            client_ops.erase_client(client, client.full_name, setup["boss"])
+            privacy_ops.erase_client(client, client.full_name, setup["boss"])
 
 
 @pytest.mark.parametrize("how", ["trash", "erase"])

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from app.clients import ops
+from app.clients import detail_ops, privacy_ops
 from app.core.extensions import db
 from app.data.merge import default_choices, merge_clients
 from app.models import Client, utcnow
@@ -202,11 +202,13 @@ def _close(app, owner, client_id: int, how: str) -> None:
     with app.app_context():
         client = db.session.get(Client, client_id)
         if how == "trash":
-            ops.delete_client(client, owner)
+            privacy_ops.delete_client(client, owner)
         elif how == "erase":
-            ops.erase_client(client, client.full_name, owner)
+            privacy_ops.erase_client(client, client.full_name, owner)
         else:
-            other = ops.create_client({"first_name": "Surviving", "last_name": "Twin"}, owner)
+            other = detail_ops.create_client(
+                {"first_name": "Surviving", "last_name": "Twin"}, owner
+            )
             survivor = db.session.get(Client, other.id)
             choices = default_choices(survivor, [db.session.get(Client, client_id)])
             merge_clients(other.id, [client_id], choices, owner)

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import phonenumbers
 from sqlalchemy import select
 
-from app.clients import ops
+from app.clients import label_ops
 from app.core.extensions import db
 from app.models import Activity, Client, client_labels
 from tests.helpers.concurrency import Outcomes, run_together, server_log_problems
@@ -82,7 +82,7 @@ def test_staff_ticking_labels_at_once_never_undo_each_other(
     owner = staff_factory(role="owner")
     client_id = client_factory(first_name="Tick", last_name="Together")
     with app.app_context():
-        labels = [ops.create_label(f"Group {n}", "teal", owner).id for n in range(STAFF)]
+        labels = [label_ops.create_label(f"Group {n}", "teal", owner).id for n in range(STAFF)]
     outcomes = Outcomes()
     last_acknowledged: dict[int, bool] = {}
     error_log = tmp_path / "error.log"

@@ -7,8 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import credits, ledger
-from app.bookings import ops as booking_ops
+from app.accounts.credits import ledger
+from app.accounts.credits.box import credits_box
+from app.accounts.credits.jobs import expire_due, grant_recurring, run_credit_jobs
+from app.accounts.credits.policy import forfeits_late
+from app.bookings import service_settings, status_flow
 from app.core.clock import business_today
 from app.core.database import write_transaction
 from app.core.extensions import db
@@ -189,7 +192,7 @@ def test_a_redeemed_or_expired_grant_cannot_be_revoked(app, owner, client_factor
     assert answer.status_code == 422 and "no credits left to revoke" in answer.text
     expired_id = _give(app, client_id, 2, last_day=_today(app))
     with app.app_context():
-        ledger.expire_due(utcnow() + timedelta(days=2))
+        expire_due(utcnow() + timedelta(days=2))
     answer = owner.post(
         f"/clients/{client_id}/credits/{expired_id}/revoke", {"reason": "Try"}, hx=True
     )
@@ -295,12 +298,12 @@ def test_the_box_costs_one_query_however_many_grants(app, owner, client_factory,
     assert costs[0] == costs[1]
     assert "Redeemable now: 60" in owner.get(f"/clients/{many}/credits", hx=True).text
     with app.app_context(), count_queries() as queries:
-        credits.credits_box(many)
+        credits_box(many)
     assert len(queries) == 1
     # A client with nothing redeemable still gets the ledger's totals from that one row.
     empty = client_factory(first_name="Empty")
     with app.app_context(), count_queries() as queries:
-        box = credits.credits_box(empty)
+        box = credits_box(empty)
     assert len(queries) == 1
     assert (box["redeemable"], box["grants"], box["redeemed"], box["expired"]) == (0, [], 0, 0)
 
@@ -313,7 +316,7 @@ def test_the_box_counts_redeemed_revoked_and_expired(app, owner, client_factory)
     book(app, owner.staff, client_id, massage, sam.id, future_day(), "10:00")
     _give(app, client_id, 2, last_day=_today(app))
     with app.app_context():
-        ledger.expire_due(utcnow() + timedelta(days=2))
+        expire_due(utcnow() + timedelta(days=2))
     text = owner.get(f"/clients/{client_id}/credits", hx=True).text
     assert "Redeemable now: 2" in text
     assert "Redeemed</dt><dd>1" in text and "Expired</dt><dd>2" in text
@@ -399,7 +402,7 @@ def test_a_no_show_forfeits_the_credit(app, owner, client_factory, studio):
             booking = db.session.get(Booking, booking_id)
             booking.starts_at -= timedelta(days=8)
             booking.ends_at -= timedelta(days=8)
-        booking_ops.change_status(booking_id, "no_show", owner.staff)
+        status_flow.change_status(booking_id, "no_show", owner.staff)
     assert _booking_credit(app, booking_id)[0] == "forfeited"
     with app.app_context():
         assert ledger.balance_of(client_id) == 1
@@ -470,7 +473,7 @@ def test_a_waitlisted_booking_takes_no_credit_until_moved_in(app, owner, client_
     yoga = service(app, owner.staff, name="Yoga class", capacity=2)
     day = future_day(10)
     with app.app_context():
-        booking_ops.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner.staff)
+        service_settings.add_class_time(yoga, day.weekday(), time(18, 0), sam.id, owner.staff)
     first, waiting = client_factory(first_name="First"), client_factory(first_name="Waiting")
     _give(app, first, 1)
     _give(app, waiting, 1)
@@ -497,7 +500,7 @@ def test_the_policy_is_a_setting(app, login, role):
     allowed = Permission.MANAGE_SETTINGS in ROLE_PERMISSIONS[role]
     assert answer.status_code == (303 if allowed else 403)
     with app.app_context():
-        assert credits.forfeits_late() is (not allowed)
+        assert forfeits_late() is (not allowed)
 
 
 # --- recurring credits ----------------------------------------------------------------
@@ -533,8 +536,8 @@ def test_recurring_credits_are_granted_once_per_period(app, client_factory):
     membership_id = _membership(app, client_id, date(2026, 1, 31))
     now = datetime(2026, 3, 5, 12, tzinfo=UTC)
     with app.app_context():
-        assert credits.grant_recurring(now) == 1  # January's credits had already expired
-        assert credits.grant_recurring(now) == 0
+        assert grant_recurring(now) == 1  # January's credits had already expired
+        assert grant_recurring(now) == 0
     grants = _grants(app, client_id)
     assert [(g.period_start, g.quantity, g.membership_id) for g in grants] == [
         (date(2026, 2, 28), 4, membership_id)
@@ -543,7 +546,7 @@ def test_recurring_credits_are_granted_once_per_period(app, client_factory):
         # The period's last day is 30 March (31 March starts the next one).
         assert grants[0].expires_at == ledger.credit_expiry_instant(date(2026, 3, 30))
         later = datetime(2026, 4, 1, 12, tzinfo=UTC)
-        assert credits.run_credit_jobs(later) == (1, 4)
+        assert run_credit_jobs(later) == (1, 4)
         assert ledger.balance_of(client_id) == 4
 
 
@@ -552,7 +555,7 @@ def test_recurring_credits_with_their_own_expiry(app, client_factory):
     _membership(app, client_id, date(2026, 3, 2), period="week", credits_each=2, expiry_days=3)
     now = datetime(2026, 3, 10, 9, tzinfo=UTC)
     with app.app_context():
-        assert credits.grant_recurring(now) == 1  # the week of 2 March expired on the 4th
+        assert grant_recurring(now) == 1  # the week of 2 March expired on the 4th
     [grant] = _grants(app, client_id)
     with app.app_context():
         assert grant.period_start == date(2026, 3, 9)
@@ -565,7 +568,7 @@ def test_paused_and_cancelled_memberships_get_no_credits(app, client_factory):
     with app.app_context(), write_transaction():
         db.session.get(Membership, membership_id).status = "paused"
     with app.app_context():
-        assert credits.grant_recurring(datetime(2026, 3, 5, tzinfo=UTC)) == 0
+        assert grant_recurring(datetime(2026, 3, 5, tzinfo=UTC)) == 0
 
 
 def test_two_runs_at_once_grant_each_period_once(app, client_factory):
@@ -578,7 +581,7 @@ def test_two_runs_at_once_grant_each_period_once(app, client_factory):
     def run():
         try:
             with app.app_context():
-                results.append(credits.grant_recurring(now))
+                results.append(grant_recurring(now))
         except Exception as error:  # pragma: no cover - shown by the assertion
             errors.append(error)
 
@@ -603,10 +606,10 @@ def test_the_policy_is_on_the_plans_page_and_saved_in_place(app, owner):
     assert answer.status_code == 200 and "<html" not in answer.text
     assert 'value="1" checked' not in answer.text
     with app.app_context():
-        assert credits.forfeits_late() is False
+        assert forfeits_late() is False
     owner.post("/settings/plans/credit-policy", {"forfeit": ["0", "1"]}, hx=True)
     with app.app_context():
-        assert credits.forfeits_late() is True
+        assert forfeits_late() is True
 
 
 def test_adjustments_read_on_the_timeline_under_account(app, owner, client_factory):

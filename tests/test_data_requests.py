@@ -308,25 +308,25 @@ def test_correction_with_nothing_changed_is_refused(app, amara, amara_browser):
 
 
 def make_correction(app, client_id, **values):
-    from app.portal.requests import ops
+    from app.portal.requests import asking
 
     with app.app_context():
-        return ops.suggest_correction(db.session.get(Client, client_id), values).id
+        return asking.suggest_correction(db.session.get(Client, client_id), values).id
 
 
 def test_correction_shows_a_profile_changed_since_and_a_stale_approval_is_409(app, amara, owner):
-    from app.clients import ops as client_ops
+    from app.clients import detail_ops
 
     request_id = make_correction(app, amara, city="Leeds")
     with app.app_context():
         seen = db.session.get(Client, amara).version
-        client_ops.update_client(db.session.get(Client, amara), {"city": "York"}, owner.staff)
+        detail_ops.update_client(db.session.get(Client, amara), {"city": "York"}, owner.staff)
     queue = owner.get("/settings/requests")
     assert "Changed since the client asked" in queue.text and "York" in queue.text
 
     # Approved from a page loaded before a colleague changed the city again.
     with app.app_context():
-        client_ops.update_client(db.session.get(Client, amara), {"city": "Bath"}, owner.staff)
+        detail_ops.update_client(db.session.get(Client, amara), {"city": "Bath"}, owner.staff)
     stale = owner.post(
         f"/settings/requests/{request_id}/approve",
         data={
@@ -366,10 +366,10 @@ def test_deletion_refused_with_upcoming_sessions_then_erased(app, amara, amara_b
     assert "1 upcoming session" in refused.text
     assert requests_of(app, amara)[0].status == "open"
 
-    from app.bookings import ops as booking_ops
+    from app.bookings import status_flow
 
     with app.app_context():
-        booking_ops.change_status(booking_id, "cancel", owner.staff, "Moving away")
+        status_flow.change_status(booking_id, "cancel", owner.staff, "Moving away")
     approved = owner.post(f"/settings/requests/{data_request.id}/approve")
     assert approved.status_code == 303, approved.text
     with app.app_context():
@@ -457,11 +457,11 @@ def test_me_routes_need_a_client_session(app, owner):
 
 def test_two_staff_approving_at_once(app, amara, owner, login):
     """Both load the open request, both approve: one wins, one is told, one email."""
-    from app.portal.requests import ops
+    from app.portal.requests import asking, deciding
 
     manager = login("manager")
     with app.app_context():
-        data_request = ops.ask(db.session.get(Client, amara), "download")
+        data_request = asking.ask(db.session.get(Client, amara), "download")
         request_id = data_request.id
     outcomes = []
     barrier = threading.Barrier(2)
@@ -471,9 +471,9 @@ def test_two_staff_approving_at_once(app, amara, owner, login):
             loaded = db.session.get(DataRequest, request_id)
             barrier.wait()
             try:
-                ops.approve_download(loaded, None, staff)
+                deciding.approve_download(loaded, None, staff)
                 outcomes.append("approved")
-            except ops.AlreadyDecided:
+            except deciding.AlreadyDecided:
                 outcomes.append("already")
             finally:
                 db.session.remove()
@@ -534,14 +534,14 @@ def test_queue_renders_in_a_fixed_number_of_queries(app, client_factory, owner, 
         other = client_factory(first_name=f"Client{number}", email=f"c{number}@example.com")
         make_correction(app, other, city=f"Town {number}")
     with app.app_context():
-        from app.portal.requests import ops
+        from app.portal.requests import asking
 
-        ops.ask(db.session.get(Client, first), "download")
+        asking.ask(db.session.get(Client, first), "download")
     assert measure() == small
 
 
 def test_requests_are_exported_erased_and_merged_with_the_client(app, amara, owner, client_factory):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
     from app.core.export import client_export
 
     make_correction(app, amara, city="Leeds")
@@ -549,7 +549,7 @@ def test_requests_are_exported_erased_and_merged_with_the_client(app, amara, own
         exported = client_export(db.session.get(Client, amara))
         assert exported["data_requests"][0]["kind"] == "correction"
         client = db.session.get(Client, amara)
-        client_ops.erase_client(client, client.full_name, owner.staff)
+        privacy_ops.erase_client(client, client.full_name, owner.staff)
     assert requests_of(app, amara) == []
 
 

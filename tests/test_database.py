@@ -5,7 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from app.clients import ops
+from app.clients import detail_ops
 from app.core.extensions import db
 from app.models import Activity, Client
 
@@ -32,7 +32,7 @@ def test_concurrent_read_then_write_transactions_all_succeed(app, staff_factory,
             for index in range(15):
                 with app.app_context():
                     client = db.session.get(Client, client_id)  # a read first...
-                    ops.update_client(
+                    detail_ops.update_client(
                         client, {"first_name": "Busy", "city": f"{name}{index}"}, editor
                     )
         except Exception as error:  # the test reports whatever broke
@@ -60,16 +60,15 @@ def test_activity_is_written_in_the_same_transaction_as_the_change(
 ):
     editor = staff_factory()
     client_id = client_factory(first_name="Atomic")
-    import app.clients.ops as client_ops
 
     def broken_record(*args, **kwargs):
         raise RuntimeError("timeline unavailable")
 
-    monkeypatch.setattr(client_ops, "record", broken_record)
+    monkeypatch.setattr(detail_ops, "record", broken_record)
     with app.app_context():
         client = db.session.get(Client, client_id)
         with pytest.raises(RuntimeError):
-            client_ops.update_client(client, {"first_name": "Changed"}, editor)
+            detail_ops.update_client(client, {"first_name": "Changed"}, editor)
     with app.app_context():
         assert db.session.get(Client, client_id).first_name == "Atomic"  # rolled back together
 
@@ -86,6 +85,6 @@ def test_ops_refuse_an_actor_without_the_permission(app, client_factory):
     nobody = SignedInStaff(id=999, name="Unknown", email="x@example.com", role="no such role")
     with app.app_context():
         with pytest.raises(PermissionError):
-            ops.create_client({"first_name": "X"}, nobody)
+            detail_ops.create_client({"first_name": "X"}, nobody)
         with pytest.raises(PermissionError):
-            ops.update_client(db.session.get(Client, client_id), {"first_name": "Y"}, nobody)
+            detail_ops.update_client(db.session.get(Client, client_id), {"first_name": "Y"}, nobody)

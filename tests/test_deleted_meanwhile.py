@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select
 
-from app.clients import ops, queries
+from app.clients import label_ops, note_ops, note_queries, row_locks
 from app.core.extensions import db
 from app.models import Activity, Client, Label, Note
 from app.settings import routes as settings_routes
@@ -21,7 +21,7 @@ MESSAGE = "This note was deleted by someone else meanwhile."
 def add_notes(app, client_id, actor, count=1) -> list[int]:
     with app.app_context():
         client = db.session.get(Client, client_id)
-        return [ops.add_note(client, f"Note {n}", actor).id for n in range(count)]
+        return [note_ops.add_note(client, f"Note {n}", actor).id for n in range(count)]
 
 
 def actions(client_id, note_id):
@@ -68,7 +68,7 @@ def test_note_deleted_while_the_write_waits(app, owner, client_factory, monkeypa
     the client's lock."""
     client_id = client_factory()
     (note_id,) = add_notes(app, client_id, owner.staff)
-    found_note = queries.note
+    found_note = note_queries.note
 
     def note_then_deleted(client_id, note_id):
         found = found_note(client_id, note_id)
@@ -76,7 +76,7 @@ def test_note_deleted_while_the_write_waits(app, owner, client_factory, monkeypa
             other_connection.execute(delete(Note).where(Note.id == note_id))
         return found
 
-    monkeypatch.setattr(queries, "note", note_then_deleted)
+    monkeypatch.setattr(note_queries, "note", note_then_deleted)
     (_, url, data), *_ = [action for action in actions(client_id, note_id) if action[0] == what]
     response = owner.post(url, data, hx=True)
     assert response.status_code == 409 and MESSAGE in response.text
@@ -90,24 +90,24 @@ def test_ops_raise_deleted_meanwhile(app, owner, client_factory):
     client_id = client_factory()
     note_ids = add_notes(app, client_id, owner.staff, count=3)
     writes = [
-        lambda note: ops.edit_note(note, "Changed", owner.staff, expected_version=1),
-        lambda note: ops.set_note_pinned(note, True, owner.staff),
-        lambda note: ops.delete_note(note, owner.staff),
+        lambda note: note_ops.edit_note(note, "Changed", owner.staff, expected_version=1),
+        lambda note: note_ops.set_note_pinned(note, True, owner.staff),
+        lambda note: note_ops.delete_note(note, owner.staff),
     ]
     with app.app_context():
         for note_id, write in zip(note_ids, writes, strict=True):
-            note = queries.note(client_id, note_id).Note  # loaded, as a route does
+            note = note_queries.note(client_id, note_id).Note  # loaded, as a route does
             with db.engine.begin() as other_connection:
                 other_connection.execute(delete(Note).where(Note.id == note_id))
-            with pytest.raises(ops.DeletedMeanwhile, match="note was deleted meanwhile"):
+            with pytest.raises(row_locks.DeletedMeanwhile, match="note was deleted meanwhile"):
                 write(note)
 
 
 @pytest.mark.parametrize("what", ["edit", "delete"])
 def test_label_deleted_while_the_write_waits(app, owner, monkeypatch, what):
     with app.app_context():
-        label_id = ops.create_label("Newsletter", "teal", owner.staff).id
-        kept_id = ops.create_label("VIP", "red", owner.staff).id
+        label_id = label_ops.create_label("Newsletter", "teal", owner.staff).id
+        kept_id = label_ops.create_label("VIP", "red", owner.staff).id
     found_label = settings_routes._label_or_404
 
     def label_then_deleted(label_id):

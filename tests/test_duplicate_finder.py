@@ -108,7 +108,7 @@ def test_the_scan_runs_as_a_job_and_the_page_shows_pairs_that_can_be_dismissed_f
 
 
 def test_pairs_of_a_merged_or_trashed_profile_leave_the_page(app, owner, client_factory):
-    from app.clients import ops
+    from app.clients import privacy_ops
     from app.models import Client
 
     first = client_factory(first_name="Ivy", last_name="Tan", phone="+442079460333")
@@ -116,7 +116,7 @@ def test_pairs_of_a_merged_or_trashed_profile_leave_the_page(app, owner, client_
     found, _ = _pairs(app)
     assert len(found) == 1
     with app.app_context():
-        ops.delete_client(db.session.get(Client, first), owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, first), owner.staff)
     found, _ = _pairs(app)
     assert found == {}
 
@@ -135,11 +135,11 @@ def test_only_staff_who_may_merge_reach_the_finder_and_bad_ids_are_refused(app, 
 def test_the_finder_page_costs_the_same_whatever_the_number_of_pairs(
     app, owner, client_factory, count_queries
 ):
-    from app.data.duplicates import _duplicate_scan_job
+    from app.data.duplicates import duplicate_scan_job
 
     def scan_now():
         with app.app_context():
-            result = _duplicate_scan_job({}, lambda done, total=None: None)
+            result = duplicate_scan_job({}, lambda done, total=None: None)
             job = Job(
                 kind="duplicate_scan", status="done", result=result, created_by_id=owner.staff.id
             )

@@ -1,7 +1,7 @@
 """The client form names another client who has the email or phone being typed: a
 warning with a link, never a block."""
 
-from app.clients import ops
+from app.clients import privacy_ops
 from app.core.extensions import db
 from app.models import Client
 
@@ -31,7 +31,7 @@ def test_nothing_is_said_for_a_new_email_the_client_itself_or_an_erased_one(
     assert "Possible duplicate" not in itself.text
     erased = client_factory(first_name="Gone", email="gone@example.com")
     with app.app_context():
-        ops.erase_client(db.session.get(Client, erased), "Gone Lovelace", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, erased), "Gone Lovelace", owner.staff)
     assert "Possible duplicate" not in _check(owner, email="gone@example.com", phone="").text
 
 

@@ -3,7 +3,7 @@
 import pytest
 from flask import url_for
 
-from app.clients import ops, queries
+from app.clients import label_ops, note_ops, privacy_ops, profile_queries
 from app.core.extensions import db
 from app.core.paths import MAX_ID
 from app.models import Client
@@ -66,14 +66,14 @@ def test_the_read_view_of_a_profile_holds_what_the_orm_row_holds(app, amara, own
     client_id = amara
     with app.app_context():
         client = db.session.get(Client, client_id)
-        ops.lock_client(client, "Asked us to", owner.staff)
-        ops.add_note(client, "A note", owner.staff)
-        label = ops.create_label("VIP", "teal", owner.staff)
-        ops.change_client_labels(client, owner.staff, add={label.id})
+        privacy_ops.lock_client(client, "Asked us to", owner.staff)
+        note_ops.add_note(client, "A note", owner.staff)
+        label = label_ops.create_label("VIP", "teal", owner.staff)
+        label_ops.change_client_labels(client, owner.staff, add={label.id})
         db.session.remove()
 
-        view = queries.profile_view(client_id)
-        row = queries.profile(client_id)
+        view = profile_queries.profile_view(client_id)
+        row = profile_queries.profile(client_id)
         for column in (column.name for column in Client.__table__.columns):
             if column in ("search_text", "sort_name"):
                 assert not hasattr(view.Client, column)  # the profile never shows them
@@ -85,8 +85,8 @@ def test_the_read_view_of_a_profile_holds_what_the_orm_row_holds(app, amara, own
             assert getattr(view, name) == getattr(row, name), name
         assert view.has_notes is True and row.has_notes
         assert view.Client.is_locked and view.locked_by == owner.staff.name
-        assert queries.profile_labels(view) == queries.profile_labels(row)
-        assert queries.profile_view(client_id + 1000) is None
+        assert profile_queries.profile_labels(view) == profile_queries.profile_labels(row)
+        assert profile_queries.profile_view(client_id + 1000) is None
 
 
 def test_a_client_without_notes_shows_no_empty_notes_list(owner, client_factory):
@@ -221,7 +221,7 @@ def test_the_profile_statement_has_no_parameter_but_the_client_and_the_clock(app
 
     with app.test_request_context():
         for tab, header in (("overview", True), ("sessions", False), (None, True)):
-            compiled = queries._profile_statement(profile_columns(tab, header)).compile(
+            compiled = profile_queries._profile_statement(profile_columns(tab, header)).compile(
                 dialect=db.engine.dialect
             )
             assert "POSTCOMPILE" not in str(compiled)

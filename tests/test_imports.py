@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.clients import ops as client_ops
+from app.clients import detail_ops, label_ops, note_ops, privacy_ops
 from app.core.extensions import db
 from app.data.imports.mapping import date_text, match_headers, split_full_name
 from app.data.imports.reading import UnreadableFile, detect_format, read_table
@@ -634,7 +634,7 @@ def test_a_mapping_change_fixes_rows_and_the_match_options_change_the_outcome(
 def test_the_preview_counts_the_clients_the_limit_would_refuse(app, owner, job_worker):
     app.config["MAX_CLIENTS"] = 3  # the consumer runs this very app
     with app.app_context():
-        client_ops.create_client({"first_name": "Existing"}, owner.staff)
+        detail_ops.create_client({"first_name": "Existing"}, owner.staff)
     import_id = uploaded(
         owner, csv_bytes(HEADINGS, *[f"New{n},Lee,new{n}@example.com," for n in range(4)])
     )
@@ -969,7 +969,7 @@ def test_a_workbooks_cells_read_as_spreadsheet_programs_show_them(app_ctx):
 
 def test_a_google_contacts_file_imports_with_labels_notes_and_timelines(app, owner, job_worker):
     with app.app_context():
-        vip = client_ops.create_label("VIP", "teal", owner.staff).id
+        vip = label_ops.create_label("VIP", "teal", owner.staff).id
     import_id = uploaded(owner, (FILES / "google-contacts.csv").read_bytes(), "contacts.csv")
     chosen = list(chosen_columns(owner, import_id).values())
     assert map_columns(owner, import_id, chosen).status_code == 303
@@ -1095,7 +1095,7 @@ def test_a_form_opened_before_an_import_keeps_the_imported_values_when_saved(
     run_import(app, owner, import_id, on_match="update")
     with app.app_context():
         # The form still says "Old"; its editor typed a city only.
-        client_ops.update_client(
+        detail_ops.update_client(
             db.session.get(Client, ann),
             {"last_name": "Old", "city": "York"},
             owner.staff,
@@ -1162,7 +1162,7 @@ def test_revert_removes_created_restores_updated_and_lists_the_blocked(
 ):
     existing = client_factory(first_name="Ann", last_name="Old", email="ann@example.com")
     with app.app_context():
-        vip = client_ops.create_label("VIP", "teal", owner.staff).id
+        vip = label_ops.create_label("VIP", "teal", owner.staff).id
     content = csv_bytes(
         "First name,Last name,Email,Notes",
         "Ann,New,ann@example.com,from the file",
@@ -1177,7 +1177,7 @@ def test_revert_removes_created_restores_updated_and_lists_the_blocked(
     editor = login("manager", name="Maria Manager")
     with app.app_context():
         edited = db.session.get(Client, found["Edited"].id)
-        client_ops.update_client(edited, {"city": "York"}, editor.staff)
+        detail_ops.update_client(edited, {"city": "York"}, editor.staff)
     who = practitioner(app, owner.staff)
     massage = service(app, owner.staff)
     for hour in ("10:00", "12:00"):
@@ -1222,7 +1222,7 @@ def test_revert_keeps_the_imports_own_note_from_blocking(app, owner, job_worker)
     run_import(app, owner, import_id)
     noor = clients_by_first_name(app)["Noor"]
     with app.app_context():
-        client_ops.add_note(db.session.get(Client, noor.id), "mine", owner.staff)
+        note_ops.add_note(db.session.get(Client, noor.id), "mine", owner.staff)
     page = owner.get(f"/clients/import/{import_id}")
     blocked = re.search(r'<ul class="import-blocked">(.*?)</ul>', page.text, re.S).group(1)
     assert "Noor</a>: has 1 note" in blocked and "Nia" not in blocked
@@ -1373,7 +1373,7 @@ def test_an_erased_client_leaves_nothing_in_the_import_and_its_revert_says_so(
     run_import(app, owner, import_id)
     with app.app_context():
         eve = db.session.scalar(select(Client).where(Client.email == "eve@example.com"))
-        client_ops.erase_client(eve, "Eve Erased", owner.staff)
+        privacy_ops.erase_client(eve, "Eve Erased", owner.staff)
         assert (
             db.session.scalar(
                 select(func.count())

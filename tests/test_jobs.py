@@ -5,14 +5,13 @@ import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
-from app.core.jobs import JobFailed, job_kind, queue_file, run_job, start_job
+from app.core.jobs import JOB_KINDS, JobFailed, JobKind, queue_file, run_job, start_job
 from app.models import Job
 from tests.job_helpers import wait_for_end
 
 RUNS = []
 
 
-@job_kind("test-count")
 def count_to(params, progress):
     RUNS.append(params["to"])
     for number in range(1, params["to"] + 1):
@@ -20,14 +19,23 @@ def count_to(params, progress):
     return {"counted": params["to"]}
 
 
-@job_kind("test-refuse")
 def refuse(params, progress):
     raise JobFailed("The file has no rows.")
 
 
-@job_kind("test-crash")
 def crash(params, progress):
     raise KeyError("secret detail")
+
+
+@pytest.fixture(autouse=True)
+def test_job_kinds():
+    """The test's own kinds of job, registered for each test's duration only."""
+    with (
+        JOB_KINDS.temporarily("test-count", JobKind("test-count", count_to)),
+        JOB_KINDS.temporarily("test-refuse", JobKind("test-refuse", refuse)),
+        JOB_KINDS.temporarily("test-crash", JobKind("test-crash", crash)),
+    ):
+        yield
 
 
 def test_a_job_runs_in_the_consumer_and_its_row_tells_how_it_went(app, owner, job_worker):

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.bookings import ops as booking_ops
-from app.clients import ops as client_ops
+from app.bookings import scheduling
+from app.clients import alert_ops, detail_ops, privacy_ops
 from app.core.export import client_export
 from app.core.extensions import db
 from app.core.parts import badge_queries
@@ -59,7 +59,7 @@ def booked(app, desk, client_factory, staff_factory):
     massage = service(app, boss, name="Deep tissue massage")
     ada = client_factory(first_name="Ada", last_name="Lovelace", phone=PHONE, birth_date=BIRTH)
     with app.app_context():
-        booking_id = booking_ops.add_past_session(
+        booking_id = scheduling.add_past_session(
             ada, massage, sam.id, _tonight(), "confirmed", desk.staff
         ).id
     return {"client": ada, "booking": booking_id, "service": massage, "sam": sam.id}
@@ -336,7 +336,7 @@ def test_every_reason_shows_the_same_screen(app, kiosk, booked, client_factory, 
     client_factory(first_name="Twin", last_name="One", phone="+447700900777", birth_date=BIRTH)
     client_factory(first_name="Twin", last_name="Two", phone="+447711900777", birth_date=BIRTH)
     with app.app_context():
-        client_ops.add_alert(
+        alert_ops.add_alert(
             db.session.get(Client, booked["client"]), "critical", "Latex", desk.staff
         )
     screens = [
@@ -374,7 +374,7 @@ def test_the_pause_after_wrong_guesses_tells_nothing_of_the_last_guess(
     client_factory(first_name="Twin", last_name="One", phone="+447700900777", birth_date=BIRTH)
     client_factory(first_name="Twin", last_name="Two", phone="+447711900777", birth_date=BIRTH)
     with app.app_context():
-        client_ops.add_alert(
+        alert_ops.add_alert(
             db.session.get(Client, booked["client"]), "critical", "Latex", desk.staff
         )
     last_guesses = {"no_match": "4444", "several": "0777", "no_session": "0555", "alert": "0123"}
@@ -408,7 +408,7 @@ def test_the_pause_after_wrong_guesses_tells_nothing_of_the_last_guess(
 
 def test_trashed_and_merged_clients_are_not_found(app, kiosk, booked, desk, client_factory):
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, booked["client"]), desk.staff)
+        privacy_ops.delete_client(db.session.get(Client, booked["client"]), desk.staff)
     response = kiosk.post("/kiosk/identify", IDENTITY, hx=True)
     assert "Please see reception" in response.text and "Ada" not in response.text
     assert help_requests(app)[-1].reason == "no_match"
@@ -419,10 +419,10 @@ def test_the_check_in_url_takes_only_the_identified_clients_sessions(
 ):
     other = client_factory(first_name="Otto", last_name="Other")
     with app.app_context():
-        others = booking_ops.add_past_session(
+        others = scheduling.add_past_session(
             other, booked["service"], booked["sam"], _tonight(), "confirmed", desk.staff
         ).id
-        tomorrow = booking_ops.add_past_session(
+        tomorrow = scheduling.add_past_session(
             booked["client"],
             booked["service"],
             booked["sam"],
@@ -468,7 +468,7 @@ def test_a_kiosk_whose_starter_left_sends_clients_to_reception(app, kiosk, booke
 def test_markup_in_a_name_is_escaped_everywhere(app, kiosk, booked, desk, login):
     with app.app_context():
         ada = db.session.get(Client, booked["client"])
-        client_ops.update_client(
+        detail_ops.update_client(
             ada,
             {"first_name": '<script>alert("x")</script>', "last_name": "<b>Bold"},
             desk.staff,
@@ -659,7 +659,7 @@ def test_calls_are_exported_erased_and_merged(app, kiosk, booked, owner, client_
         survivor = client_factory(first_name="Bea", last_name="Survivor")
         merge_clients(survivor, [bea], {}, owner.staff)
         assert [call.client_id for call in help_requests(app)] == [survivor]
-        client_ops.erase_client(db.session.get(Client, survivor), "Bea Survivor", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, survivor), "Bea Survivor", owner.staff)
         assert help_requests(app) == []
 
 
@@ -695,5 +695,5 @@ def test_the_kiosk_pages_cost_a_fixed_number_of_queries(app, kiosk, booked, coun
         massage = booked["service"]
         for hour in range(8, 20):
             at = datetime.combine(datetime.now(LONDON).date(), time(hour), tzinfo=LONDON)
-            booking_ops.add_past_session(booked["client"], massage, booked["sam"], at, "confirmed")
+            scheduling.add_past_session(booked["client"], massage, booked["sam"], at, "confirmed")
     assert measure(count_queries, kiosk, "/kiosk") == 3

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts import ledger
+from app.accounts.credits import jobs, ledger, redeeming
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.models import Activity, Client
@@ -75,18 +75,18 @@ def test_redeem_takes_the_grant_expiring_first_and_return_gives_it_back(app_ctx,
     assert ledger.balance_of(client_id) == 2
     booking_id = _a_booking(client_id)
     with write_transaction():
-        grant = ledger.redeem_credit(client_id, 1, booking_id, None, NOW)
+        grant = redeeming.redeem_credit(client_id, 1, booking_id, None, NOW)
         assert grant.id == sooner
     assert ledger.balance_of(client_id) == 1
     credit = db.session.get(BookingCredit, booking_id)
     assert (credit.status, credit.grant_id) == ("redeemed", sooner)
     # Redeeming the same session again takes nothing more.
     with write_transaction():
-        assert ledger.redeem_credit(client_id, 1, booking_id, None, NOW).id == sooner
+        assert redeeming.redeem_credit(client_id, 1, booking_id, None, NOW).id == sooner
     assert ledger.balance_of(client_id) == 1
     with write_transaction():
         credit = db.session.get(BookingCredit, booking_id)
-        assert ledger.return_credit(credit, None, NOW)
+        assert redeeming.return_credit(credit, None, NOW)
     assert ledger.balance_of(client_id) == 2
     assert db.session.get(BookingCredit, booking_id).status == "returned"
     rows = _ledger(client_id)
@@ -123,7 +123,7 @@ def test_no_covering_credit_writes_nothing(app_ctx, client_factory):
     client_id = client_factory()
     booking_id = _a_booking(client_id)
     with write_transaction():
-        assert ledger.redeem_credit(client_id, 1, booking_id, None, NOW) is None
+        assert redeeming.redeem_credit(client_id, 1, booking_id, None, NOW) is None
     assert db.session.get(BookingCredit, booking_id) is None
     assert _ledger(client_id) == []
 
@@ -149,8 +149,8 @@ def test_expire_due_expires_once(app_ctx, client_factory):
     _grant(client_id, 1, date(2026, 5, 31))
     after = datetime(2026, 4, 2, tzinfo=UTC)
     assert ledger.redeemable(client_id, after) == 1
-    assert ledger.expire_due(after) == 2
-    assert ledger.expire_due(after) == 0
+    assert jobs.expire_due(after) == 2
+    assert jobs.expire_due(after) == 0
     assert ledger.balance_of(client_id) == 1
     assert [(r.kind, r.amount, r.balance_after) for r in _ledger(client_id)][-1] == (
         "expire",
@@ -210,7 +210,7 @@ def test_many_sessions_redeeming_at_once_never_take_a_credit_twice(app, client_f
 
     def redeem(index):
         with write_transaction():
-            grant = ledger.redeem_credit(client_id, 1, bookings[index], None, NOW)
+            grant = redeeming.redeem_credit(client_id, 1, bookings[index], None, NOW)
             return grant.id if grant else None
 
     outcomes, errors = _together(app, redeem, 6)
@@ -252,17 +252,17 @@ def _every_kind_of_ledger_row(client_id):
     bookings = [_a_booking(client_id) for _ in range(2)]
     for booking_id in bookings:
         with write_transaction():
-            ledger.redeem_credit(client_id, 1, booking_id, None, NOW)
+            redeeming.redeem_credit(client_id, 1, booking_id, None, NOW)
     with write_transaction():
-        assert ledger.return_credit(db.session.get(BookingCredit, bookings[0]), None, NOW)
+        assert redeeming.return_credit(db.session.get(BookingCredit, bookings[0]), None, NOW)
     with write_transaction():
         ledger.revoke_grant(db.session.get(CreditGrant, revoked), "Mistake", None, now=NOW)
-    assert ledger.expire_due(datetime(2026, 3, 12, tzinfo=UTC)) == 1
+    assert jobs.expire_due(datetime(2026, 3, 12, tzinfo=UTC)) == 1
 
 
 def test_the_kept_totals_follow_every_kind_of_ledger_row(app_ctx, client_factory):
-    from app.accounts import credits
-    from app.accounts.parts import refresh_balance
+    from app.accounts.credits.box import credits_box
+    from app.accounts.credits.parts import refresh_balance
     from app.models.accounts import ClientCreditBalance
 
     client_id = client_factory()
@@ -270,7 +270,7 @@ def test_the_kept_totals_follow_every_kind_of_ledger_row(app_ctx, client_factory
     sums = _ledger_sums(client_id)
     assert sums == {"balance": 2, "redeemed": -1, "revoked": -2, "expired": -1}
     assert _kept_totals(client_id) == sums
-    box = credits.credits_box(client_id, NOW)
+    box = credits_box(client_id, NOW)
     assert (box["redeemed"], box["revoked"], box["expired"]) == (1, 2, 1)
     # A merge (or its undo) recomputes the row from the ledger the profile then holds.
     with write_transaction():

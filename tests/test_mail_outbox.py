@@ -10,9 +10,9 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select, text
 
-from app.bookings import ops as booking_ops
+from app.bookings import checks, scheduling, service_settings, status_flow
 from app.bookings import settings as booking_settings
-from app.clients import ops as client_ops
+from app.clients import detail_ops, privacy_ops
 from app.core.database import write_transaction
 from app.core.export import client_export
 from app.core.extensions import db
@@ -102,7 +102,7 @@ def test_a_session_email_waits_as_a_draft_of_the_session_as_it_was(
         # The draft holds the client's name and the session: ciphertext on disk.
         raw = db.session.execute(text("SELECT draft FROM outgoing_emails")).scalar_one()
         assert "Annabel" not in raw and "Massage" not in raw
-        booking_ops.reschedule(booking_id, sam, later, time(14, 0), owner.staff)
+        scheduling.reschedule(booking_id, sam, later, time(14, 0), owner.staff)
     booked, changed = emails(app)
     assert f"When: {long_date(day)} at 10:00\n" in booked.body_text
     assert b"SEQUENCE:1" in booked.attachment and b"STATUS:CANCELLED" not in booked.attachment
@@ -114,7 +114,7 @@ def test_a_booking_that_needs_approval_says_it_is_a_request(app, owner, client_f
     sam, massage = clinic
     ann = client_factory(first_name="Ann", email="ann@example.com")
     with app.app_context():
-        client_ops.set_booking_policy(db.session.get(Client, ann), "approval", None, owner.staff)
+        detail_ops.set_booking_policy(db.session.get(Client, ann), "approval", None, owner.staff)
     day = future_day(5)
     booking_id = book(app, owner.staff, ann, massage, sam, day, "10:00")
     with app.app_context():
@@ -123,7 +123,7 @@ def test_a_booking_that_needs_approval_says_it_is_a_request(app, owner, client_f
     assert request.subject.startswith("Your booking request: Massage on ")
     assert "We have your booking request. We will confirm it with you soon." in request.body_text
     with app.app_context():
-        booking_ops.change_status(booking_id, "confirm", owner.staff)
+        status_flow.change_status(booking_id, "confirm", owner.staff)
     confirmed = emails(app)[-1]
     assert "Your session is confirmed.\n" in confirmed.body_text
 
@@ -134,7 +134,7 @@ def test_a_change_says_the_old_time_and_the_new(app, owner, client_factory, clin
     day, later = future_day(5), future_day(6)
     booking_id = book(app, owner.staff, ann, massage, sam, day, "10:00")
     with app.app_context():
-        booking_ops.reschedule(booking_id, sam, later, time(14, 0), owner.staff)
+        scheduling.reschedule(booking_id, sam, later, time(14, 0), owner.staff)
     changed = emails(app, kind="session_changed")[0]
     assert changed.subject == f"Your session has moved: Massage on {long_date(later)}"
     assert changed.body_text == (
@@ -163,7 +163,7 @@ def test_a_cancellation_reads_well_and_its_calendar_file_cancels(
     day = future_day(5)
     booking_id = book(app, owner.staff, ann, massage, sam, day, "10:00")
     with app.app_context():
-        booking_ops.change_status(booking_id, "cancel", owner.staff, "Flu")
+        status_flow.change_status(booking_id, "cancel", owner.staff, "Flu")
     cancelled = emails(app, kind="session_cancelled")[0]
     assert cancelled.subject == f"Your session is cancelled: Massage on {long_date(day)}"
     assert cancelled.body_text == (
@@ -191,7 +191,7 @@ def test_a_late_cancellation_is_emailed_too(app, owner, client_factory, clinic):
     booking_id = book(app, owner.staff, ann, massage, sam, future_day(1), "16:00")
     with app.app_context():
         booking_settings.save({"late_cancel_hours": 24 * 7})
-        booking_ops.change_status(booking_id, "cancel", owner.staff)
+        status_flow.change_status(booking_id, "cancel", owner.staff)
         assert db.session.get(Booking, booking_id).late_cancellation
     assert [e.kind for e in emails(app)] == ["session_booked", "session_cancelled"]
 
@@ -203,7 +203,7 @@ def test_moving_in_from_the_waitlist_is_emailed_and_a_waitlist_place_cancelled_i
     yoga = service(app, owner.staff, name="Yoga", capacity=2)
     day = future_day()
     with app.app_context():
-        booking_ops.add_class_time(yoga, day.weekday(), time(18, 0), sam, owner.staff)
+        service_settings.add_class_time(yoga, day.weekday(), time(18, 0), sam, owner.staff)
     ann = client_factory(first_name="Ann", email="ann@example.com")
     ben = client_factory(first_name="Ben", email="ben@example.com")
     cy = client_factory(first_name="Cy", email="cy@example.com")
@@ -214,8 +214,8 @@ def test_moving_in_from_the_waitlist_is_emailed_and_a_waitlist_place_cancelled_i
     third = book(app, owner.staff, cy, yoga, None, day, "18:00", waitlist=True)
     assert [e.to_address for e in emails(app)] == ["ann@example.com"]  # none for a waitlist
     with app.app_context():
-        booking_ops.change_status(first, "cancel", owner.staff)
-        booking_ops.change_status(third, "cancel", owner.staff)  # Cy leaves the waitlist
+        status_flow.change_status(first, "cancel", owner.staff)
+        status_flow.change_status(third, "cancel", owner.staff)  # Cy leaves the waitlist
     moved = emails(app, to_address="ben@example.com")
     assert [e.kind for e in moved] == ["session_booked"]
     assert moved[0].body_text.startswith(
@@ -257,7 +257,7 @@ def test_a_client_who_prefers_spanish_reads_spanish(app, owner, client_factory, 
     day = future_day(5)
     booking_id = book(app, owner.staff, ana, massage, sam, day, "10:00")
     with app.app_context():
-        booking_ops.change_status(booking_id, "cancel", owner.staff)
+        status_flow.change_status(booking_id, "cancel", owner.staff)
     booked, cancelled = emails(app)
     assert booked.language == "es"
     fecha = long_date(day, "es")
@@ -302,7 +302,7 @@ def test_no_email_for_a_client_without_an_address_or_for_a_past_session(
     book(app, owner.staff, nobody, massage, sam, future_day(5), "10:00")
     ann = client_factory(first_name="Ann", email="ann@example.com")
     with app.app_context():
-        booking_ops.add_past_session(
+        scheduling.add_past_session(
             ann, massage, sam, datetime.now(UTC) - timedelta(days=3), "completed"
         )
     assert emails(app) == []
@@ -313,7 +313,7 @@ def test_an_action_that_fails_leaves_no_email(app, owner, client_factory, clinic
     ann = client_factory(first_name="Ann", email="ann@example.com")
     day = future_day(5)
     book(app, owner.staff, ann, massage, sam, day, "10:00")
-    with pytest.raises(booking_ops.BookingRefused):
+    with pytest.raises(checks.BookingRefused):
         book(app, owner.staff, ann, massage, sam, day, "10:00")  # the time is taken
     assert len(emails(app)) == 1
 
@@ -545,7 +545,7 @@ def test_reminders_go_once_after_the_hour_for_tomorrows_sessions_only(
     cancelled = book(app, owner.staff, cy, massage, sam, tomorrow, "13:00")
     book(app, owner.staff, ben, massage, sam, future_day(2), "09:00")  # the day after
     with app.app_context():
-        booking_ops.change_status(cancelled, "cancel", owner.staff)
+        status_flow.change_status(cancelled, "cancel", owner.staff)
         booking_settings.save({"reminder_hour": 17})
         assert queue_due_reminders(_at(today, 16, 59)) == 0
         assert queue_due_reminders(_at(today, 17, 0)) == 1
@@ -647,5 +647,5 @@ def test_messages_are_exported_erased_and_moved_by_a_merge(app, owner, client_fa
     assert {e.subject for e in emails(app, client_id=ann)} == {"First", "Second"}
 
     with app.app_context():
-        client_ops.erase_client(db.session.get(Client, ann), "Ann Lee", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, ann), "Ann Lee", owner.staff)
     assert emails(app) == []

@@ -7,21 +7,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.accounts import memberships as ms
-from app.accounts.memberships import (
+from app.accounts.dates import add_periods
+from app.accounts.memberships import parts as membership_parts
+from app.accounts.memberships.card import live_membership, membership_badges
+from app.accounts.memberships.jobs import refresh_statuses
+from app.accounts.memberships.ops import (
     MembershipChanged,
     MembershipRefused,
-    add_periods,
     cancel_membership,
-    live_membership,
-    membership_badges,
-    memberships_of,
     pause_membership,
-    payments_of,
     record_payment,
-    refresh_statuses,
     sell_membership,
 )
+from app.accounts.memberships.queries import memberships_of, payments_of
 from app.core.extensions import db
 from app.models import Activity, Client
 from app.models.accounts import (
@@ -477,7 +475,7 @@ def test_the_card_costs_one_query_and_none_shows_for_a_client_without(
         for client_id, expected in ((amara, "Gold monthly"), (bare, None)):
             client = db.session.get(Client, client_id)
             with count_queries() as queries:
-                data = ms._card(client)
+                data = membership_parts._card(client)
             assert len(queries) == 1
             assert (data["view"].plan_name if data["view"] else None) == expected
         with count_queries() as queries:
@@ -515,7 +513,7 @@ def test_signed_out_people_are_sent_to_sign_in(app, amara):
 
 
 def test_odd_ids_and_gone_clients_are_404(app, owner, amara, client_factory):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
 
     gold = _plan(app)
     sold = _sell(app, owner.staff, amara, gold, _today())
@@ -537,8 +535,8 @@ def test_odd_ids_and_gone_clients_are_404(app, owner, amara, client_factory):
     trashed, erased = client_factory(first_name="Tess"), client_factory(first_name="Eve")
     trashed_sale = _sell(app, owner.staff, trashed, gold, _today())
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, trashed), owner.staff)
-        client_ops.erase_client(db.session.get(Client, erased), "Eve Lovelace", owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, trashed), owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, erased), "Eve Lovelace", owner.staff)
     for gone in (trashed, erased):
         answer = owner.post(
             f"/clients/{gone}/memberships/new",

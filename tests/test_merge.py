@@ -8,9 +8,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, Table, func, select, update
 
-from app.clients import ops
+from app.clients import alert_ops, detail_ops, label_ops, note_ops, privacy_ops
 from app.core.extensions import db
 from app.data import merge as merging
+from app.data import merge_coverage
+from app.data.merge_errors import MergeRefused
 from app.models import (
     Activity,
     Alert,
@@ -57,21 +59,21 @@ def pair(app, owner, client_factory):
     )
     with app.app_context():
         staff = owner.staff
-        label_a = ops.create_label("VIP", "gold", staff).id
-        label_b = ops.create_label("Yoga", "teal", staff).id
-        ops.set_client_labels(_client(app, first), {label_a}, staff)
-        ops.set_client_labels(_client(app, second), {label_a, label_b}, staff)
-        ops.add_note(_client(app, first), "Prefers mornings", staff)
-        note = ops.add_note(_client(app, second), "Allergic to lavender", staff)
-        ops.add_alert(_client(app, second), "critical", "Lavender allergy", staff)
+        label_a = label_ops.create_label("VIP", "gold", staff).id
+        label_b = label_ops.create_label("Yoga", "teal", staff).id
+        label_ops.set_client_labels(_client(app, first), {label_a}, staff)
+        label_ops.set_client_labels(_client(app, second), {label_a, label_b}, staff)
+        note_ops.add_note(_client(app, first), "Prefers mornings", staff)
+        note = note_ops.add_note(_client(app, second), "Allergic to lavender", staff)
+        alert_ops.add_alert(_client(app, second), "critical", "Lavender allergy", staff)
         note_id = note.id
     sam = practitioner(app, owner.staff)
     massage = service(app, owner.staff)
     booking_id = book(app, owner.staff, second, massage, sam.id, future_day(5))
     with app.app_context():
-        from app.bookings import ops as booking_ops
+        from app.bookings import attendance
 
-        booking_ops.check_in(second, owner.staff, booking_id)
+        attendance.check_in(second, owner.staff, booking_id)
     return {
         "first": first,
         "second": second,
@@ -83,8 +85,8 @@ def pair(app, owner, client_factory):
 
 def test_every_table_that_points_at_clients_is_moved_derived_or_kept_on_purpose(app):
     with app.app_context():
-        assert merging.uncovered_tables() == set()
-        moved = {reference.table.name for reference in merging.moved_references()}
+        assert merge_coverage.uncovered_tables() == set()
+        moved = {reference.table.name for reference in merge_coverage.moved_references()}
     assert {"notes", "alerts", "bookings", "check_ins", "activities"} <= moved
 
 
@@ -98,9 +100,9 @@ def test_a_new_table_pointing_at_clients_that_the_merge_cannot_move_is_caught(ap
     )
     try:
         with app.app_context():
-            assert merging.uncovered_tables() == {"future_client_things"}
-            with pytest.raises(merging.MergeRefused, match="future_client_things"):
-                merging.moved_references()
+            assert merge_coverage.uncovered_tables() == {"future_client_things"}
+            with pytest.raises(MergeRefused, match="future_client_things"):
+                merge_coverage.moved_references()
     finally:
         Base.metadata.remove(table)
 
@@ -220,7 +222,7 @@ def test_undo_is_refused_with_reasons_when_something_moved_changed_since(app, ow
     with app.app_context():
         merge_id = db.session.scalar(select(Merge.id).where(Merge.survivor_id == first))
         note = db.session.get(Note, pair["note"])
-        ops.edit_note(note, "Allergic to lavender and rosemary", owner.staff)
+        note_ops.edit_note(note, "Allergic to lavender and rosemary", owner.staff)
     refused = owner.post(f"/clients/merges/{merge_id}/undo")
     assert refused.status_code == 409
     assert "1 note that came from Bob Mensah changed or went since the merge" in refused.text
@@ -235,7 +237,7 @@ def test_undo_is_refused_after_thirty_days_and_when_the_survivor_was_edited(app,
     with app.app_context():
         merge_id = db.session.scalar(select(Merge.id).where(Merge.survivor_id == first))
         survivor = _client(app, first)
-        ops.update_client(survivor, {"city": "York"}, owner.staff)
+        detail_ops.update_client(survivor, {"city": "York"}, owner.staff)
     edited = owner.post(f"/clients/merges/{merge_id}/undo")
     assert edited.status_code == 409 and "details were changed after the merge" in edited.text
     with app.app_context():
@@ -257,9 +259,9 @@ def test_a_lock_after_the_merge_does_not_block_its_undo(app, login, owner, pair)
     owner.post("/clients/merge", _merge_form(first, [first, second], _versions(app, first, second)))
     with app.app_context():
         merge_id = db.session.scalar(select(Merge.id).where(Merge.survivor_id == first))
-        ops.lock_client(_client(app, first), "Legal hold", owner.staff)
-        ops.unlock_client(_client(app, first), owner.staff)
-        ops.lock_client(_client(app, first), "Legal hold again", owner.staff)
+        privacy_ops.lock_client(_client(app, first), "Legal hold", owner.staff)
+        privacy_ops.unlock_client(_client(app, first), owner.staff)
+        privacy_ops.lock_client(_client(app, first), "Legal hold again", owner.staff)
         assert _client(app, first).version != db.session.get(Merge, merge_id).survivor_version_after
     front_desk = login("front_desk")
     assert front_desk.post(f"/clients/merges/{merge_id}/undo").status_code == 403
@@ -274,7 +276,7 @@ def test_a_lock_after_the_merge_does_not_block_its_undo(app, login, owner, pair)
 def test_a_locked_profile_needs_the_permission_for_locked_profiles(app, login, owner, pair):
     first, second = pair["first"], pair["second"]
     with app.app_context():
-        ops.lock_client(_client(app, second), "Legal hold", owner.staff)
+        privacy_ops.lock_client(_client(app, second), "Legal hold", owner.staff)
     manager = login("manager")  # may merge and edit locked profiles
     front_desk = login("front_desk")  # may neither
     assert front_desk.get(f"/clients/{first}/merge").status_code == 403
@@ -296,7 +298,7 @@ def test_a_profile_changed_since_the_page_was_opened_gets_409_with_current_value
     first, second = pair["first"], pair["second"]
     versions = _versions(app, first, second)
     with app.app_context():
-        ops.update_client(_client(app, second), {"city": "Bradford"}, owner.staff)
+        detail_ops.update_client(_client(app, second), {"city": "Bradford"}, owner.staff)
     answer = owner.post("/clients/merge", _merge_form(first, [first, second], versions))
     assert answer.status_code == 409
     assert "Bob Mensah changed since this page was opened" in answer.text
@@ -311,7 +313,7 @@ def test_trashed_merged_or_missing_profiles_and_odd_ids_are_refused(
     first = pair["first"]
     trashed = client_factory(first_name="Trash")
     with app.app_context():
-        ops.delete_client(_client(app, trashed), owner.staff)
+        privacy_ops.delete_client(_client(app, trashed), owner.staff)
     answer = owner.post(
         "/clients/merge", _merge_form(first, [first, trashed], _versions(app, first, trashed))
     )
@@ -346,7 +348,7 @@ def test_erasing_the_survivor_erases_the_profiles_merged_into_it(app, owner, pai
     first, second = pair["first"], pair["second"]
     owner.post("/clients/merge", _merge_form(first, [first, second], _versions(app, first, second)))
     with app.app_context():
-        ops.erase_client(_client(app, first), "Robert Mensah", owner.staff)
+        privacy_ops.erase_client(_client(app, first), "Robert Mensah", owner.staff)
         merged = _client(app, second)
         assert merged.is_erased and merged.email is None and merged.first_name == "Deleted"
         assert db.session.scalar(select(func.count()).select_from(Merge)) == 0
@@ -400,7 +402,7 @@ def test_a_form_opened_before_the_merge_and_saved_after_keeps_the_merged_values(
         survivor = _client(app, first)
         # The stale form still holds the email and city from before; its editor typed a
         # postal code. The merge's values stay; the postal code is applied.
-        ops.update_client(
+        detail_ops.update_client(
             survivor,
             {"email": "rob@example.com", "city": None, "postal_code": "LS1 4AP"},
             owner.staff,
@@ -410,5 +412,5 @@ def test_a_form_opened_before_the_merge_and_saved_after_keeps_the_merged_values(
         assert survivor.postal_code == "LS1 4AP" and survivor.city == "Leeds"
         assert survivor.email == "BOB.mensah@example.com"
         # A field both the merge and the editor changed is a conflict, as with a colleague.
-        with pytest.raises(ops.EditConflict):
-            ops.update_client(survivor, {"city": "York"}, owner.staff, expected_version=seen)
+        with pytest.raises(detail_ops.EditConflict):
+            detail_ops.update_client(survivor, {"city": "York"}, owner.staff, expected_version=seen)

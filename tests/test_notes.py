@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, text
 
 from app import ConfigurationError
-from app.clients import ops
+from app.clients import note_ops
 from app.core.extensions import db
-from app.models import Activity, Note
+from app.models import Activity, Client, Note
 
 
 def notes_of(app, client_id):
@@ -144,9 +144,9 @@ def test_notes_page_older_notes(app, owner, client_factory, staff_factory):
     client_id = client_factory()
     author = staff_factory(role="front_desk", name="Fay Desk")
     with app.app_context():
-        client = db.session.get(ops.Client, client_id)
+        client = db.session.get(Client, client_id)
         for number in range(14):
-            ops.add_note(client, f"Note number {number:02d}", author)
+            note_ops.add_note(client, f"Note number {number:02d}", author)
     first = owner.get(f"/clients/{client_id}").text
     assert "Note number 13" in first and "Note number 04" in first
     assert "Note number 03" not in first and "Older notes" in first

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import FileField, StringField
 
-from app.clients import ops, routes
+from app.clients import alert_ops, alert_routes, detail_ops, label_ops, note_ops, privacy_ops
 from app.core.extensions import db
 from app.core.forms import Form
 from app.core.paging import decode_cursor
@@ -85,14 +85,14 @@ def _shared_records(app, actor) -> dict:
     """Records of other clients: another client with a note and an alert, a client in
     the trash, an erased client."""
     with app.app_context():
-        other = ops.create_client({"first_name": "Other", "last_name": "Person"}, actor)
-        other_note = ops.add_note(other, "Someone else's note", actor)
-        other_alert = ops.add_alert(other, "info", "Someone else's alert", actor)
-        trashed = ops.create_client({"first_name": "Trashed", "last_name": "Person"}, actor)
-        ops.delete_client(trashed, actor)
-        erased = ops.create_client({"first_name": "Erased", "last_name": "Person"}, actor)
+        other = detail_ops.create_client({"first_name": "Other", "last_name": "Person"}, actor)
+        other_note = note_ops.add_note(other, "Someone else's note", actor)
+        other_alert = alert_ops.add_alert(other, "info", "Someone else's alert", actor)
+        trashed = detail_ops.create_client({"first_name": "Trashed", "last_name": "Person"}, actor)
+        privacy_ops.delete_client(trashed, actor)
+        erased = detail_ops.create_client({"first_name": "Erased", "last_name": "Person"}, actor)
         sessions = sessions_of(app, actor, other.id, "shared")
-        ops.erase_client(erased, "Erased Person", actor)
+        privacy_ops.erase_client(erased, "Erased Person", actor)
         return {
             "client_id": [other.id, trashed.id, erased.id],
             "note_id": [other_note.id],
@@ -296,7 +296,7 @@ def test_page_cursors_are_ascii_digits(owner, client_factory):
 def test_label_picker_refuses_odd_label_ids(app, owner, client_factory):
     client_id = client_factory()
     with app.app_context():
-        label_id = ops.create_label("VIP", "teal", owner.staff).id
+        label_id = label_ops.create_label("VIP", "teal", owner.staff).id
     response = owner.post(f"/clients/{client_id}/labels", {"label": ["²"]}, hx=True)
     assert response.status_code == 400
     response = owner.post(f"/clients/{client_id}/labels", {"label": [str(label_id), "٣"]})
@@ -313,7 +313,7 @@ def test_odd_versions_are_refused_not_500(app, owner, client_factory, version):
     )
     assert edit.status_code == 400
     with app.app_context():
-        note_id = ops.add_note(db.session.get(Client, client_id), "Original", owner.staff).id
+        note_id = note_ops.add_note(db.session.get(Client, client_id), "Original", owner.staff).id
     prefix = f"note-{note_id}"
     note_edit = owner.post(
         f"/clients/{client_id}/notes/{note_id}/edit",
@@ -334,9 +334,9 @@ def test_lock_and_unlock_of_a_client_in_the_trash_are_404(app, login, client_fac
     browser = login(role)
     locked, unlocked = client_factory(), client_factory(first_name="Bea")
     with app.app_context():
-        ops.lock_client(db.session.get(Client, locked), "Asked for it", browser.staff)
+        privacy_ops.lock_client(db.session.get(Client, locked), "Asked for it", browser.staff)
         for client_id in (locked, unlocked):
-            ops.delete_client(db.session.get(Client, client_id), browser.staff)
+            privacy_ops.delete_client(db.session.get(Client, client_id), browser.staff)
     for hx in (False, True):
         assert browser.post(f"/clients/{unlocked}/lock", {"reason": "x"}, hx=hx).status_code == 404
         assert browser.post(f"/clients/{locked}/unlock", hx=hx).status_code == 404
@@ -351,9 +351,9 @@ def test_a_refusal_from_ops_is_the_403_page(app, owner, client_factory, monkeypa
     client_id = client_factory()
     with app.app_context():
         client = db.session.get(Client, client_id)
-        alert_id = ops.add_alert(client, "info", "Old", owner.staff).id
-        ops.delete_client(client, owner.staff)
-    monkeypatch.setattr(routes, "_require_details", lambda row: None)
+        alert_id = alert_ops.add_alert(client, "info", "Old", owner.staff).id
+        privacy_ops.delete_client(client, owner.staff)
+    monkeypatch.setattr(alert_routes, "require_details", lambda row: None)
     response = owner.post(
         f"/clients/{client_id}/alerts/{alert_id}/edit",
         {f"alert-{alert_id}-severity": "info", f"alert-{alert_id}-text": "New"},
@@ -381,13 +381,13 @@ def test_label_names_that_fold_longer_are_stored(app, owner, letter, folded, twi
 
 def test_ops_refuse_a_label_name_that_does_not_fit(app, owner):
     with app.app_context():
-        with pytest.raises(ops.LabelNameRefused, match="at most 40"):
-            ops.create_label("x" * (LABEL_NAME_MAX_LENGTH + 1), "teal", owner.staff)
-        label = ops.create_label("Fits", "teal", owner.staff)
-        with pytest.raises(ops.LabelNameRefused):
-            ops.update_label(label, "ß" * (LABEL_NAME_MAX_LENGTH + 1), "teal", owner.staff)
-        with pytest.raises(ops.LabelNameRefused):
-            ops.create_label(" \u3000 ", "teal", owner.staff)
+        with pytest.raises(label_ops.LabelNameRefused, match="at most 40"):
+            label_ops.create_label("x" * (LABEL_NAME_MAX_LENGTH + 1), "teal", owner.staff)
+        label = label_ops.create_label("Fits", "teal", owner.staff)
+        with pytest.raises(label_ops.LabelNameRefused):
+            label_ops.update_label(label, "ß" * (LABEL_NAME_MAX_LENGTH + 1), "teal", owner.staff)
+        with pytest.raises(label_ops.LabelNameRefused):
+            label_ops.create_label(" \u3000 ", "teal", owner.staff)
     with app.app_context():
         assert db.session.scalars(select(Label.name)).all() == ["Fits"]
 

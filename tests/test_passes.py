@@ -5,8 +5,9 @@ the client page as a QR code, and is exported, erased and merged with the profil
 import pytest
 from sqlalchemy import select
 
-from app.accounts import passes as pass_ops
-from app.clients import ops as client_ops
+from app.accounts.passes import ops as pass_ops
+from app.accounts.passes.queries import find_by_pass
+from app.clients import privacy_ops
 from app.core.export import client_export
 from app.core.extensions import db
 from app.core.parts import find_client_by_identifier
@@ -214,8 +215,8 @@ def test_trashed_erased_and_merged_clients_take_no_pass(app, owner, client_facto
     trashed, erased = client_factory(first_name="Trash"), client_factory(first_name="Erased")
     survivor, merged = client_factory(first_name="Keep"), client_factory(first_name="Merged")
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, trashed), owner.staff)
-        client_ops.erase_client(db.session.get(Client, erased), "Erased Lovelace", owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, trashed), owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, erased), "Erased Lovelace", owner.staff)
         merge_clients(survivor, [merged], {}, owner.staff)
     for client_id in (trashed, erased, merged):
         assert owner.get(f"/clients/{client_id}/passes/new").status_code == 404
@@ -230,7 +231,7 @@ def test_a_trashed_clients_pass_finds_nobody(app, owner, client_factory):
     _add(owner, ada, "TRASH-1")
     assert _find(app, "trash-1") == ada
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, ada), owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, ada), owner.staff)
     assert _find(app, "TRASH-1") is None
 
 
@@ -239,7 +240,7 @@ def test_the_finder_costs_one_query_whatever_is_typed(app, owner, client_factory
     _add(owner, ada, "FIND-0001")
     for text in ("FIND-0001", "find-0001", "Ada", "nothing-like-it", "x" * 64):
         with app.test_request_context(), count_queries() as statements:
-            pass_ops.find_by_pass(text)
+            find_by_pass(text)
         assert len(statements) == 1
 
 
@@ -280,7 +281,7 @@ def test_the_client_page_shows_the_pass_as_a_qr_code_in_the_clients_language(
 def test_the_qr_code_reads_back_as_the_number():
     import segno
 
-    from app.accounts.parts import pass_qr_svg
+    from app.accounts.passes.parts import pass_qr_svg
 
     svg = str(pass_qr_svg("0042-7781"))
     assert svg.startswith("<svg") and "<script" not in svg
@@ -301,7 +302,7 @@ def test_passes_are_exported_and_an_erasure_deletes_them(app, owner, client_fact
     assert exported["passes"][0]["end_reason"] == "Damaged"
     assert exported["credits"]["balance"] == 0 and exported["memberships"] == []
     with app.app_context():
-        client_ops.erase_client(db.session.get(Client, ada), "Ada Lovelace", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, ada), "Ada Lovelace", owner.staff)
     assert _passes(app, ada) == []
     assert _find(app, "EXP-0002") is None
 
@@ -335,7 +336,7 @@ def _balance(app, client_id):
 def test_a_merge_adds_the_balances_keeps_both_passes_and_an_undo_splits_them(
     app, owner, client_factory
 ):
-    from app.data.merge import undo_merge
+    from app.data.merge_undo import undo_merge
 
     keep, other = client_factory(first_name="Keep"), client_factory(first_name="Other")
     _add(owner, keep, "KEEP-0001")
@@ -385,7 +386,7 @@ def test_an_erasure_keeps_the_money_under_deleted_client(app, owner, client_fact
             )
         )
         db.session.commit()
-        client_ops.erase_client(db.session.get(Client, ada), "Ada Lovelace", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, ada), "Ada Lovelace", owner.staff)
         assert db.session.scalar(select(Membership.id).where(Membership.client_id == ada))
         entry = db.session.scalars(
             select(CreditLedgerEntry).where(CreditLedgerEntry.client_id == ada)

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from app.accounts.plans import parse_money
+from app.accounts.plans.forms import parse_money
 from app.core.extensions import db
 from app.models import Service
 from app.models.accounts import MembershipPlan, plan_services

@@ -203,12 +203,12 @@ def test_reset_is_for_an_active_account_and_invite_is_not(app, owner, amara):
 
 
 def test_trashed_erased_and_merged_clients_get_404(app, owner, client_factory):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
     from app.models import Client
 
     gone = client_factory(first_name="Gone", email="gone@example.com")
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, gone), owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, gone), owner.staff)
     for url in (
         f"/clients/{gone}/client-page/invite",
         f"/clients/{gone}/client-page/reset-password",
@@ -515,7 +515,7 @@ def test_every_client_page_form_needs_the_csrf_token(app, owner, amara, active_c
 def test_a_trashed_erased_or_merged_clients_account_opens_nothing(
     app, owner, amara, active_client, client_factory, how
 ):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
     from app.data.merge import merge_clients
     from app.models import Client
 
@@ -526,9 +526,9 @@ def test_a_trashed_erased_or_merged_clients_account_opens_nothing(
     with app.app_context():
         client = db.session.get(Client, amara)
         if how == "trash":
-            client_ops.delete_client(client, owner.staff)
+            privacy_ops.delete_client(client, owner.staff)
         elif how == "erase":
-            client_ops.erase_client(client, "Amara Okafor", owner.staff)
+            privacy_ops.erase_client(client, "Amara Okafor", owner.staff)
         else:
             merge_clients(other, [amara], {}, owner.staff)
     assert active_client.get("/me").status_code == 302
@@ -537,14 +537,14 @@ def test_a_trashed_erased_or_merged_clients_account_opens_nothing(
 
 
 def test_a_restored_client_signs_in_again(app, owner, amara, active_client):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
     from app.models import Client
 
     with app.app_context():
-        client_ops.delete_client(db.session.get(Client, amara), owner.staff)
+        privacy_ops.delete_client(db.session.get(Client, amara), owner.staff)
     assert client_sign_in(app.test_client(), "amara@example.com").status_code == 422
     with app.app_context():
-        client_ops.restore_client(db.session.get(Client, amara), owner.staff)
+        privacy_ops.restore_client(db.session.get(Client, amara), owner.staff)
     assert client_sign_in(app.test_client(), "amara@example.com").status_code == 303
 
 
@@ -553,7 +553,7 @@ def test_a_restored_client_signs_in_again(app, owner, amara, active_client):
 
 @pytest.fixture
 def sessions(app, owner, amara):
-    from app.bookings import ops as booking_ops
+    from app.bookings import scheduling, status_flow
     from tests.booking_helpers import book, future_day, practitioner, service
 
     sam = practitioner(app, owner.staff)
@@ -561,8 +561,8 @@ def sessions(app, owner, amara):
     upcoming = book(app, owner.staff, amara, massage, sam.id, future_day(3), "10:00")
     cancelled = book(app, owner.staff, amara, massage, sam.id, future_day(4), "11:00")
     with app.app_context():
-        booking_ops.change_status(cancelled, "cancel", owner.staff, reason="CANARY-CANCEL-REASON")
-        past = booking_ops.add_past_session(
+        status_flow.change_status(cancelled, "cancel", owner.staff, reason="CANARY-CANCEL-REASON")
+        past = scheduling.add_past_session(
             amara, massage, sam.id, utcnow() - timedelta(days=10), "completed"
         ).id
     return {
@@ -668,16 +668,16 @@ CANARIES = {
 
 
 def test_staff_only_text_never_reaches_the_client_page(app, owner, amara, active_client, sessions):
-    from app.clients import ops as client_ops
+    from app.clients import alert_ops, label_ops, note_ops, privacy_ops
     from app.models import Client
 
     with app.app_context():
         client = db.session.get(Client, amara)
-        client_ops.add_note(client, CANARIES["note"], owner.staff)
-        client_ops.add_alert(client, "warning", CANARIES["alert"], owner.staff)
-        label = client_ops.create_label(CANARIES["label"], "teal", owner.staff)
-        client_ops.set_client_labels(db.session.get(Client, amara), {label.id}, owner.staff)
-        client_ops.lock_client(db.session.get(Client, amara), CANARIES["lock"], owner.staff)
+        note_ops.add_note(client, CANARIES["note"], owner.staff)
+        alert_ops.add_alert(client, "warning", CANARIES["alert"], owner.staff)
+        label = label_ops.create_label(CANARIES["label"], "teal", owner.staff)
+        label_ops.set_client_labels(db.session.get(Client, amara), {label.id}, owner.staff)
+        privacy_ops.lock_client(db.session.get(Client, amara), CANARIES["lock"], owner.staff)
     staff_profile = owner.get(f"/clients/{amara}").text
     assert CANARIES["note"] in staff_profile and CANARIES["lock"] in staff_profile
     html = active_client.get("/me").text
@@ -713,7 +713,7 @@ def test_markup_in_a_name_is_escaped_on_every_client_page(app, owner, client_fac
 
 
 def test_the_page_costs_a_fixed_number_of_queries(app, owner, amara, active_client, count_queries):
-    from app.bookings import ops as booking_ops
+    from app.bookings import scheduling
     from tests.booking_helpers import book, future_day, practitioner, service
 
     def measure():
@@ -728,7 +728,7 @@ def test_the_page_costs_a_fixed_number_of_queries(app, owner, amara, active_clie
         book(app, owner.staff, amara, massage, sam.id, future_day(days), "10:00")
     with app.app_context():
         for days in range(1, 40):
-            booking_ops.add_past_session(
+            scheduling.add_past_session(
                 amara, massage, sam.id, utcnow() - timedelta(days=days), "completed"
             )
     many = measure()
@@ -764,13 +764,13 @@ def test_the_export_names_the_account_without_secrets(app, owner, amara, active_
 
 
 def test_erasure_deletes_the_account_its_links_and_sessions(app, owner, amara, active_client):
-    from app.clients import ops as client_ops
+    from app.clients import privacy_ops
     from app.models import Client
 
     owner.post(f"/clients/{amara}/client-page/reset-password")
     assert _count(app, ClientAccountToken) >= 2 and _count(app, ClientSession) == 1
     with app.app_context():
-        client_ops.erase_client(db.session.get(Client, amara), "Amara Okafor", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, amara), "Amara Okafor", owner.staff)
     assert _count(app, ClientAccount) == 0
     assert _count(app, ClientAccountToken) == 0 and _count(app, ClientSession) == 0
 

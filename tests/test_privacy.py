@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import MetaData, Table, inspect, select, text
 
-from app.clients import ops
+from app.clients import detail_ops, privacy_ops, rules
 from app.core.extensions import db
 from app.models import Activity, Base, Client, Erasure
 
@@ -59,10 +59,10 @@ def test_lock_is_checked_by_ops_too(app, staff_factory, locked):
     desk = staff_factory(role="front_desk")
     with app.app_context():
         client = db.session.get(Client, locked)
-        with pytest.raises(ops.ProfileLocked):
-            ops.update_client(client, {"first_name": "Sneaky"}, desk)
+        with pytest.raises(rules.ProfileLocked):
+            detail_ops.update_client(client, {"first_name": "Sneaky"}, desk)
         with pytest.raises(PermissionError):
-            ops.unlock_client(client, desk)
+            privacy_ops.unlock_client(client, desk)
 
 
 def test_owner_edits_a_locked_profile_and_unlocks_it(owner, locked):
@@ -81,8 +81,8 @@ def test_the_lock_covers_the_way_back_from_the_trash(app, owner, login, locked):
     with app.app_context():
         client = db.session.get(Client, locked)
         assert client.in_trash
-        with pytest.raises(ops.ProfileLocked):
-            ops.restore_client(client, desk.staff)
+        with pytest.raises(rules.ProfileLocked):
+            privacy_ops.restore_client(client, desk.staff)
     assert owner.post(f"/clients/{locked}/restore").status_code == 303
 
 
@@ -122,12 +122,12 @@ def test_client_limit_on_create_and_restore(make_app, login, staff_factory):
     app = make_app(MAX_CLIENTS=2)
     actor = staff_factory()
     with app.app_context():
-        first = ops.create_client({"first_name": "One"}, actor)
-        ops.create_client({"first_name": "Two"}, actor)
-        with pytest.raises(ops.ClientLimitReached):
-            ops.create_client({"first_name": "Three"}, actor)
-        ops.delete_client(first, actor)
-        ops.create_client({"first_name": "Three"}, actor)  # the trash does not count
+        first = detail_ops.create_client({"first_name": "One"}, actor)
+        detail_ops.create_client({"first_name": "Two"}, actor)
+        with pytest.raises(rules.ClientLimitReached):
+            detail_ops.create_client({"first_name": "Three"}, actor)
+        privacy_ops.delete_client(first, actor)
+        detail_ops.create_client({"first_name": "Three"}, actor)  # the trash does not count
         first_id = first.id
     browser = app.test_client()
     from tests.conftest import Browserless, csrf_token_from, sign_in
@@ -163,7 +163,7 @@ def test_erase_wipes_every_personal_detail(app, owner, client_factory, count_que
     )
     with app.app_context():  # an audit entry quoting old and new values
         client = db.session.get(Client, client_id)
-        ops.update_client(client, {"first_name": f"Anne{MARKER}"}, owner.staff)
+        detail_ops.update_client(client, {"first_name": f"Anne{MARKER}"}, owner.staff)
     owner.post(f"/clients/{client_id}/notes/new", {"body": f"Note {MARKER}"})
     owner.post(f"/clients/{client_id}/alerts/new", {"severity": "info", "text": f"Alert {MARKER}"})
     owner.post(f"/clients/{client_id}/booking-policy", {"policy": "block", "reason": MARKER})
@@ -266,7 +266,9 @@ def test_front_desk_cannot_export(login, client_factory):
 def test_activity_filters_are_in_the_url_and_page_lazily(app, owner, client_factory):
     client_id = client_factory(first_name="Audit")
     with app.app_context():
-        ops.update_client(db.session.get(Client, client_id), {"first_name": "Audited"}, owner.staff)
+        detail_ops.update_client(
+            db.session.get(Client, client_id), {"first_name": "Audited"}, owner.staff
+        )
     owner.post(f"/clients/{client_id}/notes/new", {"body": "A note"})
     tab = owner.get(f"/clients/{client_id}/activity?kind=profile").text
     assert 'aria-current="true">Profile changes</a>' in tab

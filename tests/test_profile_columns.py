@@ -5,9 +5,11 @@ a client with everything and for a client with nothing."""
 
 from datetime import timedelta
 
-from app.accounts import credits
-from app.accounts.memberships import sell_membership
-from app.clients.queries import joined_values, profile_view
+from app.accounts.credits import ops as credit_ops
+from app.accounts.credits.box import credits_box
+from app.accounts.credits.forms import IssueValues
+from app.accounts.memberships.ops import sell_membership
+from app.clients.profile_queries import joined_values, profile_view
 from app.core.clock import business_today
 from app.core.extensions import db
 from app.core.parts import all_cards, all_header_cards
@@ -101,15 +103,15 @@ def test_read_from_the_profile_row_they_say_what_their_own_queries_say(
             (3, 10, (massage, facial), "Goodwill: a late start"),
             (2, 40, (), "Birthday"),
         ):
-            credits.issue_credits(
+            credit_ops.issue_credits(
                 member,
-                credits.IssueValues(quantity, today + timedelta(days=days), reason, services),
+                IssueValues(quantity, today + timedelta(days=days), reason, services),
                 staff,
             )
         birthday = next(
-            grant for grant in credits.credits_box(member)["grants"] if grant.reason == "Birthday"
+            grant for grant in credits_box(member)["grants"] if grant.reason == "Birthday"
         )
-        credits.revoke_credits(member, birthday.id, "Given by mistake", staff)
+        credit_ops.revoke_credits(member, birthday.id, "Given by mistake", staff)
     for client_id in (member, nobody):
         for name, from_row, from_load in _both_ways(app, client_id):
             assert from_row == from_load, name

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.bookings import ops as booking_ops
+from app.areas import load_areas
+from app.bookings import scheduling
 from app.core.parts import all_tabs, tab_cost
 from app.models import utcnow
 from tests.booking_helpers import book, future_day, practitioner, service
@@ -31,7 +32,7 @@ def _add_history(app, owner, client_id, count):
     massage = service(app, owner.staff)
     with app.app_context():
         for days in range(1, count + 1):
-            booking_ops.add_past_session(
+            scheduling.add_past_session(
                 client_id, massage, sam.id, utcnow() - timedelta(days=days), "completed"
             )
     for days in range(1, min(count, 6) + 1):
@@ -39,7 +40,9 @@ def _add_history(app, owner, client_id, count):
 
 
 @pytest.mark.parametrize(
-    "tab", [tab for tab in all_tabs() if tab.load is not None], ids=lambda tab: tab.name
+    "tab",
+    [tab for area in load_areas() for tab in area.tabs if tab.load is not None],
+    ids=lambda tab: tab.name,
 )
 def test_each_registered_tab_costs_what_it_declares(app, owner, client_factory, count_queries, tab):
     few, many = client_factory(first_name="Few"), client_factory(first_name="Many")
@@ -68,12 +71,11 @@ def test_overview_cards_cost_what_they_declare(app, owner, client_factory, count
     assert "Total sessions" in owner.get(f"/clients/{many}").text
 
 
-def test_every_table_that_points_at_clients_is_exported_and_erased():
+def test_every_table_that_points_at_clients_is_exported_and_erased(app):
     """A new area's table with a client_id must join the one-client export and the
     erasure (each says what it keeps): the registries, not app/clients, cover it."""
-    import app.bookings.parts  # noqa: F401  (registers its sections and steps)
-    from app.core.erasure import ERASED_TABLES
-    from app.core.export import EXPORTED_TABLES
+    from app.core.erasure import erased_tables
+    from app.core.export import exported_tables
     from app.models import Base
 
     pointing = {
@@ -83,7 +85,7 @@ def test_every_table_that_points_at_clients_is_exported_and_erased():
         if key.column.table.name == "clients"
     }
     assert {"notes", "bookings", "check_ins"} <= pointing
-    exported = {name for tables in EXPORTED_TABLES.values() for name in tables}
-    erased = {name for tables in ERASED_TABLES.values() for name in tables}
+    exported = {name for tables in exported_tables().values() for name in tables}
+    erased = {name for tables in erased_tables().values() for name in tables}
     assert pointing - exported == set(), "tables missing from the one-client export"
     assert pointing - erased == set(), "tables no erasure step deals with"

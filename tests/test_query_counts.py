@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.clients import ops
+from app.clients import alert_ops, label_ops, note_ops
 from app.core.extensions import db
 from app.core.parts import (
     badge_queries,
@@ -48,26 +48,26 @@ def test_query_count_is_fixed_whatever_the_data_size(
     owner.post(f"/clients/{client_id}/alerts/new", {"severity": "info", "text": "First"})
     with app.app_context():
         actor = owner.staff
-        label = ops.create_label("Label 0", "teal", actor)
+        label = label_ops.create_label("Label 0", "teal", actor)
         label_id = label.id
         client = db.session.get(Client, client_id)
-        ops.set_client_labels(client, {label_id}, actor)
-        ops.add_note(client, "The first note", actor)
+        label_ops.set_client_labels(client, {label_id}, actor)
+        note_ops.add_note(client, "The first note", actor)
     url = url.format(id=client_id, label=label_id)
     small = measure(count_queries, owner, url, hx)
 
     with app.app_context():
         client = db.session.get(Client, client_id)
-        labels = [ops.create_label(f"Label {n}", "blue", actor).id for n in range(1, 8)]
-        ops.set_client_labels(client, {label_id, *labels}, actor)
+        labels = [label_ops.create_label(f"Label {n}", "blue", actor).id for n in range(1, 8)]
+        label_ops.set_client_labels(client, {label_id, *labels}, actor)
         for number in range(25):
-            ops.add_note(client, f"Note {number}", actor, pinned=number % 5 == 0)
+            note_ops.add_note(client, f"Note {number}", actor, pinned=number % 5 == 0)
         for number in range(6):
-            ops.add_alert(client, "warning", f"Alert {number}", actor)
+            alert_ops.add_alert(client, "warning", f"Alert {number}", actor)
     for index in range(60):
         other = client_factory(first_name="Ada", last_name=f"Other {index}")
         with app.app_context():
-            ops.set_client_labels(db.session.get(Client, other), set(labels[:3]), actor)
+            label_ops.set_client_labels(db.session.get(Client, other), set(labels[:3]), actor)
     base = datetime(2025, 1, 1, tzinfo=UTC)
     add_events(app, client_id, [base + timedelta(hours=index) for index in range(120)])
     large = measure(count_queries, owner, url, hx)
@@ -83,7 +83,7 @@ def test_a_profile_without_notes_or_alerts_asks_for_neither(
     parts = cards_cost(app, plain) + header_cost(app, plain)
     assert measure(count_queries, owner, f"/clients/{plain}") == 2 + parts
     with app.app_context():
-        ops.add_note(db.session.get(Client, plain), "Now there is one", owner.staff)
+        note_ops.add_note(db.session.get(Client, plain), "Now there is one", owner.staff)
     with count_queries() as statements:
         page = owner.get(f"/clients/{plain}").text
     # the notes, once there

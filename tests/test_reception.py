@@ -4,8 +4,8 @@ arrival, check-ins in place, walk-ins and the quick find."""
 import re
 from datetime import datetime, time, timedelta
 
-from app.bookings import ops as booking_ops
-from app.clients import ops
+from app.bookings import scheduling
+from app.clients import alert_ops, privacy_ops
 from app.core.extensions import db
 from app.core.parts import badge_queries
 from app.models import Booking, Client, utcnow
@@ -21,7 +21,7 @@ def _today_at(hour: int, minute: int = 0) -> datetime:
 
 def _session_today(app, actor, client_id, service_id, staff_id, starts_at, status="confirmed"):
     with app.app_context():
-        return booking_ops.add_past_session(
+        return scheduling.add_past_session(
             client_id, service_id, staff_id, starts_at, status, actor
         ).id
 
@@ -35,7 +35,7 @@ def test_the_day_shows_who_is_late_due_and_arrived(app, owner, client_factory):
     _session_today(app, owner.staff, late, massage, sam.id, now - timedelta(minutes=5))
     due_id = _session_today(app, owner.staff, due, massage, sam.id, now + timedelta(minutes=10))
     with app.app_context():
-        ops.add_alert(db.session.get(Client, due), "critical", "Nut allergy", owner.staff)
+        alert_ops.add_alert(db.session.get(Client, due), "critical", "Nut allergy", owner.staff)
     page = owner.get("/reception")
     assert page.status_code == 200 and "<h1>Reception</h1>" in page.text
     if now.astimezone(LONDON).date() == (now - timedelta(minutes=5)).astimezone(LONDON).date():
@@ -78,7 +78,9 @@ def test_reception_costs_the_same_for_a_busy_day(app, owner, client_factory, cou
         )
         if index % 3 == 0:
             with app.app_context():
-                ops.add_alert(db.session.get(Client, client_id), "info", "Note it", owner.staff)
+                alert_ops.add_alert(
+                    db.session.get(Client, client_id), "info", "Note it", owner.staff
+                )
     large = measure(count_queries, owner, "/reception")
     # session, the day's counts, its first page, the alerts of that page's clients, and
     # what other areas mark beside the names (badges, one query each)
@@ -100,7 +102,7 @@ def test_an_erased_clients_session_stays_as_deleted_client(app, owner, client_fa
     gone = client_factory(first_name="Gone", last_name="Away")
     booking_id = _session_today(app, owner.staff, gone, massage, sam.id, _today_at(0, 2))
     with app.app_context():
-        ops.erase_client(db.session.get(Client, gone), "Gone Away", owner.staff)
+        privacy_ops.erase_client(db.session.get(Client, gone), "Gone Away", owner.staff)
         assert db.session.get(Booking, booking_id) is not None
     page = owner.get("/reception").text
     assert "Deleted Client" in page and "Gone Away" not in page

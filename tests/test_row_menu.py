@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from app.clients import ops
+from app.clients import detail_ops, privacy_ops
 from app.core.extensions import db
 from app.core.parts import badge_queries
 from app.models import Activity, Client
@@ -74,10 +74,12 @@ def clients(app, client_factory, owner):
     with app.app_context():
         staff = owner.staff
         for kind in ("locked", "locked_trashed"):
-            ops.lock_client(db.session.get(Client, ids[kind]), "Verified", staff)
-        ops.set_booking_policy(db.session.get(Client, ids["blocked"]), "block", "No-shows", staff)
+            privacy_ops.lock_client(db.session.get(Client, ids[kind]), "Verified", staff)
+        detail_ops.set_booking_policy(
+            db.session.get(Client, ids["blocked"]), "block", "No-shows", staff
+        )
         for kind in ("trashed", "locked_trashed"):
-            ops.delete_client(db.session.get(Client, ids[kind]), staff)
+            privacy_ops.delete_client(db.session.get(Client, ids[kind]), staff)
     return ids
 
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import text
 
-from app.clients.queries import client_page
+from app.clients.list_queries import client_page
 from app.clients.search import search_terms
 from app.core.extensions import db
 from app.core.parts import badge_queries, finder_queries

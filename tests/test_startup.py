@@ -11,7 +11,7 @@ import pytest
 
 from app import ConfigurationError
 from app.auth.ops import add_staff
-from app.clients import ops
+from app.clients import detail_ops, note_ops
 from app.core.config import MIN_KEY_LENGTH, key_problem
 from app.core.extensions import db
 from app.core.sessions import SignedInStaff
@@ -119,8 +119,8 @@ def database_with_a_note(make_app, database_url):
     app = make_app(DATA_KEY=STRONG_DATA_KEY)
     with app.app_context():
         owner = SignedInStaff.of(add_staff("keys@example.com", "Key Keeper", "owner", PASSWORD))
-        client = ops.create_client({"first_name": "Ada"}, owner)
-        ops.add_note(db.session.get(Client, client.id), "Allergic to lavender", owner)
+        client = detail_ops.create_client({"first_name": "Ada"}, owner)
+        note_ops.add_note(db.session.get(Client, client.id), "Allergic to lavender", owner)
     return database_url
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.clients.queries import timeline_page
+from app.clients.timeline_queries import timeline_page
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.paging import decode_cursor, encode_cursor

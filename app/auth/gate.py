@@ -2,24 +2,19 @@
 and those of another realm of sign-in (the client page, the kiosk), whose views check
 their own session and for which a staff session counts for nothing."""
 
-from flask import Blueprint, current_app, request
+from flask import current_app, request
 from flask_login import current_user
 
+from app.core.areas import OTHER_REALMS
 from app.core.htmx import is_fragment_request, send_to_sign_in
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "core.healthz", "core.favicon"}
-_OTHER_REALMS: set[str] = set()
-
-
-def other_realm(blueprint: Blueprint) -> Blueprint:
-    """Mark a blueprint's views (not those of blueprints nested in it) as guarded by a
-    realm of their own instead of the staff sign-in."""
-    _OTHER_REALMS.add(blueprint.name)
-    return blueprint
 
 
 def _in_other_realm() -> bool:
-    return request.blueprint in _OTHER_REALMS  # the view's own, dotted if nested
+    # An area's manifest names them (Area.other_realms); only the view's own blueprint
+    # counts (dotted if nested), not those nested in it.
+    return request.blueprint in OTHER_REALMS
 
 
 def require_sign_in():

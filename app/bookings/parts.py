@@ -1,27 +1,21 @@
 """What sessions add to the rest of the app: the profile's Sessions tab, Check-ins tab,
-statistics card and "Book session" action, the timeline's verbs and filter, and the
-one-client export's sections."""
+statistics card and "Book session" action, the timeline's verbs, and the one-client
+export's sections and erasure step (listed in app/bookings/manifest.py)."""
 
 from flask import abort, request
 from sqlalchemy import select, update
 
-from app.bookings import bp, ops, queries
-from app.core.database import PERSONAL_TABLES
-from app.core.erasure import erasure_step
-from app.core.export import export_section
+from app.bookings import queries
+from app.core.erasure import ErasureStep
+from app.core.export import ExportSection
 from app.core.extensions import db
 from app.core.parts import (
     OverviewCard,
     ProfileAction,
     ProfileColumns,
     ProfileTab,
-    register_action,
-    register_card,
-    register_tab,
 )
-from app.core.timeline import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
-from app.data.merge import derived_per_client
-from app.models import BOOKING_STATUSES, Booking, CheckIn, Service, StaffMember, utcnow
+from app.models import Booking, CheckIn, Service, StaffMember, utcnow
 
 SESSION_VERBS = {
     "session.booked": "Session booked",
@@ -38,19 +32,13 @@ SESSION_VERBS = {
     "session.put_back": "Put back in history",
     "client.checked_in": "Checked in",
 }
-VERB_LABELS.update(SESSION_VERBS)
-AUDIT_FIELD_LABELS.update(
-    session="Session",
-    cancel_reason="Reason",
-    removed_reason="Reason",
-    status="Status",
-    checked_in_at="Where",
-)
-ACTIVITY_FILTERS["sessions"] = ("Sessions", tuple(SESSION_VERBS))
-
-bp.add_app_template_filter(lambda status: BOOKING_STATUSES.get(status, status), "session_status")
-bp.add_app_template_global(utcnow, "now_utc")
-bp.add_app_template_global(queries.SESSION_FILTERS, "session_filters")
+SESSION_FIELD_LABELS = {
+    "session": "Session",
+    "cancel_reason": "Reason",
+    "removed_reason": "Reason",
+    "status": "Status",
+    "checked_in_at": "Where",
+}
 
 
 def _sessions_tab(client) -> dict:
@@ -101,48 +89,41 @@ def _check_ins_tab(client) -> dict:
     return {"check_ins": queries.check_ins_page(client.id)}
 
 
-register_tab(
-    ProfileTab(
-        "sessions",
-        "Sessions",
-        "bookings.sessions_tab",
-        order=100,
-        template="bookings/_sessions_tab.html",
-        load=_sessions_tab,
-        queries=1,
-        columns=_STATS_COLUMNS,
-        client_facing=True,
-        client_template="bookings/_client_sessions.html",
-        client_load=_client_sessions,
-        client_queries=2,
-    )
+SESSIONS_TAB = ProfileTab(
+    "sessions",
+    "Sessions",
+    "bookings.sessions_tab",
+    order=100,
+    template="bookings/_sessions_tab.html",
+    load=_sessions_tab,
+    queries=1,
+    columns=_STATS_COLUMNS,
+    client_facing=True,
+    client_template="bookings/_client_sessions.html",
+    client_load=_client_sessions,
+    client_queries=2,
 )
-register_tab(
-    ProfileTab(
-        "check-ins",
-        "Check-ins",
-        "bookings.check_ins_tab",
-        order=110,
-        template="bookings/_check_ins_tab.html",
-        load=_check_ins_tab,
-        queries=1,
-    )
+CHECK_INS_TAB = ProfileTab(
+    "check-ins",
+    "Check-ins",
+    "bookings.check_ins_tab",
+    order=110,
+    template="bookings/_check_ins_tab.html",
+    load=_check_ins_tab,
+    queries=1,
 )
-register_card(
-    OverviewCard(
-        "session-stats",
-        "bookings/_stats_card.html",
-        order=10,
-        load=_stats_card,
-        queries=1,
-        client_facing=True,
-        columns=_STATS_COLUMNS,
-    )
+SESSION_STATS_CARD = OverviewCard(
+    "session-stats",
+    "bookings/_stats_card.html",
+    order=10,
+    load=_stats_card,
+    queries=1,
+    client_facing=True,
+    columns=_STATS_COLUMNS,
 )
-register_action(ProfileAction("book", "Book session", "bookings.book", order=10))
+BOOK_ACTION = ProfileAction("book", "Book session", "bookings.book", order=10)
 
 
-@export_section("sessions", tables=("bookings", "client_session_counts"))
 def _export_sessions(client) -> list[dict]:
     rows = db.session.execute(
         select(Booking, Service.name, StaffMember.name)
@@ -166,7 +147,11 @@ def _export_sessions(client) -> list[dict]:
     ]
 
 
-@export_section("check_ins", tables=("check_ins",))
+SESSIONS_EXPORT = ExportSection(
+    "sessions", _export_sessions, tables=("bookings", "client_session_counts")
+)
+
+
 def _export_check_ins(client) -> list[dict]:
     rows = db.session.scalars(
         select(CheckIn).where(CheckIn.client_id == client.id).order_by(CheckIn.at, CheckIn.id)
@@ -174,7 +159,9 @@ def _export_check_ins(client) -> list[dict]:
     return [{"at": row.at.isoformat(), "session_id": row.booking_id} for row in rows]
 
 
-@erasure_step("sessions", tables=("bookings", "check_ins", "client_session_counts"))
+CHECK_INS_EXPORT = ExportSection("check_ins", _export_check_ins, tables=("check_ins",))
+
+
 def _erase_session_texts(client) -> None:
     """Sessions stay (the day's list, the statistics, "Deleted Client"); the reasons
     staff typed about this person go."""
@@ -185,9 +172,6 @@ def _erase_session_texts(client) -> None:
     )
 
 
-# The reasons are personal text: an erasure scrubs this table's files too.
-if "bookings" not in PERSONAL_TABLES:
-    PERSONAL_TABLES.append("bookings")
-
-# A merge moves the sessions; the counts are then recounted for each profile involved.
-derived_per_client("client_session_counts")(ops.refresh_counts)
+SESSIONS_ERASURE = ErasureStep(
+    "sessions", _erase_session_texts, tables=("bookings", "check_ins", "client_session_counts")
+)

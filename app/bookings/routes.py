@@ -3,7 +3,7 @@
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from app.bookings import bp, ops, queries
+from app.bookings import attendance, bp, checks, queries, scheduling, status_flow
 from app.bookings.calendar import calendar_response
 from app.bookings.forms import (
     BookingForm,
@@ -138,7 +138,7 @@ def book(client_id: int):
     form.practitioner.optional = True  # a class's comes with its time; ops asks the rest
     if not form.validate():
         return _booking_page(client_id, form, status=422)
-    booking_request = ops.BookingRequest(
+    booking_request = scheduling.BookingRequest(
         client_id=client_id,
         service_id=form.service.id_value,
         practitioner_id=form.practitioner.id_value,
@@ -148,8 +148,8 @@ def book(client_id: int):
         confirm_blocked=form.confirm_blocked.data,
     )
     try:
-        booking = ops.create_booking(booking_request, current_user)
-    except ops.BookingRefused as refused:
+        booking = scheduling.create_booking(booking_request, current_user)
+    except checks.BookingRefused as refused:
         if refused.field == "client":
             abort(404)  # unknown, erased or in the trash: as the GET answers
         field = getattr(form, refused.field, None)
@@ -192,7 +192,7 @@ def _row_response(booking_id: int, status: int = 200, error: str | None = None):
 
 
 # What a session's row can ask, by the "action" of the button pressed: one URL per row.
-ROW_ACTIONS = {*ops.TRANSITIONS, "remove", "put_back", "check_in"}
+ROW_ACTIONS = {*status_flow.TRANSITIONS, "remove", "put_back", "check_in"}
 
 
 @bp.post("/sessions/<id:booking_id>")
@@ -212,16 +212,16 @@ def session_action(booking_id: int):
     reason = form.reason.data or None
     try:
         if action == "remove":
-            ops.remove_from_history(booking_id, reason, current_user)
+            attendance.remove_from_history(booking_id, reason, current_user)
         elif action == "put_back":
-            ops.put_back_in_history(booking_id, current_user)
+            attendance.put_back_in_history(booking_id, current_user)
         elif action == "check_in":
-            ops.check_in(booking.client_id, current_user, booking_id)
+            attendance.check_in(booking.client_id, current_user, booking_id)
         else:
-            ops.change_status(booking_id, action, current_user, reason=reason)
-    except (ops.SessionChanged, ops.ClientClosed) as changed:
+            status_flow.change_status(booking_id, action, current_user, reason=reason)
+    except (checks.SessionChanged, checks.ClientClosed) as changed:
         return _row_response(booking_id, 409, str(changed))
-    except (ops.NotYet, ops.BookingRefused) as refused:
+    except (status_flow.NotYet, checks.BookingRefused) as refused:
         return _row_response(booking_id, 422, str(refused))
     return _row_response(booking_id)
 
@@ -246,16 +246,16 @@ def reschedule(booking_id: int):
         _fill_choices(form, [], practitioners())
         if form.validate():
             try:
-                ops.reschedule(
+                scheduling.reschedule(
                     booking_id,
                     form.practitioner.id_value,
                     form.day.data,
                     parse_wall_time(form.time.data),
                     current_user,
                 )
-            except (ops.SessionChanged, ops.ClientClosed) as changed:
+            except (checks.SessionChanged, checks.ClientClosed) as changed:
                 return _row_response(booking_id, 409, str(changed))
-            except ops.BookingRefused as refused:
+            except checks.BookingRefused as refused:
                 field = getattr(form, refused.field, None)
                 if field is not None:
                     field.errors = [str(refused)]
@@ -296,8 +296,8 @@ def check_in(client_id: int):
     from its row."""
     _client_id_exists(client_id)
     try:
-        ops.check_in(client_id, current_user)
-    except ops.BookingRefused:
+        attendance.check_in(client_id, current_user)
+    except checks.BookingRefused:
         abort(404)
     return redirect(url_for("bookings.check_ins_tab", client_id=client_id), 303)
 
@@ -307,7 +307,7 @@ def check_in(client_id: int):
 def new_session():
     """ "New session": find the client with the list's instant search, then the same
     booking form as the profile's "Book session"."""
-    from app.clients.queries import client_page
+    from app.clients.list_queries import client_page
 
     query = request.args.get("q", "")[:100]
     found = client_page(query, None, 10).rows if query.strip() else []

@@ -1,13 +1,13 @@
 """The list's row menu ("Actions for NAME"), worked out for a page of rows at once.
 
 Each item is there only when the rule its route checks allows it (the rules live in
-ops). Asking the rules and url_for from the template, row by row, doubled the list's
+rules.py). Asking the rules and url_for from the template, row by row, doubled the list's
 cost; one call per page that builds plain values for the template costs a fraction.
 """
 
 from dataclasses import dataclass
 
-from app.clients import ops
+from app.clients import rules
 from app.core.urls import template_url_for
 
 
@@ -29,23 +29,23 @@ def row_menus(rows, actor) -> dict[int, RowMenu]:
         view = template_url_for("clients.show", client_id=row.id)
         if row.deleted_at is not None:
             restore = None
-            if ops.may_restore(actor, row):
+            if rules.may_restore(actor, row):
                 restore = template_url_for("clients.restore", client_id=row.id)
             menus[row.id] = RowMenu(view, restore=restore)
-        elif ops.may_change_details(actor, row):
+        elif rules.may_change_details(actor, row):
             menus[row.id] = RowMenu(
                 view,
                 edit=template_url_for("clients.edit", client_id=row.id),
                 merge=(
                     template_url_for("data.merge", client=row.id)
-                    if ops.may_merge(actor, row)
+                    if rules.may_merge(actor, row)
                     else None
                 ),
                 booking_policy=template_url_for("clients.booking_policy", client_id=row.id),
                 blocked=row.booking_policy == "block",
                 delete=(
                     template_url_for("clients.delete", client_id=row.id)
-                    if ops.may_delete(actor, row)
+                    if rules.may_delete(actor, row)
                     else None
                 ),
             )

@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from app.core.extensions import db
+from app.core.registry import Registry
 
 _BEGIN_OPTION = "sqlite_begin"
 
@@ -112,8 +113,10 @@ _AFTER_COMMIT = "after_commit"
 _SCRUB_TABLES = "scrub_tables"
 
 # Tables whose rows hold a client's personal data: what an erasure scrubs. A later area
-# adds its tables here (and to ENCRYPTED_TABLES when it stores only ciphertext).
-PERSONAL_TABLES = ["clients", "activities", "notes", "alerts"]
+# lists its tables in its manifest (and to ENCRYPTED_TABLES when it stores only ciphertext).
+PERSONAL_TABLES = Registry(
+    "personal table", {name: name for name in ("clients", "activities", "notes", "alerts")}
+)
 # Their rows are AES-GCM ciphertext, unreadable without DATA_KEY: on PostgreSQL a plain
 # VACUUM (the space is reused) is enough; a rewrite on every deleted note would lock the
 # notes table for seconds on a large database.

@@ -1,30 +1,46 @@
 """What each area does when a client is erased, beside what app/clients does itself.
 
-An area registers a step with @erasure_step: it runs inside the erasure's transaction
-and removes or anonymises what the area keeps about the client (sessions keep their
-time and service for the business's records, not the free text staff typed).
+An area lists its `ErasureStep`s in its manifest: each runs inside the erasure's
+transaction and removes or anonymises what the area keeps about the client (sessions
+keep their time and service for the business's records, not the free text staff typed).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-_STEPS: dict[str, Callable] = {}
-# The tables each step deals with (what it keeps is its decision, said in its docstring):
-# a table that points at clients and is in no step is a gap in the erasure.
-ERASED_TABLES: dict[str, tuple[str, ...]] = {
-    # What app/clients erases itself (clients.ops.wipe_client).
-    "clients": ("clients", "notes", "alerts", "client_labels", "activities"),
-}
+from app.core.registry import Registry
 
 
-def erasure_step(name: str, tables: tuple[str, ...] = ()):
-    def register(function):
-        _STEPS[name] = function
-        ERASED_TABLES[name] = tables
-        return function
+@dataclass(frozen=True)
+class ErasureStep:
+    name: str
+    run: Callable  # run(client), in the erasure's transaction
+    # The tables the step deals with (what it keeps is its decision, said in its
+    # docstring): a table that points at clients and is in no step is a gap.
+    tables: tuple[str, ...] = ()
 
-    return register
+
+ERASURE_STEPS = Registry("erasure step")
+# What app/clients erases itself (clients' wipe_client), listed for the coverage check.
+CLIENTS_OWN_TABLES = ("clients", "notes", "alerts", "client_labels", "activities")
+
+
+def erased_tables() -> dict[str, tuple[str, ...]]:
+    return {"clients": CLIENTS_OWN_TABLES} | {
+        step.name: step.tables for step in ERASURE_STEPS.values()
+    }
 
 
 def run_erasure_steps(client) -> None:
-    for step in _STEPS.values():
-        step(client)
+    for step in ERASURE_STEPS.values():
+        step.run(client)
+
+
+def erasure_step(name: str, tables: tuple[str, ...] = ()):
+    """Decorator form, for the steps not yet listed in a manifest."""
+
+    def register(function):
+        ERASURE_STEPS.add(name, ErasureStep(name, function, tables))
+        return function
+
+    return register

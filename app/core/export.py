@@ -1,7 +1,7 @@
 """Everything held about one client, for a data-subject request.
 
 One document, built from sections: each area registers a function that returns what
-it holds about the client (a later area adds its own with @export_section). A section
+it holds about the client (an area lists its `ExportSection`s in its manifest). A section
 returns JSON-ready values; personal text is decrypted, as the person is entitled to it.
 """
 
@@ -10,10 +10,12 @@ import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from app.core.extensions import db
+from app.core.registry import Registry
 from app.models import (
     EDITABLE_FIELDS,
     FIELD_LABELS,
@@ -27,16 +29,29 @@ from app.models import (
 )
 
 EXPORT_VERSION = 1
-_SECTIONS: dict[str, Callable[[Client], object]] = {}
-# The tables each section reads: a table that points at clients and is in no section is
-# a gap in the export (tests/test_profile_parts.py fails on it).
-EXPORTED_TABLES: dict[str, tuple[str, ...]] = {}
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    name: str
+    build: Callable[[Client], object]  # build(client) -> JSON-ready values
+    # The tables the section reads: a table that points at clients and is in no section
+    # is a gap in the export (tests/test_profile_parts.py fails on it).
+    tables: tuple[str, ...] = ()
+
+
+EXPORT_SECTIONS = Registry("export section")
+
+
+def exported_tables() -> dict[str, tuple[str, ...]]:
+    return {section.name: section.tables for section in EXPORT_SECTIONS.values()}
 
 
 def export_section(name: str, tables: tuple[str, ...] = ()):
+    """The core's own sections (the client's profile, notes, alerts, timeline)."""
+
     def register(function):
-        _SECTIONS[name] = function
-        EXPORTED_TABLES[name] = tables
+        EXPORT_SECTIONS.add(name, ExportSection(name, function, tables))
         return function
 
     return register
@@ -135,7 +150,7 @@ def _timeline(client: Client) -> list[dict]:
 def client_export(client: Client) -> dict:
     return {
         "export_version": EXPORT_VERSION,
-        **{name: section(client) for name, section in _SECTIONS.items()},
+        **{name: section.build(client) for name, section in EXPORT_SECTIONS.items()},
     }
 
 

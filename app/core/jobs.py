@@ -3,7 +3,7 @@ consumer (`flask jobs worker`, which `make run` starts beside the server), not i
 request.
 
 One huey task serves every kind of job: it carries a Job row's id, reads the row and
-calls the function registered for the row's kind (`@job_kind("export")`). Progress, the
+calls the function its area lists for the row's kind (`JobKind` in the manifest). Progress, the
 result and the reason of a failure are written to the row, so any web worker can show
 them and a reload finds them again. Without HUEY_REDIS_URL the queue is an SQLite file
 beside the database file (under instance/ for PostgreSQL): two instances with two
@@ -17,6 +17,7 @@ and raises JobFailed with a message for staff when it cannot go on.
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -26,28 +27,29 @@ from sqlalchemy.engine import make_url
 
 from app.core.database import after_commit, write_transaction
 from app.core.extensions import db
+from app.core.registry import Registry
 from app.models import JOB_STATUSES, Job, utcnow
 from app.models.job import JOB_ERROR_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
 _EXTENSION = "clientele.jobs"
-_KINDS: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """What runs jobs of a kind: run(params, progress) (an area lists it in its manifest)."""
+
+    name: str
+    run: Callable
+
+
+JOB_KINDS = Registry("job kind")
 PROGRESS_EVERY = 0.5  # seconds between two progress writes of one job
 
 
 class JobFailed(Exception):
     """A job that cannot go on; its message is shown to the staff member who asked."""
-
-
-def job_kind(name: str):
-    """Register the function that runs jobs of this kind."""
-
-    def register(function):
-        _KINDS[name] = function
-        return function
-
-    return register
 
 
 def queue_file(app) -> Path:
@@ -107,7 +109,7 @@ def hourly_task(app, name: str, minute: int, work):
 
 def start_job(kind: str, actor, params: dict) -> int:
     """Record the job and queue it once the record is committed; its id."""
-    if kind not in _KINDS:
+    if kind not in JOB_KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     _queue, run_job_task = current_app.extensions[_EXTENSION]
     with write_transaction():
@@ -174,7 +176,7 @@ def run_job(job_id: int) -> None:
     kind, params = job.kind, dict(job.params or {})
     db.session.rollback()  # the job's own transactions start clean
     try:
-        result = _KINDS[kind](params, Progress(job_id))
+        result = JOB_KINDS[kind].run(params, Progress(job_id))
     except JobFailed as failure:
         db.session.rollback()
         _finish(job_id, "failed", error=str(failure))

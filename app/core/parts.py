@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.core.permissions import Permission, can
+from app.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -158,43 +159,43 @@ class ClientFinder:
     queries: int = 1
 
 
-_TABS: dict[str, ProfileTab] = {}
-_HEADER_CARDS: dict[str, HeaderCard] = {}
-_BADGES: dict[str, ClientBadges] = {}
-_FINDERS: dict[str, ClientFinder] = {}
-_ACTIONS: dict[str, ProfileAction] = {}
-_CARDS: dict[str, OverviewCard] = {}
+_TABS = Registry("profile tab")
+_HEADER_CARDS = Registry("header card")
+_BADGES = Registry("client badge set")
+_FINDERS = Registry("client finder")
+_ACTIONS = Registry("profile action")
+_CARDS = Registry("Overview card")
+# The registries an area's manifest adds to (app/core/areas.py installs them).
+PROFILE_REGISTRIES = (_TABS, _HEADER_CARDS, _BADGES, _FINDERS, _ACTIONS, _CARDS)
 
 
 def register_tab(tab: ProfileTab) -> ProfileTab:
-    """Idempotent by name: importing an area twice (several apps in one process) is fine."""
-    _TABS[tab.name] = tab
-    return tab
+    return _TABS.add(tab.name, tab)
 
 
 def register_card(card: OverviewCard) -> OverviewCard:
-    _CARDS[card.name] = card
-    return card
+    return _CARDS.add(card.name, card)
 
 
 def register_action(action: ProfileAction) -> ProfileAction:
-    _ACTIONS[action.name] = action
-    return action
+    return _ACTIONS.add(action.name, action)
 
 
 def register_header_card(card: HeaderCard) -> HeaderCard:
-    _HEADER_CARDS[card.name] = card
-    return card
+    return _HEADER_CARDS.add(card.name, card)
 
 
 def register_client_badges(badges: ClientBadges) -> ClientBadges:
-    _BADGES[badges.name] = badges
-    return badges
+    return _BADGES.add(badges.name, badges)
 
 
-def register_client_finder(name: str, find: Callable[[str], int | None], queries: int = 1):
-    _FINDERS[name] = ClientFinder(name, find, queries)
-    return find
+def register_client_finder(finder, find=None, queries: int = 1):
+    """A ClientFinder; or (transitional, for a module not yet on a manifest) its name,
+    find function and cost."""
+    if find is not None:
+        _FINDERS.add(finder, ClientFinder(finder, find, queries))
+        return find
+    return _FINDERS.add(finder.name, finder)
 
 
 def profile_columns(tab: str | None = "overview", header: bool = True) -> tuple:

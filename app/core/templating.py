@@ -14,8 +14,9 @@ from flask import current_app
 from app.core.clock import business_today, business_zone
 from app.core.notices import pending_notices
 from app.core.permissions import Permission, can
+from app.core.settings_pages import settings_pages_for
 from app.core.urls import register_template_urls
-from app.models import ALERT_SEVERITIES, BOOKING_POLICIES
+from app.models import ALERT_SEVERITIES, BOOKING_POLICIES, utcnow
 
 
 def _locale() -> Locale:
@@ -167,7 +168,13 @@ def register_template_helpers(app) -> None:
         money=money,
         local_time=local_time,
     )
-    app.jinja_env.globals.update(can=can, Permission=Permission, pending_notices=pending_notices)
+    app.jinja_env.globals.update(
+        can=can,
+        Permission=Permission,
+        pending_notices=pending_notices,
+        settings_pages_for=settings_pages_for,
+        now_utc=utcnow,
+    )
     register_template_urls(app)
     register_activity_helpers(app)
     app.jinja_env.trim_blocks = True

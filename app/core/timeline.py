@@ -9,75 +9,85 @@ from datetime import date, datetime
 from sqlalchemy import insert
 
 from app.core.extensions import db
+from app.core.registry import Registry
 from app.models import Activity, Client, utcnow
 
 # Verbs and how the timeline reads them.
-VERB_LABELS = {
-    "client.created": "Profile created",
-    "client.updated": "Profile updated",
-    "client.labels_changed": "Labels changed",
-    "client.booking_policy_changed": "Online booking changed",
-    "client.locked": "Profile locked",
-    "client.unlocked": "Profile unlocked",
-    "client.deleted": "Moved to the trash",
-    "client.restored": "Restored from the trash",
-    "client.exported": "Data exported",
-    "client.erased": "Personal data erased",
-    "note.added": "Note added",
-    "note.edited": "Note edited",
-    "note.pinned": "Note pinned",
-    "note.unpinned": "Note unpinned",
-    "note.deleted": "Note deleted",
-    "alert.added": "Alert added",
-    "alert.edited": "Alert edited",
-    "alert.resolved": "Alert resolved",
-}
+VERB_LABELS = Registry(
+    "timeline verb",
+    {
+        "client.created": "Profile created",
+        "client.updated": "Profile updated",
+        "client.labels_changed": "Labels changed",
+        "client.booking_policy_changed": "Online booking changed",
+        "client.locked": "Profile locked",
+        "client.unlocked": "Profile unlocked",
+        "client.deleted": "Moved to the trash",
+        "client.restored": "Restored from the trash",
+        "client.exported": "Data exported",
+        "client.erased": "Personal data erased",
+        "note.added": "Note added",
+        "note.edited": "Note edited",
+        "note.pinned": "Note pinned",
+        "note.unpinned": "Note unpinned",
+        "note.deleted": "Note deleted",
+        "alert.added": "Alert added",
+        "alert.edited": "Alert edited",
+        "alert.resolved": "Alert resolved",
+    },
+)
 
 # The events that change a client's fields: each quotes them as field -> [old, new] and
 # is stamped with the client's version after it, so a form saved from an older version
 # sees what changed since (clients.ops._fields_edited_since). Areas add theirs (an
 # import, a merge).
-FIELD_CHANGING_VERBS = {"client.updated"}
+FIELD_CHANGING_VERBS = Registry("field-changing verb", {"client.updated": "client.updated"})
 
 # How the audit names the values other than client fields that events quote.
-AUDIT_FIELD_LABELS = {
-    "labels": "Labels",
-    "booking_policy": "Online booking",
-    "booking_reason": "Reason",
-    "lock_reason": "Reason",
-    "severity": "Severity",
-    "format": "Format",
-}
+AUDIT_FIELD_LABELS = Registry(
+    "audit field label",
+    {
+        "labels": "Labels",
+        "booking_policy": "Online booking",
+        "booking_reason": "Reason",
+        "lock_reason": "Reason",
+        "severity": "Severity",
+        "format": "Format",
+    },
+)
 
 # The Activity tab's filters: key (in the URL) -> (name, verbs). Each area adds its own
 # (bookings adds "Sessions", accounts "Account").
-ACTIVITY_FILTERS = {
-    "profile": (
-        "Profile changes",
-        (
-            "client.created",
-            "client.updated",
-            "client.labels_changed",
-            "client.booking_policy_changed",
+ACTIVITY_FILTERS = Registry(
+    "Activity filter",
+    {
+        "profile": (
+            "Profile changes",
+            (
+                "client.created",
+                "client.updated",
+                "client.labels_changed",
+                "client.booking_policy_changed",
+            ),
         ),
-    ),
-    "notes": (
-        "Notes",
-        ("note.added", "note.edited", "note.pinned", "note.unpinned", "note.deleted"),
-    ),
-    "alerts": ("Alerts", ("alert.added", "alert.edited", "alert.resolved")),
-    "privacy": (
-        "Privacy and access",
-        (
-            "client.locked",
-            "client.unlocked",
-            "client.deleted",
-            "client.restored",
-            "client.exported",
-            "client.erased",
+        "notes": (
+            "Notes",
+            ("note.added", "note.edited", "note.pinned", "note.unpinned", "note.deleted"),
         ),
-    ),
-}
+        "alerts": ("Alerts", ("alert.added", "alert.edited", "alert.resolved")),
+        "privacy": (
+            "Privacy and access",
+            (
+                "client.locked",
+                "client.unlocked",
+                "client.deleted",
+                "client.restored",
+                "client.exported",
+                "client.erased",
+            ),
+        ),
+    },
+)
 
 
 def jsonable(value):

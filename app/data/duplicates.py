@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.database import write_transaction
 from app.core.extensions import db
-from app.core.jobs import job_kind
 from app.models import Client, NotDuplicate
 from app.models.text import NotAPhoneNumber, fold, phone_to_e164
 
@@ -297,8 +296,7 @@ def find_duplicate_pairs(progress=None) -> tuple[list[list], int]:
     return pairs[:MAX_PAIRS], len(people)
 
 
-@job_kind("duplicate_scan")
-def _duplicate_scan_job(params: dict, progress) -> dict:
+def duplicate_scan_job(params: dict, progress) -> dict:
     """The finder's scan; its result holds ids, scores and reasons, never a name."""
     started = time.monotonic()
     pairs, scanned = find_duplicate_pairs(progress)

@@ -17,11 +17,12 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from app.clients.queries import ListFilter, client_page, labels_of
+from app.clients.label_queries import labels_of
+from app.clients.list_queries import ListFilter, client_page
 from app.core.database import write_transaction
 from app.core.export import spreadsheet_safe
 from app.core.extensions import db
-from app.core.jobs import JobFailed, job_kind
+from app.core.jobs import JobFailed
 from app.data.files import read_encrypted, write_encrypted
 from app.models import FIELD_LABELS, Client, DataExport
 
@@ -175,7 +176,6 @@ def _remove_old_files(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-@job_kind("export")
 def export_job(params: dict, progress) -> dict:
     """params: an ExportRequest's and the asker's staff_id."""
     request = ExportRequest.from_params(params)

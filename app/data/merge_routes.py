@@ -4,23 +4,23 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.clients.queries import ListFilter, client_page
+from app.clients.list_queries import ListFilter, client_page
 from app.core.extensions import db
 from app.core.htmx import is_fragment_request, render_page
 from app.core.jobs import start_job
-from app.core.parts import ProfileAction, register_action
+from app.core.parts import ProfileAction
 from app.core.paths import parse_id
 from app.core.permissions import Permission, requires
 from app.data import merge as merging
-from app.data import parts  # noqa: F401  (the data area's profile card, export and erasure)
+from app.data import merge_undo
 from app.data.duplicates import mark_not_duplicate
+from app.data.merge_errors import MergeRefused, StaleProfiles
+from app.data.merge_summaries import what_moves
 from app.data.routes import bp
 from app.models import FIELD_LABELS, Client, Job, NotDuplicate
 
-register_action(
-    ProfileAction(
-        "merge", "Merge with…", "data.merge", order=80, permission=Permission.MERGE_CLIENTS
-    )
+MERGE_ACTION = ProfileAction(
+    "merge", "Merge with…", "data.merge", order=80, permission=Permission.MERGE_CLIENTS
 )
 PAIRS_PER_PAGE = 20
 
@@ -171,7 +171,7 @@ def _merge_page(ids, survivor_id=None, error=None, status=200, choices=None):
         survivor=survivor,
         choices={**defaults, **(choices or {})},
         fields=FIELD_LABELS,
-        moves=merging.what_moves(ids),
+        moves=what_moves(ids),
         query=query,
         found=found,
         problems=problems,
@@ -208,9 +208,9 @@ def merge(client_id: int | None = None):
         merging.merge_clients(
             survivor_id, [i for i in ids if i != survivor_id], choices, current_user, versions
         )
-    except merging.StaleProfiles as stale:
+    except StaleProfiles as stale:
         return _merge_page(ids, survivor_id, error=str(stale), status=409, choices=choices)
-    except merging.MergeRefused as refused:
+    except MergeRefused as refused:
         return _merge_page(ids, survivor_id, error=str(refused), status=409, choices=choices)
     return redirect(url_for("clients.show", client_id=survivor_id), 303)
 
@@ -218,12 +218,12 @@ def merge(client_id: int | None = None):
 @bp.post("/clients/merges/<id:merge_id>/undo")
 @requires(Permission.MERGE_CLIENTS)
 def undo_merge(merge_id: int):
-    merge, members, profiles = merging.merge_state(merge_id)
+    merge, members, profiles = merge_undo.merge_state(merge_id)
     if merge is None:
         abort(404)
     try:
-        merging.undo_merge(merge_id, current_user)
-    except merging.MergeRefused as refused:
+        merge_undo.undo_merge(merge_id, current_user)
+    except MergeRefused as refused:
         blockers = getattr(refused, "blockers", [str(refused)])
         return render_page(
             "data/undo_blocked.html",

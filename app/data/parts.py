@@ -5,13 +5,12 @@ are not duplicates, and the Overview card from which a recent merge is undone.""
 from sqlalchemy import delete, or_, select
 
 from app.core import erasure_ledger
-from app.core.database import PERSONAL_TABLES
-from app.core.erasure import erasure_step
-from app.core.export import export_section
+from app.core.erasure import ErasureStep
+from app.core.export import ExportSection
 from app.core.extensions import db
-from app.core.parts import OverviewCard, register_card
+from app.core.parts import OverviewCard
 from app.core.permissions import Permission
-from app.data.merge import may_still_undo, recent_merges
+from app.data.merge_summaries import may_still_undo, recent_merges
 from app.models import (
     Client,
     ClientImport,
@@ -21,20 +20,17 @@ from app.models import (
     NotDuplicate,
 )
 
-register_card(
-    OverviewCard(
-        "merges",
-        "data/_merges_card.html",
-        order=90,
-        load=lambda client: {"recent_merges": recent_merges(client.id)},
-        queries=1,
-        permission=Permission.MERGE_CLIENTS,
-        shown=may_still_undo,
-    )
+MERGES_CARD = OverviewCard(
+    "merges",
+    "data/_merges_card.html",
+    order=90,
+    load=lambda client: {"recent_merges": recent_merges(client.id)},
+    queries=1,
+    permission=Permission.MERGE_CLIENTS,
+    shown=may_still_undo,
 )
 
 
-@export_section("imports", tables=("imported_clients", "client_imports"))
 def _export_imports(client) -> list[dict]:
     rows = db.session.execute(
         select(ClientImport.filename, ClientImport.imported_at, ImportedClient.action)
@@ -52,7 +48,11 @@ def _export_imports(client) -> list[dict]:
     ]
 
 
-@export_section("merges", tables=("merges", "merged_clients", "not_duplicates"))
+IMPORTS_EXPORT = ExportSection(
+    "imports", _export_imports, tables=("imported_clients", "client_imports")
+)
+
+
 def _export_merges(client) -> dict:
     made = db.session.execute(
         select(Merge.id, Merge.created_at, Merge.undone_at)
@@ -85,15 +85,16 @@ def _export_merges(client) -> dict:
     }
 
 
-@erasure_step(
-    "data",
-    tables=("imported_clients", "client_imports", "merges", "merged_clients", "not_duplicates"),
+MERGES_EXPORT = ExportSection(
+    "merges", _export_merges, tables=("merges", "merged_clients", "not_duplicates")
 )
+
+
 def _erase_data_history(client) -> None:
     """The values an import or a merge kept (to revert or undo) are this person's: they
     go, and so do the profiles merged into this one (the same person, hidden from every
     list but holding their details until an undo that can no longer happen)."""
-    from app.clients.ops import wipe_client
+    from app.clients.privacy_ops import wipe_client
 
     merged_in = db.session.scalars(
         select(Client).where(Client.merged_into_id == client.id, Client.erased_at.is_(None))
@@ -113,7 +114,8 @@ def _erase_data_history(client) -> None:
     )
 
 
-# Encrypted snapshots of a client's values: an erasure scrubs these tables' files too.
-for _table in ("imported_clients", "merges", "merged_clients"):
-    if _table not in PERSONAL_TABLES:
-        PERSONAL_TABLES.append(_table)
+DATA_ERASURE = ErasureStep(
+    "data",
+    _erase_data_history,
+    tables=("imported_clients", "client_imports", "merges", "merged_clients", "not_duplicates"),
+)

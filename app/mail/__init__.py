@@ -6,11 +6,4 @@ from flask import Blueprint
 bp = Blueprint("mail", __name__)
 
 
-@bp.record_once
-def _start_delivery(state) -> None:
-    from app.mail.delivery import init_delivery
-
-    init_delivery(state.app)
-
-
 from app.mail import bookings, parts, routes  # noqa: E402, F401

@@ -4,12 +4,9 @@ for), the client page's own
 details section, the timeline's verbs, and the account's place in the one-client export,
 the erasure and the merge."""
 
-from app.core.database import PERSONAL_TABLES
-from app.core.erasure import erasure_step
-from app.core.export import export_section
-from app.core.parts import OverviewCard, register_card
-from app.core.timeline import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS, follow
-from app.data.merge import STAYS
+from app.core.erasure import ErasureStep
+from app.core.export import ExportSection
+from app.core.parts import OverviewCard
 from app.portal import ops
 
 PORTAL_VERBS = {
@@ -18,38 +15,27 @@ PORTAL_VERBS = {
     "portal.password_set": "Client page password set",
     "portal.signed_in": "Signed in to the client page",
 }
-VERB_LABELS.update(PORTAL_VERBS)
-AUDIT_FIELD_LABELS.update(sent_to="Sent to", purpose="From")
-_name, _verbs = ACTIVITY_FILTERS["privacy"]
-ACTIVITY_FILTERS["privacy"] = (
-    _name,
-    _verbs + tuple(verb for verb in PORTAL_VERBS if verb not in _verbs),
-)
+PORTAL_FIELD_LABELS = {"sent_to": "Sent to", "purpose": "From"}
 
-register_card(
-    OverviewCard(
-        "client-page",
-        "portal/_account_card.html",
-        order=80,
-        # What it shows loads when it comes into view (its own URL): the profile
-        # spends no query on it.
-        queries=0,
-    )
+CLIENT_PAGE_CARD = OverviewCard(
+    "client-page",
+    "portal/_account_card.html",
+    order=80,
+    # What it shows loads when it comes into view (its own URL): the profile
+    # spends no query on it.
+    queries=0,
 )
 # The client page's own first section: their details as the business holds them, read
 # from the row the page already has. Staff see the same on the profile itself.
-register_card(
-    OverviewCard(
-        "client-details",
-        None,
-        order=0,
-        client_facing=True,
-        client_template="portal/_details.html",
-    )
+CLIENT_DETAILS_CARD = OverviewCard(
+    "client-details",
+    None,
+    order=0,
+    client_facing=True,
+    client_template="portal/_details.html",
 )
 
 
-@export_section("client_page", tables=("client_accounts",))
 def _export_account(client) -> dict | None:
     account = ops.account_of(client.id)
     if account is None:
@@ -64,22 +50,23 @@ def _export_account(client) -> dict | None:
     }
 
 
-@erasure_step("client_page", tables=("client_accounts",))
+CLIENT_PAGE_EXPORT = ExportSection("client_page", _export_account, tables=("client_accounts",))
+
+
 def _erase_account(client) -> None:
     """The account goes, and with it its links and sessions (they cascade)."""
     ops.delete_account_of(client.id)
 
 
-# The sign-in address is plain text: an erasure scrubs this table's files too.
-if "client_accounts" not in PERSONAL_TABLES:
-    PERSONAL_TABLES.append("client_accounts")
+CLIENT_PAGE_ERASURE = ErasureStep("client_page", _erase_account, tables=("client_accounts",))
 
-STAYS["client_accounts"] = (
+
+ACCOUNTS_STAY = (
     "one account per client: the survivor keeps its own; a merged profile's account "
     "moves to the survivor if it has none, else is deleted (app/portal/parts.py)"
 )
 
 
-@follow("client.merged_into")
-def _merged_account(client, verb, actor, subject, at) -> None:
-    ops.hand_over_account(client)
+def hand_over_merged_account(event) -> None:
+    """A profile merged into another: its client page account moves or goes."""
+    ops.hand_over_account(event.merged)

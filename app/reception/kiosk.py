@@ -29,15 +29,15 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from app.auth.gate import other_realm
-from app.bookings import ops as booking_ops
+from app.bookings import checks
 from app.core.clock import business_today, business_zone
 from app.core.htmx import is_fragment_request, render_page
 from app.models import KioskSession, utcnow
 from app.reception import kiosk_ops, kiosk_queries
 
-# The kiosk's own pages need no staff sign-in: its session is checked below.
-bp = other_realm(Blueprint("kiosk", __name__, url_prefix="/kiosk"))
+# The kiosk's own pages need no staff sign-in (the manifest makes it a realm of its
+# own): its session is checked below.
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 COOKIE = "clientele_kiosk"
 # Reachable from a kiosk browser beside /kiosk itself.
@@ -245,9 +245,9 @@ def check_in(booking_id: int):
         return _client_screen(match)
     try:
         kiosk_ops.check_in(kiosk.id, client_id, booking_id, kiosk_ops.kiosk_actor(kiosk))
-    except booking_ops.SessionChanged:
+    except checks.SessionChanged:
         return _client_screen(match)  # reception checked them in meanwhile
-    except (booking_ops.BookingRefused, PermissionError, LookupError):
+    except (checks.BookingRefused, PermissionError, LookupError):
         kiosk_ops.ask_reception(kiosk.id, client_id, "check_in_failed")
         return _see_reception()
     return _screen("thanks", match=match, checked=session)
@@ -296,6 +296,3 @@ def stylesheet():
     folder = Path(current_app.root_path) / "templates" / "kiosk"
     response = send_from_directory(folder, "kiosk.css", mimetype="text/css", max_age=3600)
     return response
-
-
-from app.reception import kiosk_parts  # noqa: E402, F401  (export, erasure, timeline verb)

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from app.auth.passwords import hash_password, verify_password
-from app.bookings import ops as booking_ops
+from app.bookings import attendance
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.permissions import Permission, can
@@ -261,11 +261,11 @@ KIOSK_PLACE = "Self check-in kiosk"
 
 
 def check_in(kiosk_id: str, client_id: int, booking_id: int, actor) -> None:
-    """The same check-in as at reception (booking_ops.check_in), then the kiosk forgets
+    """The same check-in as at reception (attendance.check_in), then the kiosk forgets
     the client. Raises what check_in raises (the caller sends the client to reception)."""
     if actor is None:
         raise PermissionError("the staff member who started the kiosk is no longer active")
-    booking_ops.check_in(client_id, actor, booking_id, where=KIOSK_PLACE)
+    attendance.check_in(client_id, actor, booking_id, where=KIOSK_PLACE)
     forget_client(kiosk_id)
 
 

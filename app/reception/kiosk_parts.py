@@ -4,21 +4,15 @@ surviving profile by itself: kiosk_help_requests points at clients with a one-co
 
 from sqlalchemy import delete, select
 
-from app.core.erasure import erasure_step
-from app.core.export import export_section
+from app.core.erasure import ErasureStep
+from app.core.export import ExportSection
 from app.core.extensions import db
-from app.core.timeline import ACTIVITY_FILTERS, VERB_LABELS
 from app.models import KioskHelpRequest
 from app.reception.kiosk_ops import HELP_REASONS
 
-VERB_LABELS["kiosk.asked_for_help"] = "Sent to reception by the kiosk"
-if "sessions" in ACTIVITY_FILTERS:  # with the arrivals, under the Sessions filter
-    _name, _verbs = ACTIVITY_FILTERS["sessions"]
-    if "kiosk.asked_for_help" not in _verbs:
-        ACTIVITY_FILTERS["sessions"] = (_name, (*_verbs, "kiosk.asked_for_help"))
+KIOSK_VERBS = {"kiosk.asked_for_help": "Sent to reception by the kiosk"}
 
 
-@export_section("kiosk_help_requests", tables=("kiosk_help_requests",))
 def _export_help_requests(client) -> list[dict]:
     rows = db.session.scalars(
         select(KioskHelpRequest)
@@ -35,7 +29,16 @@ def _export_help_requests(client) -> list[dict]:
     ]
 
 
-@erasure_step("kiosk_help_requests", tables=("kiosk_help_requests",))
+KIOSK_HELP_REQUESTS_EXPORT = ExportSection(
+    "kiosk_help_requests", _export_help_requests, tables=("kiosk_help_requests",)
+)
+
+
 def _erase_help_requests(client) -> None:
     """The kiosk's calls to reception about this person go."""
     db.session.execute(delete(KioskHelpRequest).where(KioskHelpRequest.client_id == client.id))
+
+
+KIOSK_HELP_REQUESTS_ERASURE = ErasureStep(
+    "kiosk_help_requests", _erase_help_requests, tables=("kiosk_help_requests",)
+)

@@ -4,8 +4,8 @@ starting the kiosk and greeting those it sent to the desk."""
 from flask import abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
-from app.bookings import ops as booking_ops
-from app.clients.queries import client_page
+from app.bookings import attendance, checks
+from app.clients.list_queries import client_page
 from app.core.clock import business_today, business_zone
 from app.core.extensions import db
 from app.core.htmx import is_fragment_request, render_page
@@ -115,10 +115,10 @@ def check_in_session(booking_id: int):
     if booking is None:
         abort(404)
     try:
-        booking_ops.check_in(booking.client_id, current_user, booking_id)
-    except booking_ops.SessionChanged as changed:
+        attendance.check_in(booking.client_id, current_user, booking_id)
+    except checks.SessionChanged as changed:
         return _after_check_in(problem=str(changed), status=409)
-    except booking_ops.BookingRefused as refused:
+    except checks.BookingRefused as refused:
         return _after_check_in(problem=str(refused), status=422)
     return _after_check_in(notice="Checked in.")
 
@@ -130,8 +130,8 @@ def walk_in():
     if client_id is None:
         abort(400)
     try:
-        booking_ops.check_in(client_id, current_user)
-    except booking_ops.BookingRefused:
+        attendance.check_in(client_id, current_user)
+    except checks.BookingRefused:
         abort(404)
     return _after_check_in(notice="Walk-in checked in.")
 

@@ -1,5 +1,6 @@
-from flask import Blueprint
+"""Settings pages that combine several areas: Services (the booking rules beside the
+business's email details) and Staff (who takes bookings), with Labels, the kiosk PIN
+and the erasure log. They hang on the core's Settings navigation
+(app/core/settings_pages.py), as every area's Settings pages do."""
 
-bp = Blueprint("settings", __name__, url_prefix="/settings")
-
-from app.settings import routes, services  # noqa: E402, F401
+from app.settings import routes, services  # noqa: F401

@@ -4,14 +4,14 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.clients import ops, queries
+from app.clients import label_ops, label_queries, row_locks
 from app.clients.forms import LabelForm
 from app.core.extensions import db
 from app.core.htmx import is_fragment_request, render_page
 from app.core.permissions import Permission, requires
+from app.core.settings_pages import bp
 from app.models import Erasure, Label, StaffMember
 from app.reception import kiosk_ops
-from app.settings import bp
 
 ERASURE_LOG_SIZE = 200
 
@@ -21,7 +21,7 @@ def _labels_page(status=200, new_form=None, edit_form=None, editing=None, error=
         "settings/labels.html",
         "label_settings",
         status=status,
-        labels=queries.label_counts(),
+        labels=label_queries.label_counts(),
         # Not filled from the request: after an add, the form starts empty again.
         new_form=new_form or LabelForm(prefix="new", formdata=None),
         edit_form=edit_form,
@@ -42,15 +42,15 @@ def labels():
     form = LabelForm(prefix="new")
     if form.validate_on_submit():
         try:
-            ops.create_label(form.name.data, form.colour.data, current_user)
-        except ops.LabelNameRefused as refused:
+            label_ops.create_label(form.name.data, form.colour.data, current_user)
+        except label_ops.LabelNameRefused as refused:
             form.name.errors = [str(refused)]
         else:
             return _back_to_labels()
     return _labels_page(status=422 if form.is_submitted() else 200, new_form=form)
 
 
-@bp.errorhandler(ops.DeletedMeanwhile)
+@bp.errorhandler(row_locks.DeletedMeanwhile)
 def _deleted_meanwhile(_error):
     # 409: the layout's htmx config swaps it, so the list shows the labels as they are now.
     return _labels_page(status=409, error="This label was deleted by someone else meanwhile.")
@@ -72,8 +72,8 @@ def edit_label(label_id: int):
         form.name.data, form.colour.data = label.name, label.colour
     elif form.validate_on_submit():
         try:
-            ops.update_label(label, form.name.data, form.colour.data, current_user)
-        except ops.LabelNameRefused as refused:
+            label_ops.update_label(label, form.name.data, form.colour.data, current_user)
+        except label_ops.LabelNameRefused as refused:
             form.name.errors = [str(refused)]
         else:
             return _back_to_labels()
@@ -87,7 +87,7 @@ def delete_label(label_id: int):
     """GET asks for confirmation (without JavaScript); POST deletes."""
     label = _label_or_404(label_id)
     if request.method == "POST":
-        ops.delete_label(label, current_user)
+        label_ops.delete_label(label, current_user)
         return _back_to_labels()
     return render_page("settings/delete_label.html", "confirm", label=label)
 

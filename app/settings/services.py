@@ -7,7 +7,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.bookings import ops as booking_ops
+from app.bookings import service_settings
 from app.bookings import settings as booking_settings
 from app.bookings.forms import ServiceForm, parse_wall_time
 from app.bookings.slots import practitioners
@@ -15,10 +15,10 @@ from app.core.extensions import db
 from app.core.htmx import render_page
 from app.core.paths import parse_id
 from app.core.permissions import Permission, requires
+from app.core.settings_pages import bp
 from app.mail.business import business_details, save_business_details
 from app.mail.forms import RulesWithEmailForm
 from app.models import WEEKDAYS, ClassTime, DayOff, Service, StaffMember, WorkingHours
-from app.settings import bp
 
 
 def _services_page(status=200, form=None, rules_form=None, saved=None):
@@ -63,7 +63,7 @@ def services():
     form = ServiceForm()
     if not form.validate():
         return _services_page(422, form=form)
-    booking_ops.save_service(_service_values(form), current_user)
+    service_settings.save_service(_service_values(form), current_user)
     return redirect(url_for("settings.services"), 303)
 
 
@@ -123,7 +123,7 @@ def edit_service(service_id: int):
     form = ServiceForm()
     if not form.validate():
         return _service_page(service, form, 422)
-    booking_ops.save_service(_service_values(form), current_user, service_id=service.id)
+    service_settings.save_service(_service_values(form), current_user, service_id=service.id)
     return redirect(url_for("settings.services"), 303)
 
 
@@ -146,7 +146,7 @@ def add_class_time(service_id: int):
         form = ServiceForm(formdata=None, obj=service)
         form.price.data = f"{service.price_minor / 100:.2f}"
         return _service_page(service, form, 422, time_error=error)
-    booking_ops.add_class_time(service.id, int(weekday), starts, practitioner_id, current_user)
+    service_settings.add_class_time(service.id, int(weekday), starts, practitioner_id, current_user)
     return redirect(url_for("settings.edit_service", service_id=service.id), 303)
 
 
@@ -157,7 +157,7 @@ def delete_class_time(class_time_id: int):
     if class_time is None:
         abort(404)
     service_id = class_time.service_id
-    booking_ops.remove_class_time(class_time_id, current_user)
+    service_settings.remove_class_time(class_time_id, current_user)
     return redirect(url_for("settings.edit_service", service_id=service_id), 303)
 
 
@@ -250,6 +250,6 @@ def staff_hours(staff_id: int):
         errors["days_off"] = "Write dates like 2027-12-24, separated by commas."
     if errors:
         return _hours_page(member, values, errors, 422)
-    booking_ops.set_practitioner(member.id, values["takes_bookings"], hours, current_user)
-    booking_ops.set_days_off(member.id, days_off, current_user)
+    service_settings.set_practitioner(member.id, values["takes_bookings"], hours, current_user)
+    service_settings.set_days_off(member.id, days_off, current_user)
     return _hours_page(member, _current_hours(member), {}, saved="Saved.")

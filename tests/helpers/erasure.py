@@ -1,10 +1,10 @@
 """A client marked in every field, and the marks an erasure must leave nowhere on disk."""
 
-from app.clients import ops
+from app.clients import detail_ops
 from app.core.extensions import db
 from app.models import Client
 from app.models.text import fold
-from app.portal.requests import ops as request_ops
+from app.portal.requests import asking
 
 MARKER = "Zq8wvh"
 GREEK = "ψζ"  # no other data holds Greek: its bytes in the search index would be the client's
@@ -14,7 +14,7 @@ def marked_client(app, owner):
     """A client with a marker in every field, edited a few times, with a note, an
     alert, a lock reason and a booking policy reason."""
     with app.app_context():
-        client = ops.create_client(
+        client = detail_ops.create_client(
             {
                 "first_name": f"Ann{MARKER}",
                 "last_name": f"Oak{MARKER}{GREEK}",
@@ -32,7 +32,7 @@ def marked_client(app, owner):
         client_id = client.id
         for number in range(3):  # old versions in the log, old values quoted by the timeline
             client = db.session.get(Client, client_id)
-            ops.update_client(
+            detail_ops.update_client(
                 client,
                 {"first_name": f"Ann{MARKER}{number}", "city": f"{MARKER}town{number}"},
                 owner.staff,
@@ -41,7 +41,7 @@ def marked_client(app, owner):
     # name, body), and a correction they asked for.
     assert owner.post(f"/clients/{client_id}/client-page/invite").status_code == 200
     with app.app_context():
-        request_ops.suggest_correction(db.session.get(Client, client_id), {"city": f"{MARKER}burg"})
+        asking.suggest_correction(db.session.get(Client, client_id), {"city": f"{MARKER}burg"})
     owner.post(f"/clients/{client_id}/notes/new", {"body": f"Note {MARKER}"})
     owner.post(f"/clients/{client_id}/alerts/new", {"severity": "info", "text": f"Alert {MARKER}"})
     owner.post(f"/clients/{client_id}/booking-policy", {"policy": "block", "reason": MARKER})

@@ -5,12 +5,13 @@ through the real ops, for the sweeps that try every route on them."""
 import re
 from datetime import time, timedelta
 
-from app.accounts.ledger import grant_credits
-from app.accounts.memberships import sell_membership
-from app.accounts.passes import add_pass
-from app.accounts.plans import PlanValues, save_plan
-from app.bookings import ops as booking_ops
-from app.clients import ops
+from app.accounts.credits.ledger import grant_credits
+from app.accounts.memberships.ops import sell_membership
+from app.accounts.passes.ops import add_pass
+from app.accounts.plans.forms import PlanValues
+from app.accounts.plans.ops import save_plan
+from app.bookings import scheduling, service_settings
+from app.clients import alert_ops, detail_ops, label_ops, note_ops
 from app.core.clock import business_today
 from app.core.database import write_transaction
 from app.core.extensions import db
@@ -24,9 +25,9 @@ def sessions_of(app, actor, client_id: int, tag) -> dict:
     sam = practitioner(app, actor, name=f"Sam {tag}", email=f"sam-{tag}@example.com")
     massage = service(app, actor)
     with app.app_context():
-        yoga = booking_ops.save_service(service_values(name="Yoga", capacity=8), actor)
-        class_time_id = booking_ops.add_class_time(yoga.id, 0, time(18), sam.id, actor).id
-        past_id = booking_ops.add_past_session(
+        yoga = service_settings.save_service(service_values(name="Yoga", capacity=8), actor)
+        class_time_id = service_settings.add_class_time(yoga.id, 0, time(18), sam.id, actor).id
+        past_id = scheduling.add_past_session(
             client_id, massage, sam.id, utcnow() - timedelta(days=1), "confirmed", actor
         ).id
     booking_id = book(app, actor, client_id, massage, sam.id, future_day(3), "10:00")
@@ -93,11 +94,11 @@ def client_with_everything(app, actor) -> dict:
     """Fresh records for one rule's requests (the sweep's writes may delete or lock
     them): a client with a note, an alert and a label."""
     with app.app_context():
-        client = ops.create_client({"first_name": "Target", "last_name": "Client"}, actor)
-        note = ops.add_note(client, "A note", actor)
-        alert = ops.add_alert(client, "warning", "An alert", actor)
-        label = ops.create_label(f"Label {client.id}", "teal", actor)
-        ops.change_client_labels(client, actor, add={label.id})
+        client = detail_ops.create_client({"first_name": "Target", "last_name": "Client"}, actor)
+        note = note_ops.add_note(client, "A note", actor)
+        alert = alert_ops.add_alert(client, "warning", "An alert", actor)
+        label = label_ops.create_label(f"Label {client.id}", "teal", actor)
+        label_ops.change_client_labels(client, actor, add={label.id})
         client_id = client.id
         ids = (
             {

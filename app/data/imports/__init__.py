@@ -18,21 +18,10 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 
-from app.core.timeline import (
-    ACTIVITY_FILTERS,
-    AUDIT_FIELD_LABELS,
-    FIELD_CHANGING_VERBS,
-    VERB_LABELS,
-)
 from app.data.files import read_encrypted
 from app.data.list_export import FILE_LIFETIME, exports_dir
 
 IMPORT_VERBS = {"client.imported": "Imported", "client.import_reverted": "Import reverted"}
-VERB_LABELS.update(IMPORT_VERBS)
-FIELD_CHANGING_VERBS.update(IMPORT_VERBS)  # both quote the fields they set, stamped
-AUDIT_FIELD_LABELS.update(import_file="From file")
-_profile_name, _profile_verbs = ACTIVITY_FILTERS["profile"]
-ACTIVITY_FILTERS["profile"] = (_profile_name, (*_profile_verbs, *IMPORT_VERBS))
 
 
 @dataclass

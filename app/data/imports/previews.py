@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from app.core.database import write_transaction
 from app.core.extensions import db
-from app.core.jobs import JobFailed, job_kind, start_job
+from app.core.jobs import JobFailed, start_job
 from app.data.imports import ImportSettings, read_stored, upload_path
 from app.data.imports.ops import AlreadyStarted, import_actor, require_importer, save_settings
 from app.data.imports.reading import UnreadableFile, read_table
@@ -230,7 +230,6 @@ def _not_needed(client_import: ClientImport | None, job_id: int, key: str) -> st
     return None
 
 
-@job_kind("import_preview")
 def preview_job(params: dict, progress) -> dict:
     """params: {"import_id", "key"}. Reads the kept file to the end, checks and plans
     every row as the import would, and keeps the result on the import, unless it is

@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, select
 
 from app.core.database import scrub_after_commit, write_transaction
 from app.core.extensions import db
+from app.core.row_words import rows_in_words
 from app.core.timeline import jsonable, record
 from app.data.imports import ImportSettings
 from app.data.imports.ops import BATCH, require_importer
-from app.data.words import rows_in_words
 from app.models import (
     Base,
     Client,

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from app.clients.forms import ClientForm, NoteForm
-from app.clients.ops import ClientLimitReached, may_change_details
+from app.clients.rules import ClientLimitReached, may_change_details
 from app.core.extensions import db
 from app.core.timeline import jsonable
 from app.data.imports.mapping import RowReader

@@ -6,12 +6,10 @@ profile keeps their details."""
 
 from sqlalchemy import delete, select
 
-from app.core.database import PERSONAL_TABLES
-from app.core.erasure import erasure_step
-from app.core.export import export_section
+from app.core.erasure import ErasureStep
+from app.core.export import ExportSection
 from app.core.extensions import db
-from app.core.parts import OverviewCard, register_card
-from app.core.timeline import ACTIVITY_FILTERS, AUDIT_FIELD_LABELS, VERB_LABELS
+from app.core.parts import OverviewCard
 from app.models import DataRequest
 
 REQUEST_VERBS = {
@@ -20,26 +18,17 @@ REQUEST_VERBS = {
     "request.declined": "Data request declined",
     "request.downloaded": "Data downloaded by the client",
 }
-VERB_LABELS.update(REQUEST_VERBS)
-AUDIT_FIELD_LABELS.update(
-    request="Request", request_reason="Reason or note", applied_fields="Fields changed"
-)
-_name, _verbs = ACTIVITY_FILTERS["privacy"]
-ACTIVITY_FILTERS["privacy"] = (
-    _name,
-    _verbs + tuple(verb for verb in REQUEST_VERBS if verb not in _verbs),
-)
-
-# The proposed values and the reasons are personal: an erasure scrubs them from the files.
-if "data_requests" not in PERSONAL_TABLES:
-    PERSONAL_TABLES.append("data_requests")
+REQUEST_FIELD_LABELS = {
+    "request": "Request",
+    "request_reason": "Reason or note",
+    "applied_fields": "Fields changed",
+}
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-@export_section("data_requests", tables=("data_requests",))
 def _export_requests(client) -> list[dict]:
     rows = db.session.scalars(
         select(DataRequest)
@@ -58,11 +47,16 @@ def _export_requests(client) -> list[dict]:
     ]
 
 
-@erasure_step("data_requests", tables=("data_requests",))
+DATA_REQUESTS_EXPORT = ExportSection("data_requests", _export_requests, tables=("data_requests",))
+
+
 def _erase_requests(client) -> None:
     """The requests go: what was asked and decided stays in the timeline, without the
     values it quoted."""
     db.session.execute(delete(DataRequest).where(DataRequest.client_id == client.id))
+
+
+DATA_REQUESTS_ERASURE = ErasureStep("data_requests", _erase_requests, tables=("data_requests",))
 
 
 def _your_data(client) -> dict:
@@ -72,14 +66,12 @@ def _your_data(client) -> dict:
 
 
 # The client page's "Your data": the three requests a client can make, and theirs.
-register_card(
-    OverviewCard(
-        "data-requests",
-        None,
-        order=900,
-        client_facing=True,
-        client_template="portal/requests/_card.html",
-        client_load=_your_data,
-        client_queries=1,
-    )
+DATA_REQUESTS_CARD = OverviewCard(
+    "data-requests",
+    None,
+    order=900,
+    client_facing=True,
+    client_template="portal/requests/_card.html",
+    client_load=_your_data,
+    client_queries=1,
 )

@@ -11,7 +11,7 @@ from app.core.htmx import render_page
 from app.core.i18n import use_language
 from app.portal import bp
 from app.portal.realm import client_required, current_client
-from app.portal.requests import ops
+from app.portal.requests import asking
 from app.portal.requests.forms import CorrectionForm
 
 _ASKED_TEXTS = {
@@ -41,8 +41,8 @@ def _ask(kind: str, template: str):
     client = _client()
     if request.method == "POST":
         try:
-            ops.ask(client, kind)
-        except ops.RequestRefused as refused:
+            asking.ask(client, kind)
+        except asking.RequestRefused as refused:
             if refused.code != "already_asked":
                 abort(404)
             return render_page(
@@ -74,8 +74,8 @@ def suggest_correction():
         form.fill_from(client)
     elif form.validate_on_submit():
         try:
-            ops.suggest_correction(client, form.values())
-        except ops.RequestRefused as refused:
+            asking.suggest_correction(client, form.values())
+        except asking.RequestRefused as refused:
             if refused.code != "nothing_changed":
                 abort(404)
             message = _("You have not changed anything yet: change the details that are wrong.")
@@ -99,10 +99,10 @@ def request_download(request_id: int):
     before it expires; anything else is a plain 404. The token rides in the query
     string, which the request log leaves out."""
     client = _client()
-    data_request = ops.download_for(client.id, request_id, request.args.get("token", ""))
+    data_request = asking.download_for(client.id, request_id, request.args.get("token", ""))
     if data_request is None:
         abort(404)
-    ops.record_download(client, data_request)
+    asking.record_download(client, data_request)
     response = make_response(client_export_json(client))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = (

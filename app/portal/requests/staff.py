@@ -4,22 +4,22 @@ manager), where each is approved or declined."""
 from flask import abort, redirect, url_for
 from flask_login import current_user
 
-from app.clients.ops import EditConflict
+from app.clients.detail_ops import EditConflict
 from app.core.extensions import db
 from app.core.htmx import render_page
 from app.core.permissions import Permission, requires
+from app.core.settings_pages import bp
 from app.models import DATA_REQUEST_KINDS, DATA_REQUEST_STATUSES, DataRequest
-from app.portal.requests import ops, queries
+from app.portal.requests import asking, corrections, deciding, queries
 from app.portal.requests.forms import ApproveForm, DeclineForm
-from app.settings import bp
 
 
 def correction_lines(data_request: DataRequest, client) -> list[dict]:
     """Each proposed field: its value when asked, now, and proposed; `changed` when the
     profile's value moved since the client asked."""
     lines = []
-    for field, (asked, proposed) in ops.proposed_changes(data_request).items():
-        now = ops._plain(getattr(client, field))
+    for field, (asked, proposed) in asking.proposed_changes(data_request).items():
+        now = asking.plain_value(getattr(client, field))
         lines.append(
             {
                 "field": field,
@@ -35,7 +35,9 @@ def correction_lines(data_request: DataRequest, client) -> list[dict]:
 
 def _forms_for(row, approve_form=None, decline_form=None):
     data_request = row.DataRequest
-    fields = list(ops.proposed_changes(data_request)) if data_request.kind == "correction" else []
+    fields = (
+        list(asking.proposed_changes(data_request)) if data_request.kind == "correction" else []
+    )
     if approve_form is None:
         approve_form = ApproveForm(
             prefix=f"approve-{data_request.id}", formdata=None, fields=fields
@@ -72,7 +74,7 @@ def _queue_page(status=200, forms=None, message=None, message_for=None):
         decided=decided_rows,
         kinds=DATA_REQUEST_KINDS,
         statuses=DATA_REQUEST_STATUSES,
-        may_erase=ops.may_approve_deletion(current_user),
+        may_erase=deciding.may_approve_deletion(current_user),
         page_message=message if message_for is None else None,
         open_limit=queries.QUEUE_OPEN_LIMIT,
         decided_limit=queries.QUEUE_DECIDED_LIMIT,
@@ -110,29 +112,31 @@ def approve_data_request(request_id: int):
     data_request = _request_or_404(request_id)
     if data_request.status != "open":
         return _already_decided(request_id)
-    fields = list(ops.proposed_changes(data_request)) if data_request.kind == "correction" else []
+    fields = (
+        list(asking.proposed_changes(data_request)) if data_request.kind == "correction" else []
+    )
     form = ApproveForm(prefix=f"approve-{request_id}", fields=fields)
     forms = {request_id: (form, None)}
     if not form.validate_on_submit():
         return _queue_page(status=422, forms=forms)
-    if data_request.kind == "deletion" and not ops.may_approve_deletion(current_user):
+    if data_request.kind == "deletion" and not deciding.may_approve_deletion(current_user):
         abort(403)
     try:
         if data_request.kind == "download":
-            ops.approve_download(data_request, form.note.data, current_user)
+            deciding.approve_download(data_request, form.note.data, current_user)
         elif data_request.kind == "deletion":
-            ops.approve_deletion(data_request, form.note.data, current_user)
+            deciding.approve_deletion(data_request, form.note.data, current_user)
         else:
-            ops.approve_correction(
+            corrections.approve_correction(
                 data_request,
                 form.fields.data or [],
                 form.note.data,
                 current_user,
                 seen_version=form.seen_version(),
             )
-    except ops.AlreadyDecided:
+    except deciding.AlreadyDecided:
         return _already_decided(request_id)
-    except ops.DecisionRefused as refused:
+    except deciding.DecisionRefused as refused:
         return _queue_page(status=422, forms=forms, message=str(refused), message_for=request_id)
     except EditConflict:
         db.session.rollback()
@@ -156,10 +160,10 @@ def decline_data_request(request_id: int):
     if not form.validate_on_submit():
         return _queue_page(status=422, forms=forms)
     try:
-        ops.decline(data_request, form.reason.data, current_user)
-    except ops.AlreadyDecided:
+        deciding.decline(data_request, form.reason.data, current_user)
+    except deciding.AlreadyDecided:
         return _already_decided(request_id)
-    except ops.DecisionRefused as refused:
+    except deciding.DecisionRefused as refused:
         form.reason.errors = [str(refused)]
         return _queue_page(status=422, forms=forms)
     return redirect(url_for("settings.data_requests"), 303)
