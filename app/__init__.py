@@ -8,7 +8,7 @@ from flask import Flask
 from jinja2 import StrictUndefined
 
 from app.core.config import ConfigurationError, check_keys, load_settings
-from app.core.database import configure_engine
+from app.core.database import configure_engine, postgresql_engine_options
 from app.core.extensions import csrf, db, login_manager, migrate
 from app.core.logs import install_query_filter
 from app.core.paths import IdConverter
@@ -37,21 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (registers the tables with the metadata)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Reads run without a transaction: psycopg would otherwise spend a round trip
-        # on BEGIN and one on ROLLBACK around every page, half of a profile's round
-        # trips. write_transaction() and the migrations open real transactions. The
-        # cursor describes each statement's result columns once (app/core/pgcursor.py).
-        from app.core.pgcursor import DescribedOnceCursor
-
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **options,
-            "isolation_level": "AUTOCOMMIT",
-            "connect_args": {
-                **options.get("connect_args", {}),
-                "cursor_factory": DescribedOnceCursor,
-            },
-        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgresql_engine_options(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -5,7 +5,7 @@ profile row draws the membership card and the Credits box).
 
 The data is written straight through SQLAlchemy Core, as bench/sessions.py does (the
 previous run's is removed first); the adjustments go through the real HTTP path.
-The tests use `issue_concurrently` too (tests/test_credit_concurrency.py).
+The tests use `issue_concurrently` too (tests/accounts/test_credit_concurrency.py).
 """
 
 import multiprocessing

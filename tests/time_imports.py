@@ -24,9 +24,9 @@ import pytest
 
 from app.core.extensions import db
 from app.models import ClientImport
-from tests.job_helpers import wait_for_end
-from tests.test_imports import map_columns, upload
-from tests.workbooks import client_workbook
+from tests.helpers.imports import map_columns, upload
+from tests.helpers.jobs import wait_for_end
+from tests.helpers.workbooks import client_workbook
 
 ROWS, COLUMNS = 20_000, 100
 CACHE = Path(os.environ.get("TIMING_WORKBOOKS", "/tmp"))  # noqa: S108 (a cache of test files)

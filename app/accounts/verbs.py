@@ -1,8 +1,6 @@
 """The timeline's words for the accounts area, and its "Account" filter: one place for
 the verbs of memberships, credits and passes."""
 
-from app.core.timeline import ACTIVITY_FILTERS, VERB_LABELS
-
 ACCOUNT_VERBS = {
     "membership.started": "Membership started",
     "membership.pack_sold": "Pack sold",
@@ -21,6 +19,3 @@ ACCOUNT_VERBS = {
     "pass.added": "Pass added",
     "pass.replaced": "Pass replaced",
 }
-
-VERB_LABELS.update(ACCOUNT_VERBS)
-ACTIVITY_FILTERS["account"] = ("Account", tuple(ACCOUNT_VERBS))

@@ -5,7 +5,6 @@ bp = Blueprint("auth", __name__)
 from flask import session  # noqa: E402
 
 from app.auth import routes  # noqa: E402, F401
-from app.auth.gate import require_sign_in  # noqa: E402
 from app.core.extensions import login_manager  # noqa: E402
 
 # The session is on the server, so Flask-Login's cookie fingerprinting adds nothing.
@@ -19,6 +18,3 @@ def load_signed_in_staff(user_id: str):
     if staff is not None and str(staff.id) == user_id:
         return staff
     return None
-
-
-bp.before_app_request(require_sign_in)

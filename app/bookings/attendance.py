@@ -12,6 +12,7 @@ from app.bookings.checks import (
     locked_booking,
 )
 from app.bookings.counts import count_change
+from app.bookings.events import record_session
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.permissions import Permission, can
@@ -29,11 +30,11 @@ def remove_from_history(booking_id: int, reason: str, actor) -> Booking:
         booking.removed_at = current_time()
         booking.removed_reason = reason
         booking.version += 1
-        record(
+        record_session(
             client,
             "session.removed_from_history",
             actor,
-            subject=booking,
+            booking,
             changes={
                 "session": [None, describe_session(booking, service, practitioner)],
                 "removed_reason": [None, reason],
@@ -53,11 +54,11 @@ def put_back_in_history(booking_id: int, actor) -> Booking:
         booking.removed_at = None
         booking.removed_reason = None
         booking.version += 1
-        record(
+        record_session(
             client,
             "session.put_back",
             actor,
-            subject=booking,
+            booking,
             changes={"session": [None, describe_session(booking, service, practitioner)]},
         )
         count_change(client.id, (booking.status, True), (booking.status, False))

@@ -307,7 +307,7 @@ def check_in(client_id: int):
 def new_session():
     """ "New session": find the client with the list's instant search, then the same
     booking form as the profile's "Book session"."""
-    from app.clients.list_queries import client_page
+    from app.clients.api import client_page
 
     query = request.args.get("q", "")[:100]
     found = client_page(query, None, 10).rows if query.strip() else []

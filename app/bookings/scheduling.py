@@ -24,12 +24,12 @@ from app.bookings.checks import (
     locked_booking,
 )
 from app.bookings.counts import count_change
+from app.bookings.events import record_session
 from app.bookings.slots import appointment_slot_at, class_slots
 from app.core.clock import business_zone
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.permissions import Permission, can
-from app.core.timeline import record
 from app.models import BOOKING_STATUSES, HOLDING_STATUSES, Booking, Client, Service, StaffMember
 
 
@@ -210,7 +210,7 @@ def create_booking(request: BookingRequest, actor) -> Booking:
         changes = {"session": [None, describe_session(booking, service, practitioner)]}
         if status == "pending":
             changes["status"] = [None, "Pending (bookings need approval)"]
-        record(client, verb, actor, subject=booking, changes=changes)
+        record_session(client, verb, actor, booking, changes=changes)
         count_change(client.id, None, (status, False))
     return booking
 
@@ -254,11 +254,11 @@ def reschedule(booking_id: int, practitioner_id: int | None, day: date, wall: ti
         booking.updated_at = current_time()
         booking.version += 1
         after = describe_session(booking, service, practitioner)
-        record(
+        record_session(
             client,
             "session.rescheduled",
             actor,
-            subject=booking,
+            booking,
             changes={"session": [before, after]},
         )
     return booking
@@ -297,13 +297,13 @@ def add_past_session(
         db.session.add(booking)
         db.session.flush()
         description = {"session": [None, describe_session(booking, service, practitioner)]}
-        record(client, "session.booked", actor, subject=booking, changes=description, at=booked_at)
+        record_session(client, "session.booked", actor, booking, changes=description, at=booked_at)
         verb = {
             "completed": "session.completed",
             "cancelled": "session.cancelled",
             "no_show": "session.no_show",
         }.get(status)
         if verb:
-            record(client, verb, actor, subject=booking, changes=description, at=starts_at)
+            record_session(client, verb, actor, booking, changes=description, at=starts_at)
         count_change(client_id, None, (status, False))
     return booking

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.bookings import settings as booking_settings
 from app.bookings.checks import SessionChanged, current_time, describe_session, locked_booking
 from app.bookings.counts import count_change
+from app.bookings.events import record_session
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.permissions import Permission, can
@@ -57,7 +58,7 @@ def change_status(booking_id: int, action: str, actor, reason: str | None = None
         booking.status = new_status
         booking.updated_at = now
         booking.version += 1
-        record(client, verb, actor, subject=booking, changes=changes)
+        record_session(client, verb, actor, booking, changes=changes)
         if action == "cancel" and was_holding and service.is_class:
             _move_in_from_waitlist(service, booking, actor)
         count_change(client.id, before, (new_status, False))
@@ -89,21 +90,17 @@ def _move_in_from_waitlist(service: Service, freed: Booking, actor) -> Booking |
         db.session.get(StaffMember, waiting.practitioner_id) if waiting.practitioner_id else None
     )
     description = describe_session(waiting, service, practitioner)
-    record(
-        client,
-        "session.moved_in",
-        actor,
-        subject=waiting,
-        changes={"session": [None, description]},
+    record_session(
+        client, "session.moved_in", actor, waiting, changes={"session": [None, description]}
     )
     # The cancelling client's timeline says the place went on (not to whom: another
     # client's name does not belong in this one's history).
     freed_client = db.session.get(Client, freed.client_id)
-    record(
+    record_session(
         freed_client,
         "session.place_passed_on",
         actor,
-        subject=freed,
+        freed,
         changes={"session": [None, describe_session(freed, service, practitioner)]},
     )
     return waiting

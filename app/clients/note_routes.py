@@ -36,9 +36,6 @@ def notes(client_id: int):
             client=row.Client,
             notes=page,
             may_note=rules.may_add_notes(current_user, row.Client),
-            editing_note=None,
-            note_form=None,
-            note_conflict=None,
         )
     return render_profile(row, "overview", notes=page)
 

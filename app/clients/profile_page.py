@@ -1,8 +1,9 @@
 """The profile page as the clients' routes draw it: finding the profile (404, or the
-profile a merged one leads to), rendering it with its tab, cards and header, the answer
-after a write, and the small answers the profile's routes share (the 403s of the lock
-and the trash, a redirect after a post, a form's status, ids sent as a list). A write to
-a note or alert deleted meanwhile is answered here too: the profile as it is now."""
+profile a merged one leads to), rendering it with its tab, cards, header and the
+Overview's open editor (each editor a fragment of its own), the answer after a write,
+and the small answers the profile's routes share (the 403s of the lock and the trash, a
+redirect after a post, a form's status, ids sent as a list). A write to a note or alert
+deleted meanwhile is answered here too: the profile as it is now."""
 
 from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
@@ -62,62 +63,97 @@ def _redirect_if_merged(client) -> None:
     abort(redirect(url_for(request.endpoint, **arguments), 302))
 
 
-# What the profile template expects; views pass the ones they have.
-_PROFILE_CONTEXT = (
-    "form",
-    "timeline",
-    "timeline_before",
-    "refresh_header",
-    "conflict",
-    "note_form",
-    "editing_note",
-    "note_conflict",
-    "alert_form",
-    "editing_alert",
-    "booking_form",
-    "booking_next",
-    "label_picker",
-    "notes",
-    "lock_form",
-    "restore_error",
-    "deleted_meanwhile",
-)
+# The Overview's editors, each drawn by a fragment of its own that is included only while
+# it is open: the keyword a route passes the editor's form as, the editor's name and
+# fragment, and the other keywords the fragment reads (None when the route leaves one
+# out). A note's editor is the new note's unless the route names the note it edits.
+_EDITORS = {
+    "form": ("details", "clients/_editor_details.html", ("conflict",)),
+    "alert_form": ("alert", "clients/_editor_alert.html", ("editing_alert",)),
+    "booking_form": ("booking", "clients/_editor_booking.html", ("booking_next",)),
+    "note_form": ("new_note", "clients/_editor_new_note.html", ()),
+}
+_NOTE_EDITOR = ("note", "clients/_editor_note.html", ("editing_note", "note_conflict"))
 
 
-def render_profile(
-    row, tab: str, block: str = "profile_tab", status: int = 200, tab_extra=None, **context
-):
+def _open_editor(keywords: dict) -> dict | None:
+    """The editor a route opened (at most one) as the Overview's templates read it: its
+    name, its fragment, its form and the rest of its own context; None for none."""
+    editor = None
+    for form_keyword, (name, template, names) in _EDITORS.items():
+        if form_keyword in keywords:
+            if form_keyword == "note_form" and keywords.get("editing_note") is not None:
+                name, template, names = _NOTE_EDITOR
+            editor = {"name": name, "template": template, "form": keywords.pop(form_keyword)}
+            editor.update((other, keywords.pop(other, None)) for other in names)
+            break
+    if keywords:
+        raise TypeError(f"render_profile() got unexpected keywords: {', '.join(sorted(keywords))}")
+    return editor
+
+
+def _tab_part(tab: str):
+    """The registered tab named `tab`: 404 for no such tab, 403 for one this staff member
+    may not see."""
     part = tab_named(tab)
     if part is None:
         abort(404)
     if not can(current_user, part.permission):
         abort(403)
-    for name in _PROFILE_CONTEXT:
-        context.setdefault(name, None)
+    return part
+
+
+def _loaded(parts, client, joined_columns, values) -> list:
+    """The parts shown for this client, each with its context."""
+    return [
+        (part, card_context(part, client, joined_columns, values))
+        for part in parts
+        if part.shown(client)
+    ]
+
+
+# The keywords of render_profile() are what a route has to show: the header redrawn after
+# a write (refresh_header), a page of notes, the label picker's labels, the lock form with
+# its errors, a refused restore, a note or alert deleted meanwhile, the Activity tab's
+# filter and page of the timeline; and at most one editor of the Overview, opened by the
+# keyword its form is passed as (see _EDITORS).
+def render_profile(
+    row,
+    tab: str,
+    block: str = "profile_tab",
+    status: int = 200,
+    tab_extra=None,
+    *,
+    refresh_header: bool = False,
+    notes=None,
+    label_picker=None,
+    lock_form=None,
+    restore_error=None,
+    deleted_meanwhile=None,
+    activity_filter: str = "",
+    timeline=None,
+    timeline_before=None,
+    **editor_keywords,
+):
+    """The profile with `tab` open: the whole page, or its `block` for htmx."""
+    part = _tab_part(tab)
+    editor = _open_editor(editor_keywords)
     client = row.Client
-    if tab == "overview" and context["notes"] is None and not client.is_erased:
-        context["notes"] = note_queries.profile_notes(row, current_app.config["NOTES_PAGE_SIZE"])
-    context.setdefault("activity_filter", "")
+    if tab == "overview" and notes is None and not client.is_erased:
+        notes = note_queries.profile_notes(row, current_app.config["NOTES_PAGE_SIZE"])
     # Registered parts load only what they show: a tab's data on its tab, cards on the
-    # Overview (not while an editor replaces the cards).
+    # Overview (not while the details editor replaces the cards).
     whole_tab = block == "profile_tab"
     joined_columns, values = profile_queries.joined_values(row)
+    editing_details = editor is not None and editor["name"] == "details"
     cards = []
-    if whole_tab and tab == "overview" and not client.is_erased and context["form"] is None:
-        cards = [
-            (card, card_context(card, client, joined_columns, values))
-            for card in cards_for(current_user)
-            if card.shown(client)
-        ]
+    if whole_tab and tab == "overview" and not client.is_erased and not editing_details:
+        cards = _loaded(cards_for(current_user), client, joined_columns, values)
     # The header's cards load only when the header is drawn: the whole page, or an update
     # after a write (refresh_header); a tab's own fragment leaves the header as it is.
     header_cards = []
-    if (not is_fragment_request() or context["refresh_header"]) and not client.is_erased:
-        header_cards = [
-            (card, card_context(card, client, joined_columns, values))
-            for card in header_cards_for(current_user)
-            if card.shown(client)
-        ]
+    if (not is_fragment_request() or refresh_header) and not client.is_erased:
+        header_cards = _loaded(header_cards_for(current_user), client, joined_columns, values)
     return render_page(
         "clients/show.html",
         block,
@@ -146,7 +182,16 @@ def render_profile(
         profile_actions=actions_for(current_user),
         overview_cards=cards,
         header_cards=header_cards,
-        **context,
+        editor=editor,
+        refresh_header=refresh_header,
+        notes=notes,
+        label_picker=label_picker,
+        lock_form=lock_form,
+        restore_error=restore_error,
+        deleted_meanwhile=deleted_meanwhile,
+        activity_filter=activity_filter,
+        timeline=timeline,
+        timeline_before=timeline_before,
     )
 
 

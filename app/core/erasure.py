@@ -34,13 +34,3 @@ def erased_tables() -> dict[str, tuple[str, ...]]:
 def run_erasure_steps(client) -> None:
     for step in ERASURE_STEPS.values():
         step.run(client)
-
-
-def erasure_step(name: str, tables: tuple[str, ...] = ()):
-    """Decorator form, for the steps not yet listed in a manifest."""
-
-    def register(function):
-        ERASURE_STEPS.add(name, ErasureStep(name, function, tables))
-        return function
-
-    return register

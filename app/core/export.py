@@ -12,20 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from app.core.extensions import db
 from app.core.registry import Registry
 from app.models import (
     EDITABLE_FIELDS,
     FIELD_LABELS,
-    Activity,
-    Alert,
     Client,
-    Label,
-    Note,
-    StaffMember,
-    client_labels,
 )
 
 EXPORT_VERSION = 1
@@ -36,7 +27,7 @@ class ExportSection:
     name: str
     build: Callable[[Client], object]  # build(client) -> JSON-ready values
     # The tables the section reads: a table that points at clients and is in no section
-    # is a gap in the export (tests/test_profile_parts.py fails on it).
+    # is a gap in the export (tests/core/test_profile_parts.py fails on it).
     tables: tuple[str, ...] = ()
 
 
@@ -47,104 +38,24 @@ def exported_tables() -> dict[str, tuple[str, ...]]:
     return {section.name: section.tables for section in EXPORT_SECTIONS.values()}
 
 
-def export_section(name: str, tables: tuple[str, ...] = ()):
-    """The core's own sections (the client's profile, notes, alerts, timeline)."""
-
-    def register(function):
-        EXPORT_SECTIONS.add(name, ExportSection(name, function, tables))
-        return function
-
-    return register
-
-
-def _iso(value):
+def iso(value):
     return value.isoformat() if value is not None else None
 
 
-def _staff_names() -> dict[int, str]:
-    return dict(db.session.execute(select(StaffMember.id, StaffMember.name)).all())
-
-
-@export_section("profile", tables=("clients",))
-def _profile(client: Client) -> dict:
+def profile_values(client: Client) -> dict:
     profile = {field: getattr(client, field) for field in EDITABLE_FIELDS}
-    profile["birth_date"] = _iso(client.birth_date)
+    profile["birth_date"] = iso(client.birth_date)
     profile.update(
         id=client.id,
-        created_at=_iso(client.created_at),
-        updated_at=_iso(client.updated_at),
+        created_at=iso(client.created_at),
+        updated_at=iso(client.updated_at),
         online_booking=client.booking_policy,
         online_booking_reason=client.booking_policy_reason,
-        locked_at=_iso(client.locked_at),
+        locked_at=iso(client.locked_at),
         lock_reason=client.lock_reason,
-        deleted_at=_iso(client.deleted_at),
+        deleted_at=iso(client.deleted_at),
     )
     return profile
-
-
-@export_section("labels", tables=("client_labels", "labels"))
-def _labels(client: Client) -> list[str]:
-    return db.session.scalars(
-        select(Label.name)
-        .join(client_labels, client_labels.c.label_id == Label.id)
-        .where(client_labels.c.client_id == client.id)
-        .order_by(Label.name_key)
-    ).all()
-
-
-@export_section("notes", tables=("notes",))
-def _notes(client: Client) -> list[dict]:
-    names = _staff_names()
-    notes = db.session.scalars(
-        select(Note).where(Note.client_id == client.id).order_by(Note.created_at, Note.id)
-    )
-    return [
-        {
-            "text": note.body,
-            "pinned": note.pinned,
-            "author": names.get(note.author_id),
-            "created_at": _iso(note.created_at),
-            "updated_at": _iso(note.updated_at),
-        }
-        for note in notes
-    ]
-
-
-@export_section("alerts", tables=("alerts",))
-def _alerts(client: Client) -> list[dict]:
-    alerts = db.session.scalars(
-        select(Alert).where(Alert.client_id == client.id).order_by(Alert.created_at, Alert.id)
-    )
-    return [
-        {
-            "severity": alert.severity,
-            "text": alert.text,
-            "created_at": _iso(alert.created_at),
-            "resolved_at": _iso(alert.resolved_at),
-        }
-        for alert in alerts
-    ]
-
-
-@export_section("timeline", tables=("activities",))
-def _timeline(client: Client) -> list[dict]:
-    from app.core.timeline import VERB_LABELS
-
-    names = _staff_names()
-    events = db.session.scalars(
-        select(Activity)
-        .where(Activity.client_id == client.id)
-        .order_by(Activity.occurred_at, Activity.id)
-    )
-    return [
-        {
-            "occurred_at": _iso(event.occurred_at),
-            "event": VERB_LABELS.get(event.verb, event.verb),
-            "by": names.get(event.actor_id) if event.actor_type == "staff" else event.actor_type,
-            "changes": event.changes,
-        }
-        for event in events
-    ]
 
 
 def client_export(client: Client) -> dict:
@@ -160,7 +71,7 @@ def client_export_json(client: Client) -> str:
 
 def client_export_csv(client: Client) -> str:
     """The profile as one CSV row under a header of field names (spreadsheets open it)."""
-    profile = _profile(client)
+    profile = profile_values(client)
     columns = ["id", *EDITABLE_FIELDS, "online_booking", "created_at", "updated_at"]
     output = io.StringIO()
     writer = csv.writer(output)

@@ -26,7 +26,7 @@ _QUERY_AFTER_PATH = re.compile(r"(/[^\s?#\"'\x1b]*)[?#][^\s\"'\x1b]*")
 SECRET_PATH_PREFIXES = ("/me/set-password/",)
 # Any other long random-looking segment (20 or more URL-safe characters: a token, a
 # signed value) is masked too, so a secret in a path that nobody listed stays out of the
-# logs. No route of ours has a fixed segment that long (tests/test_logs.py checks).
+# logs. No route of ours has a fixed segment that long (tests/core/test_logs.py checks).
 SECRET_SEGMENT_LENGTH = 20
 MASKED = "[hidden]"
 _END = r"(?=[/?#\s\"'\x1b]|$)"

@@ -10,13 +10,3 @@ from app.core.registry import Registry
 
 MERGE_STAYS = Registry("table a merge leaves in place")
 MERGE_DERIVED = Registry("derived per-client table")
-
-
-def derived_per_client(table: str):
-    """Decorator form, for a table not yet listed in its area's manifest."""
-
-    def register(function):
-        MERGE_DERIVED.add(table, function)
-        return function
-
-    return register

@@ -1,6 +1,6 @@
 """The parts a client's profile is composed of: tabs and Overview cards.
 
-Each area registers its own parts when its package is imported; `app/clients` draws
+Each area lists its parts in its manifest (app/core/areas.py installs them); `app/clients` draws
 whatever is registered, in order, without importing the area. A part declares what it
 shows (a template included in the profile's panel or Overview), how its context is
 loaded (one function of the client being shown), who may see it, whether a client may
@@ -10,7 +10,7 @@ holds every registered part to that number whatever the client's history holds.
 Beyond the profile, an area can add to the places that show many clients: a
 `HeaderCard` under the client's name (on every tab), `ClientBadges` beside each name in
 the client list and on the reception screen (one query for a whole page of clients), and
-a finder (`register_client_finder`) that knows a client by an identifier typed or scanned
+a `ClientFinder` that knows a client by an identifier typed or scanned
 whole (a pass number), consulted by the list's search and reception's quick find.
 
 The client page (/me) walks the same registry: a part shows there only when it is
@@ -189,12 +189,7 @@ def register_client_badges(badges: ClientBadges) -> ClientBadges:
     return _BADGES.add(badges.name, badges)
 
 
-def register_client_finder(finder, find=None, queries: int = 1):
-    """A ClientFinder; or (transitional, for a module not yet on a manifest) its name,
-    find function and cost."""
-    if find is not None:
-        _FINDERS.add(finder, ClientFinder(finder, find, queries))
-        return find
+def register_client_finder(finder: ClientFinder) -> ClientFinder:
     return _FINDERS.add(finder.name, finder)
 
 

@@ -1,16 +1,19 @@
 """A psycopg cursor that converts and describes a statement once, not at every execution.
 
+The one module that leans on psycopg's private code (psycopg._queries); kept because it
+is worth more than 3% of the profile on PostgreSQL (bench/RESULTS.md, "Speed tricks"),
+and held by tests/house/test_fast_paths.py, which fails when psycopg changes underneath.
+
 psycopg rewrites a statement's %(name)s placeholders into $1, $2... (a regular
 expression over the whole text) and remembers the result only for statements up to
 4 KiB with at most 50 parameters; the profile's statement, with the cards that ride on
-it, is longer, and was converted anew at every page (~0.1 ms, measured). The cursor
-remembers conversions of statements up to _LONGEST characters, the last _CONVERSIONS
-of them (psycopg's own limits are there for ORMs' ever-new statements, and an import's
-batches of rows are such statements: longer than that, they are converted each time).
+it, is longer, and was converted anew at every page. The cursor remembers conversions
+of statements up to _LONGEST characters, the last _CONVERSIONS of them (psycopg's own
+limits are there for ORMs' ever-new statements, and an import's batches of rows are
+such statements: longer than that, they are converted each time).
 
-psycopg builds `description` anew at every access (a Python object per column, ~1.4 µs
-each) and SQLAlchemy reads it after every statement: ~47 µs of the profile's 33-column
-row, a fifth of what the driver spends on it. The text of a statement fixes its result
+psycopg builds `description` anew at every access (a Python object per column) and
+SQLAlchemy reads it after every statement. The text of a statement fixes its result
 columns (a prepared statement may not change them), so the list is kept per statement
 text and column count, and shared: psycopg's Column objects are plain values.
 """
@@ -57,6 +60,9 @@ class DescribedOnceCursor(psycopg.Cursor):
         columns = _descriptions.get(key)
         if columns is None:
             columns = super().description
-            if len(_descriptions) < _KEPT:
-                _descriptions[key] = columns
+            if len(_descriptions) >= _KEPT:
+                # Full (an import's ever-new batch statements, a long test run): start
+                # again rather than stop remembering, so what runs now is kept.
+                _descriptions.clear()
+            _descriptions[key] = columns
         return columns

@@ -44,22 +44,6 @@ class Registry:
             raise RegistryClosed(f"{self.kind} {name!r}: the registry is closed")
         self._items[name] = item
 
-    # Transitional: the dict-style writes of the modules not yet on a manifest.
-    def update(self, mapping=(), **named) -> None:
-        mapping = {**(mapping if isinstance(mapping, dict) else dict.fromkeys(mapping)), **named}
-        for name, item in mapping.items():
-            self.add(name, item)
-
-    def setdefault(self, name: str, item) -> None:
-        if name not in self._items:
-            self.add(name, item)
-
-    def append(self, name: str) -> None:
-        self.add(name)
-
-    def __setitem__(self, name: str, item) -> None:
-        self.replace(name, item)
-
     def close(self) -> None:
         self._closed = True
 

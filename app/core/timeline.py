@@ -112,30 +112,6 @@ def _actor_columns(actor) -> tuple[str, int | None]:
     return "system", None
 
 
-# verb -> callbacks(client, verb, actor, subject, at) run inside record(), in the
-# transaction of the action: an area reacts to another's events (an email when a session
-# is booked) without either importing the other's code beyond this registry.
-_FOLLOWERS: dict[str, list] = {}
-
-
-def follow(*verbs: str):
-    """Decorator: call the function for every event of these verbs, as it is recorded.
-
-    A follower writes only in the caller's transaction (an outgoing email row, say), so
-    the event and what follows from it commit or roll back together."""
-
-    def register(callback):
-        for verb in verbs:
-            followers = _FOLLOWERS.setdefault(verb, [])
-            # Idempotent by name: an area imported twice (several apps in one process).
-            key = (callback.__module__, callback.__qualname__)
-            followers[:] = [f for f in followers if (f.__module__, f.__qualname__) != key]
-            followers.append(callback)
-        return callback
-
-    return register
-
-
 def record(
     client: Client, verb: str, actor=None, *, subject=None, changes=None, at=None
 ) -> Activity:
@@ -159,12 +135,6 @@ def record(
         db.session.flush()  # a new client needs its id before the timeline can point at it
     entry.client_id = client.id
     db.session.add(entry)
-    # Followers read what the action changed from the ORM's attribute history (the status
-    # a cancelled session had), which a flush clears: one follower's query must not
-    # flush it away before the next one reads it. A follower that needs an id flushes.
-    with db.session.no_autoflush:
-        for follower in _FOLLOWERS.get(verb, ()):
-            follower(client, verb, actor, subject, entry.occurred_at)
     return entry
 
 

@@ -2,9 +2,9 @@
 
 A profile page links to about twenty URLs, nearly all "this endpoint for this client
 id", and werkzeug's builder is a noticeable share of a page drawn from cached data (the
-figures are in bench/RESULTS.md's history). The shape of a URL whose values are all ids
-does not depend on the ids, so it is built once per endpoint with stand-in ids, and
-later calls only put the real ids into that shape.
+figures are in bench/RESULTS.md's history). The shape of a URL whose values are all
+ids does not depend on the ids, so it is built once per endpoint with stand-in ids, and
+later calls only put the real ids into that shape. Only Flask's public API is used.
 Static file URLs are remembered whole. Anything else (text values, _external,
 _anchor...) goes to Flask's url_for unchanged.
 
@@ -12,8 +12,7 @@ ClientUrls gives the profile's templates one client's own pages as attributes
 (`urls.edit`), which a template reads far more cheaply than it calls a function.
 """
 
-from flask import url_for
-from flask.globals import _cv_request
+from flask import current_app, has_request_context, request, url_for
 
 from app.core.paths import MAX_ID
 
@@ -56,12 +55,10 @@ def _fill(shape, values: dict) -> str:
 
 def template_url_for(endpoint: str, **values) -> str:
     """url_for(endpoint, **values), the same string, built from a remembered shape."""
-    # The request context itself, not the request proxy (a look-up per call saved).
-    context = _cv_request.get(None)
-    if context is None:
+    if not has_request_context():
         return url_for(endpoint, **values)
-    cache = context.app.extensions.setdefault(_EXTENSION, {})
-    script_root = context.request.script_root
+    cache = current_app.extensions.setdefault(_EXTENSION, {})
+    script_root = request.script_root
     if endpoint == "static" and values.keys() == {"filename"}:
         key = (script_root, endpoint, values["filename"])
         if key not in cache:

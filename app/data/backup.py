@@ -251,7 +251,7 @@ def _restore_postgresql(path: Path) -> None:
 def reapply_ledger() -> RestoreReport:
     """Erase again each client the ledger lists whose id and creation time match a
     client of the database who is not erased: the backup predates their erasure."""
-    from app.clients.privacy_ops import reapply_erasure
+    from app.clients.api import reapply_erasure
     from app.models import Client
 
     report = RestoreReport(counts={})

@@ -17,8 +17,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from app.clients.label_queries import labels_of
-from app.clients.list_queries import ListFilter, client_page
+from app.clients.api import ListFilter, client_page, labels_of
 from app.core.database import write_transaction
 from app.core.export import spreadsheet_safe
 from app.core.extensions import db

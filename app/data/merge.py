@@ -57,7 +57,7 @@ def mergeable_problem(actor, client: Client) -> str | None:
         return "An erased profile cannot be merged."
     if client.deleted_at is not None:
         return f"{client.full_name} is in the trash: restore the profile first."
-    from app.clients.rules import may_merge  # the lock's rule, in one place
+    from app.clients.api import may_merge
 
     if not may_merge(actor, client):
         return f"{client.full_name}'s profile is locked: ask someone who may edit locked profiles."

@@ -6,7 +6,7 @@ table with a foreign key to clients is moved to the survivor, unless it is
 - handled by a rule of its own (client_labels: the labels are united, in merge.py);
 - one of the tables an area's manifest lists in merge_stays, with the reason it stays.
 A table that is in none of these (say, one a later area adds with a two-column primary
-key) stops the merge with an error and fails tests/test_merge.py: the merge never
+key) stops the merge with an error and fails tests/data/test_merge.py: the merge never
 silently leaves a client's rows behind.
 """
 
@@ -33,7 +33,7 @@ _DERIVED = MERGE_DERIVED
 
 
 def refresh_derived(client_ids: list[int]) -> None:
-    from app.clients.alert_ops import refresh_alert_severity
+    from app.clients.api import refresh_alert_severity
 
     for client_id in client_ids:
         for refresh in _DERIVED.values():

@@ -4,7 +4,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.clients.list_queries import ListFilter, client_page
+from app.clients.api import ListFilter, client_page
 from app.core.extensions import db
 from app.core.htmx import is_fragment_request, render_page
 from app.core.jobs import start_job

@@ -172,7 +172,7 @@ def undo_merge(merge_id: int, actor) -> Merge:
             db.session.scalars(select(MergedClient).where(MergedClient.merge_id == merge_id))
         )
         profiles = lock_profiles([merge.survivor_id, *(m.client_id for m in members)])
-        from app.clients.rules import may_pass_lock
+        from app.clients.api import may_pass_lock
 
         for client in profiles.values():
             if not may_pass_lock(actor, client):

@@ -94,7 +94,7 @@ def _erase_data_history(client) -> None:
     """The values an import or a merge kept (to revert or undo) are this person's: they
     go, and so do the profiles merged into this one (the same person, hidden from every
     list but holding their details until an undo that can no longer happen)."""
-    from app.clients.privacy_ops import wipe_client
+    from app.clients.api import wipe_client
 
     merged_in = db.session.scalars(
         select(Client).where(Client.merged_into_id == client.id, Client.erased_at.is_(None))

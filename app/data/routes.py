@@ -3,8 +3,7 @@
 from flask import Blueprint, abort, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from app.clients.list_queries import LIST_VIEWS
-from app.clients.routes import MAX_QUERY_LENGTH, list_filter_from
+from app.clients.api import LIST_VIEWS, MAX_QUERY_LENGTH, list_filter_from
 from app.core.extensions import db
 from app.core.htmx import render_page
 from app.core.jobs import start_job

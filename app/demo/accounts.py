@@ -9,15 +9,21 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.credits import ops as credit_ops
-from app.accounts.credits.forms import IssueValues
-from app.accounts.credits.jobs import run_credit_jobs
-from app.accounts.credits.redeeming import redeem_credit
-from app.accounts.memberships import ops as membership_ops
-from app.accounts.passes import ops as pass_ops
-from app.accounts.plans.forms import PlanValues
-from app.accounts.plans.ops import save_plan
-from app.bookings import scheduling
+from app.accounts.api import (
+    IssueValues,
+    PlanValues,
+    add_pass,
+    cancel_membership,
+    issue_credits,
+    pause_membership,
+    redeem_credit,
+    replace_pass,
+    revoke_credits,
+    run_credit_jobs,
+    save_plan,
+    sell_membership,
+)
+from app.bookings.api import add_past_session
 from app.core.clock import business_zone
 from app.core.database import write_transaction
 from app.core.extensions import db
@@ -70,9 +76,7 @@ def _ensure_plans(owner) -> dict[str, int]:
 
 def _redeem_past(client_id: int, service: Service, practitioner: int, starts, actor) -> None:
     """A class or treatment already given, paid with one of the client's credits."""
-    booking = scheduling.add_past_session(
-        client_id, service.id, practitioner, starts, "completed", actor
-    )
+    booking = add_past_session(client_id, service.id, practitioner, starts, "completed", actor)
     with write_transaction():
         redeem_credit(client_id, service.id, booking.id, actor, utcnow())
 
@@ -122,7 +126,7 @@ def add_accounts(rng: random.Random, staff: list, now: datetime, skip: int) -> i
         _open_account(shop, kind, client.id, seller)
         count += 1
         if index % 3 == 0:
-            pass_ops.add_pass(client.id, f"CL-{client.id:06d}", seller)
+            add_pass(client.id, f"CL-{client.id:06d}", seller)
             count += 1
     # This period's membership credits, then what has expired (as the hourly job would).
     run_credit_jobs()
@@ -139,7 +143,7 @@ def _open_account(shop: _Shop, kind: str, client_id: int, seller) -> None:
     elif kind == "paused":
         _sell_paused(shop, client_id, seller)
     elif kind == "yearly":
-        membership_ops.sell_membership(
+        sell_membership(
             client_id,
             shop.plans["Yearly membership"],
             today - timedelta(days=100),
@@ -150,7 +154,7 @@ def _open_account(shop: _Shop, kind: str, client_id: int, seller) -> None:
     elif kind == "pack" and shop.classes:
         _sell_class_pack(shop, client_id, seller)
     elif kind == "expired_pack" and shop.massage:
-        membership_ops.sell_membership(
+        sell_membership(
             client_id,
             shop.plans["5 massages, 180 days"],
             today - timedelta(days=200),
@@ -167,17 +171,17 @@ def _sell_monthly(shop: _Shop, kind: str, client_id: int, seller) -> None:
     today = shop.today
     paid = None if kind == "overdue" else shop.rng.choice(["card_terminal", "cash"])
     starts = today - timedelta(days={"monthly": 10, "overdue": 40, "cancelled": 75}[kind])
-    sold = membership_ops.sell_membership(
+    sold = sell_membership(
         client_id, shop.plans["Monthly membership"], starts, seller, paid_with=paid, today=today
     )
     if kind == "cancelled":
-        membership_ops.cancel_membership(client_id, sold.id, "Moving away", shop.owner, today=today)
+        cancel_membership(client_id, sold.id, "Moving away", shop.owner, today=today)
 
 
 def _sell_paused(shop: _Shop, client_id: int, seller) -> None:
     """Weekly classes, paused from today for two weeks."""
     today = shop.today
-    sold = membership_ops.sell_membership(
+    sold = sell_membership(
         client_id,
         shop.plans["Weekly classes"],
         today - timedelta(days=3),
@@ -185,15 +189,13 @@ def _sell_paused(shop: _Shop, client_id: int, seller) -> None:
         paid_with="cash",
         today=today,
     )
-    membership_ops.pause_membership(
-        client_id, sold.id, today, today + timedelta(days=13), shop.owner, today=today
-    )
+    pause_membership(client_id, sold.id, today, today + timedelta(days=13), shop.owner, today=today)
 
 
 def _sell_class_pack(shop: _Shop, client_id: int, seller) -> None:
     """A pack of classes, three of them taken since."""
     rng = shop.rng
-    membership_ops.sell_membership(
+    sell_membership(
         client_id,
         shop.plans["10 classes, 90 days"],
         shop.today - timedelta(days=20),
@@ -214,17 +216,17 @@ def _sell_class_pack(shop: _Shop, client_id: int, seller) -> None:
 def _issue_and_revoke(shop: _Shop, client_id: int) -> None:
     """Make-up credits issued and used, and a grant to the wrong client revoked."""
     owner, today = shop.owner, shop.today
-    credit_ops.issue_credits(
+    issue_credits(
         client_id,
         IssueValues(2, today + timedelta(days=30), "Our teacher was ill"),
         owner,
     )
-    wrong = credit_ops.issue_credits(
+    wrong = issue_credits(
         client_id,
         IssueValues(1, today + timedelta(days=30), "Welcome class"),
         owner,
     )
-    credit_ops.revoke_credits(client_id, wrong.id, "Issued to the wrong client", owner)
+    revoke_credits(client_id, wrong.id, "Issued to the wrong client", owner)
     # Both of the make-up classes taken since: a grant fully redeemed.
     for days_ago in (2, 5):
         if shop.classes:
@@ -259,4 +261,4 @@ def _replace_a_lost_card(shop: _Shop, chosen: list[Client]) -> None:
             select(Pass).where(Pass.client_id == client.id, Pass.ended_at.is_(None))
         )
         if card is not None:
-            pass_ops.replace_pass(client.id, card.id, f"CL-{client.id:06d}-2", "Lost", shop.owner)
+            replace_pass(client.id, card.id, f"CL-{client.id:06d}-2", "Lost", shop.owner)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.auth.ops import add_staff
-from app.bookings import service_settings
+from app.auth.api import add_staff
+from app.bookings.api import add_class_time, save_service, set_practitioner
 from app.core.extensions import db
 from app.core.sessions import SignedInStaff
-from app.mail.business import BUSINESS_NAME, save_business_details
+from app.mail.api import BUSINESS_NAME, save_business_details
 from app.models import BusinessSetting, ClassTime, Service, StaffMember
-from app.reception.kiosk_ops import set_kiosk_pin
+from app.reception.api import set_kiosk_pin
 
 DEMO_OWNER_EMAIL = "owner@example.com"
 DEMO_BUSINESS_NAME = "Willow Wellness Studio"
@@ -89,13 +89,13 @@ def ensure_services(owner) -> tuple[list[Service], list[int]]:
                 capacity=capacity,
                 active=True,
             )
-            service_settings.save_service(values, owner)
+            save_service(values, owner)
     practitioners = db.session.scalars(
         select(StaffMember.id).where(StaffMember.role.in_(("practitioner", "manager")))
     ).all()
     for staff_id in practitioners:
         if not db.session.get(StaffMember, staff_id).takes_bookings:
-            service_settings.set_practitioner(staff_id, True, DEMO_HOURS, owner)
+            set_practitioner(staff_id, True, DEMO_HOURS, owner)
     services = db.session.scalars(select(Service).order_by(Service.id)).all()
     for service in services:
         times = DEMO_CLASS_TIMES.get(service.name, [])
@@ -104,7 +104,5 @@ def ensure_services(owner) -> tuple[list[Service], list[int]]:
         ):
             for index, (weekday, starts) in enumerate(times):
                 leader = practitioners[index % len(practitioners)]
-                service_settings.add_class_time(
-                    service.id, weekday, time.fromisoformat(starts), leader, owner
-                )
+                add_class_time(service.id, weekday, time.fromisoformat(starts), leader, owner)
     return services, practitioners

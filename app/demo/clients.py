@@ -9,8 +9,17 @@ from datetime import date, datetime, timedelta
 import phonenumbers
 from sqlalchemy import select
 
-from app.clients import alert_ops, detail_ops, label_ops, note_ops, privacy_ops
-from app.clients.detail_ops import create_client, update_client
+from app.clients.api import (
+    add_alert,
+    add_note,
+    create_client,
+    create_label,
+    delete_client,
+    lock_client,
+    set_booking_policy,
+    set_client_labels,
+    update_client,
+)
 from app.core.extensions import db
 from app.models import EDITABLE_FIELDS, Client, Label
 from app.models.text import fold
@@ -167,35 +176,33 @@ def add_profile_depth(rng: random.Random, staff: list, now: datetime, skip: int)
     deciders = [member for member in staff if member.role in ("owner", "manager")]
     if not db.session.scalar(select(Label.id).limit(1)):
         for name, colour in DEMO_LABELS:
-            label_ops.create_label(name, colour, owner)
+            create_label(name, colour, owner)
     labels = db.session.scalars(select(Label.id).order_by(Label.id)).all()
     clients = db.session.scalars(select(Client).order_by(Client.id).offset(skip)).all()
     events = 0
     for client in clients:
         if rng.random() < 0.45:
             chosen = set(rng.sample(labels, rng.choice([1, 1, 2, 3])))
-            events += bool(label_ops.set_client_labels(client, chosen, rng.choice(staff)))
+            events += bool(set_client_labels(client, chosen, rng.choice(staff)))
         for _ in range(rng.choice([0, 0, 0, 1, 1, 2, 3])):
             moment = client.created_at + (now - client.created_at) * rng.uniform(0.05, 0.95)
             pinned = rng.random() < 0.15
-            note_ops.add_note(client, rng.choice(DEMO_NOTES), rng.choice(staff), pinned, at=moment)
+            add_note(client, rng.choice(DEMO_NOTES), rng.choice(staff), pinned, at=moment)
             events += 1
         if rng.random() < 0.06:
             severity, text = rng.choice(DEMO_ALERTS)
-            alert_ops.add_alert(client, severity, text, rng.choice(staff), at=client.created_at)
+            add_alert(client, severity, text, rng.choice(staff), at=client.created_at)
             events += 1
         if rng.random() < 0.04:
             policy = rng.choice(["approval", "block"])
             reason = "Two no-shows in a row." if policy == "block" else "Books long treatments."
-            detail_ops.set_booking_policy(client, policy, reason, rng.choice(deciders), at=now)
+            set_booking_policy(client, policy, reason, rng.choice(deciders), at=now)
             events += 1
         if rng.random() < 0.03:
-            privacy_ops.lock_client(
-                client, "Identity and details checked.", rng.choice(deciders), at=now
-            )
+            lock_client(client, "Identity and details checked.", rng.choice(deciders), at=now)
             events += 1
     for client in rng.sample(clients, min(3, len(clients))):
         if not client.is_locked:
-            privacy_ops.delete_client(client, owner, at=now)
+            delete_client(client, owner, at=now)
             events += 1
     return events

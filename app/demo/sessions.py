@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from app.bookings import checks, scheduling
+from app.bookings.api import BookingRefused, BookingRequest, add_past_session, create_booking
 from app.core.clock import business_zone
 from app.core.extensions import db
 from app.demo.business import DEMO_CLASS_TIMES, ensure_services
@@ -40,7 +40,7 @@ def add_sessions(rng: random.Random, staff: list, now: datetime, skip: int) -> i
             taken.add((practitioner, starts))
             status = rng.choices(["completed", "cancelled", "no_show"], weights=[85, 10, 5])[0]
             reason = rng.choice(DEMO_CANCEL_REASONS) if status == "cancelled" else None
-            scheduling.add_past_session(
+            add_past_session(
                 client.id,
                 rng.choice(appointments).id,
                 practitioner,
@@ -64,7 +64,7 @@ def add_sessions(rng: random.Random, staff: list, now: datetime, skip: int) -> i
                 at = time.fromisoformat(
                     next(starts for weekday, starts in weekday_times if weekday == day.weekday())
                 )
-        request = scheduling.BookingRequest(
+        request = BookingRequest(
             client_id=client.id,
             service_id=service.id,
             practitioner_id=rng.choice(practitioners),
@@ -73,13 +73,13 @@ def add_sessions(rng: random.Random, staff: list, now: datetime, skip: int) -> i
             confirm_blocked=True,
         )
         try:
-            scheduling.create_booking(request, rng.choice(staff))
-        except checks.BookingRefused:
+            create_booking(request, rng.choice(staff))
+        except BookingRefused:
             starts = datetime.combine(day, at, tzinfo=business_zone())
             if day != now.date() or starts >= now or service.is_class:
                 continue  # taken: the demo skips it
             # Earlier today (a demo started late in the day): booked, not yet seen.
-            scheduling.add_past_session(
+            add_past_session(
                 client.id, service.id, request.practitioner_id, starts, "confirmed", owner
             )
         count += 1

@@ -13,13 +13,17 @@ the session as it was when the email was queued.
 from datetime import datetime
 
 from babel.dates import format_date, format_time
-from sqlalchemy import inspect
 
-from app.bookings.calendar import CALENDAR_TYPE, SessionEvent, calendar_bytes, calendar_filename
+from app.bookings.api import (
+    CALENDAR_TYPE,
+    SessionEvent,
+    SessionRecorded,
+    calendar_bytes,
+    calendar_filename,
+)
 from app.core.clock import business_zone
 from app.core.extensions import db
 from app.core.i18n import locale_for, supported_language
-from app.core.timeline import follow
 from app.mail.outbox import Draft, attachment_builder, queue_email, render_subject
 from app.models import Booking, Client, Service, StaffMember, utcnow
 
@@ -114,48 +118,61 @@ def queue_session_email(
     )
 
 
-def _previous(booking: Booking, attribute: str):
-    """The value an attribute had before this transaction changed it (not yet flushed)."""
-    history = inspect(booking).attrs[attribute].history
-    return history.deleted[0] if history.deleted else None
-
-
-@follow("session.booked", "session.confirmed", "session.moved_in")
-def _session_booked(client, verb, actor, subject, at) -> None:
-    booking = subject
-    if not isinstance(booking, Booking) or booking.starts_at <= utcnow():
+def _session_booked(event: SessionRecorded) -> None:
+    booking = event.booking
+    if booking.starts_at <= utcnow():
         return  # a past session written into the history (demo, imports): no email
     queue_session_email(
         "session_booked",
         "session_booked",
-        client,
+        event.client,
         booking,
-        actor,
-        moved_in=verb == "session.moved_in",
-        confirmed=verb == "session.confirmed",
+        event.actor,
+        moved_in=event.verb == "session.moved_in",
+        confirmed=event.verb == "session.confirmed",
     )
 
 
-@follow("session.rescheduled")
-def _session_changed(client, verb, actor, subject, at) -> None:
-    booking = subject
-    if not isinstance(booking, Booking):
-        return
-    before = _previous(booking, "starts_at")
-    language = client_language(client)
+def _session_changed(event: SessionRecorded) -> None:
+    before = event.starts_at_before
+    language = client_language(event.client)
     previous = (
         {"date": _date(before, language), "time": _time(before, language)} if before else None
     )
     queue_session_email(
-        "session_changed", "session_changed", client, booking, actor, previous=previous
+        "session_changed",
+        "session_changed",
+        event.client,
+        event.booking,
+        event.actor,
+        previous=previous,
     )
 
 
-@follow("session.cancelled", "session.cancelled_late")
-def _session_cancelled(client, verb, actor, subject, at) -> None:
-    booking = subject
-    if not isinstance(booking, Booking) or booking.starts_at <= utcnow():
+def _session_cancelled(event: SessionRecorded) -> None:
+    booking = event.booking
+    if booking.starts_at <= utcnow():
         return
-    if _previous(booking, "status") == "waitlisted":
+    if event.status_before == "waitlisted":
         return  # a place on the waitlist, never a session the client had
-    queue_session_email("session_cancelled", "session_cancelled", client, booking, actor)
+    queue_session_email(
+        "session_cancelled", "session_cancelled", event.client, booking, event.actor
+    )
+
+
+_BY_VERB = {
+    "session.booked": _session_booked,
+    "session.confirmed": _session_booked,
+    "session.moved_in": _session_booked,
+    "session.rescheduled": _session_changed,
+    "session.cancelled": _session_cancelled,
+    "session.cancelled_late": _session_cancelled,
+}
+
+
+def mail_follows_session(event: SessionRecorded) -> None:
+    """The mail area's listener to sessions (its manifest subscribes it): the client's
+    email about a session booked, moved or cancelled, queued in the same transaction."""
+    handle = _BY_VERB.get(event.verb)
+    if handle is not None:
+        handle(event)

@@ -3,7 +3,7 @@
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from app.bookings.forms import RulesForm
+from app.bookings.api import RulesForm
 from app.core.validators import no_control_characters
 from app.mail.business import ADDRESS_MAX_LENGTH, NAME_MAX_LENGTH
 

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.bookings import settings as booking_settings
+from app.bookings.api import reminder_hour
 from app.core.clock import business_zone
 from app.core.database import write_transaction
 from app.core.extensions import db
@@ -28,7 +28,7 @@ def tomorrow_bounds(now: datetime) -> tuple[datetime, datetime] | None:
     """Tomorrow's start and end (UTC) once the reminder hour has passed today, else None."""
     zone = business_zone()
     local = now.astimezone(zone)
-    if local.hour < booking_settings.reminder_hour():
+    if local.hour < reminder_hour():
         return None
     tomorrow = local.date() + timedelta(days=1)
     start = datetime.combine(tomorrow, time(0), zone)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.core.extensions import db
 from app.core.htmx import render_page
 from app.core.permissions import Permission, requires
-from app.mail.outbox import mail_configured
+from app.mail.api import mail_configured
 from app.models import Client
 from app.portal import ops, queries
 from app.portal.forms import ConfirmForm

@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
-from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.auth.api import MIN_PASSWORD_LENGTH
 from app.models import ACCOUNT_TOKEN_HOURS
 
 SESSION_STATUSES = {
@@ -51,7 +51,7 @@ def client_session_status(status: str) -> str:
 
 def business_name() -> str:
     if "portal_business_name" not in g:
-        from app.mail.business import business_details
+        from app.mail.api import business_details
 
         g.portal_business_name = business_details().name
     return g.portal_business_name
@@ -61,16 +61,20 @@ def page_language() -> str:
     return get_locale().language
 
 
-def register(bp) -> None:
+# What the client page's templates use (listed in app/portal/manifest.py).
+PORTAL_FILTERS = {
+    function.__name__: function
     for function in (
         client_date,
         client_datetime,
         client_country,
         client_language,
         client_session_status,
-    ):
-        bp.add_app_template_filter(function)
-    bp.add_app_template_global(business_name)
-    bp.add_app_template_global(page_language)
-    bp.add_app_template_global(MIN_PASSWORD_LENGTH, "min_password_length")
-    bp.add_app_template_global(ACCOUNT_TOKEN_HOURS, "link_hours")
+    )
+}
+PORTAL_GLOBALS = {
+    "business_name": business_name,
+    "page_language": page_language,
+    "min_password_length": MIN_PASSWORD_LENGTH,
+    "link_hours": ACCOUNT_TOKEN_HOURS,
+}

@@ -3,8 +3,8 @@
 
 from app.core.areas import Area
 from app.core.settings_pages import SettingsPage
-from app.data.merge import ProfileMergedInto
-from app.portal import bp, parts
+from app.data.api import ProfileMergedInto
+from app.portal import bp, helpers, parts
 from app.portal.accounts import bp as accounts_bp
 from app.portal.requests import parts as request_parts
 
@@ -30,6 +30,8 @@ AREA = Area(
     # erasure scrubs these tables' files too.
     personal_tables=("client_accounts", "data_requests"),
     merge_stays={"client_accounts": parts.ACCOUNTS_STAY},
+    template_filters=helpers.PORTAL_FILTERS,
+    template_globals=helpers.PORTAL_GLOBALS,
     subscriptions=((ProfileMergedInto, parts.hand_over_merged_account),),
     settings_pages=(
         SettingsPage(

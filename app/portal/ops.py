@@ -13,14 +13,22 @@ from flask import url_for
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.ops import blocked_until, clear_failures, normalise_email, record_failure
-from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.auth.api import (
+    blocked_until,
+    clear_failures,
+    hash_password,
+    needs_rehash,
+    normalise_email,
+    password_problem,
+    record_failure,
+    verify_password,
+)
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.i18n import supported_language
 from app.core.permissions import Permission, can
 from app.core.timeline import record
-from app.mail.outbox import queue_email, render_email
+from app.mail.api import queue_email, render_email
 from app.models import (
     ACCOUNT_TOKEN_HOURS,
     Client,

@@ -14,8 +14,8 @@ from flask import (
 )
 from flask_babel import get_locale, gettext
 
-from app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
-from app.bookings.calendar import calendar_response
+from app.auth.api import MIN_PASSWORD_LENGTH, password_problem
+from app.bookings.api import calendar_response
 from app.core.i18n import use_language
 from app.core.parts import client_parts, load_for_client
 from app.models import ACCOUNT_TOKEN_HOURS, utcnow

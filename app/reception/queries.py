@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, tuple_
 
-from app.bookings.slots import day_bounds
+from app.bookings.api import day_bounds
 from app.core.extensions import db
 from app.core.paging import Page, decode_cursor, encode_cursor
 from app.models import Alert, Booking, CheckIn, Client, KioskHelpRequest, Service, StaffMember

@@ -4,8 +4,8 @@ starting the kiosk and greeting those it sent to the desk."""
 from flask import abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
-from app.bookings import attendance, checks
-from app.clients.list_queries import client_page
+from app.bookings.api import BookingRefused, SessionChanged, check_in
+from app.clients.api import client_page
 from app.core.clock import business_today, business_zone
 from app.core.extensions import db
 from app.core.htmx import is_fragment_request, render_page
@@ -13,9 +13,10 @@ from app.core.parts import badges_for
 from app.core.paths import parse_id
 from app.core.permissions import Permission, requires
 from app.models import Booking, utcnow
-from app.reception import bp, kiosk_ops, queries
-from app.reception.kiosk import set_kiosk_cookie
-from app.reception.kiosk_ops import HELP_REASONS
+from app.reception import bp, queries
+from app.reception.kiosk import ops as kiosk_ops
+from app.reception.kiosk.ops import HELP_REASONS
+from app.reception.kiosk.realm import set_kiosk_cookie
 
 FIND_LIMIT = 8
 MAX_QUERY_LENGTH = 100
@@ -115,10 +116,10 @@ def check_in_session(booking_id: int):
     if booking is None:
         abort(404)
     try:
-        attendance.check_in(booking.client_id, current_user, booking_id)
-    except checks.SessionChanged as changed:
+        check_in(booking.client_id, current_user, booking_id)
+    except SessionChanged as changed:
         return _after_check_in(problem=str(changed), status=409)
-    except checks.BookingRefused as refused:
+    except BookingRefused as refused:
         return _after_check_in(problem=str(refused), status=422)
     return _after_check_in(notice="Checked in.")
 
@@ -130,8 +131,8 @@ def walk_in():
     if client_id is None:
         abort(400)
     try:
-        attendance.check_in(client_id, current_user)
-    except checks.BookingRefused:
+        check_in(client_id, current_user)
+    except BookingRefused:
         abort(404)
     return _after_check_in(notice="Walk-in checked in.")
 

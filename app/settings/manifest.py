@@ -1,22 +1,15 @@
-"""The Settings pages that combine several areas: everything this area adds to the app
-(see app/core/areas.py). Its views hang on the core's Settings blueprint."""
+"""The Settings pages that combine several areas (Services, Staff) and the kiosk PIN:
+everything this area adds to the app (see app/core/areas.py). Its views hang on the
+core's Settings blueprint, which this area registers on the app."""
 
 import app.settings  # noqa: F401  (loads the pages' views onto the Settings blueprint)
 from app.core.areas import Area
-from app.core.permissions import Permission
 from app.core.settings_pages import SettingsPage, bp
 
 AREA = Area(
     "settings",
     blueprints=(bp,),
     settings_pages=(
-        SettingsPage(
-            "labels",
-            "Labels",
-            "settings.labels",
-            order=10,
-            current_for=("settings.labels", "settings.edit_label", "settings.delete_label"),
-        ),
         SettingsPage(
             "services",
             "Services",
@@ -30,13 +23,6 @@ AREA = Area(
             "settings.staff",
             order=40,
             current_for=("settings.staff", "settings.staff_hours"),
-        ),
-        SettingsPage(
-            "erasures",
-            "Erasure log",
-            "settings.erasures",
-            order=70,
-            permission=Permission.ERASE_CLIENTS,
         ),
     ),
 )

@@ -7,17 +7,26 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.bookings import service_settings
-from app.bookings import settings as booking_settings
-from app.bookings.forms import ServiceForm, parse_wall_time
-from app.bookings.slots import practitioners
+from app.bookings.api import (
+    ServiceForm,
+    parse_wall_time,
+    practitioners,
+    remove_class_time,
+    save_booking_rules,
+    save_service,
+    set_days_off,
+    set_practitioner,
+    stored_booking_rules,
+)
+from app.bookings.api import (
+    add_class_time as save_class_time,
+)
 from app.core.extensions import db
 from app.core.htmx import render_page
 from app.core.paths import parse_id
 from app.core.permissions import Permission, requires
 from app.core.settings_pages import bp
-from app.mail.business import business_details, save_business_details
-from app.mail.forms import RulesWithEmailForm
+from app.mail.api import RulesWithEmailForm, business_details, save_business_details
 from app.models import WEEKDAYS, ClassTime, DayOff, Service, StaffMember, WorkingHours
 
 
@@ -28,7 +37,7 @@ def _services_page(status=200, form=None, rules_form=None, saved=None):
         rules_form = RulesWithEmailForm(
             formdata=None,
             data={
-                **booking_settings.all_values(),
+                **stored_booking_rules(),
                 "business_name": business.name,
                 "business_address": business.address,
             },
@@ -63,7 +72,7 @@ def services():
     form = ServiceForm()
     if not form.validate():
         return _services_page(422, form=form)
-    service_settings.save_service(_service_values(form), current_user)
+    save_service(_service_values(form), current_user)
     return redirect(url_for("settings.services"), 303)
 
 
@@ -73,7 +82,7 @@ def booking_rules():
     form = RulesWithEmailForm()
     if not form.validate():
         return _services_page(422, rules_form=form)
-    booking_settings.save(
+    save_booking_rules(
         {
             "late_cancel_hours": form.late_cancel_hours.data,
             "no_show_limit": form.no_show_limit.data,
@@ -123,7 +132,7 @@ def edit_service(service_id: int):
     form = ServiceForm()
     if not form.validate():
         return _service_page(service, form, 422)
-    service_settings.save_service(_service_values(form), current_user, service_id=service.id)
+    save_service(_service_values(form), current_user, service_id=service.id)
     return redirect(url_for("settings.services"), 303)
 
 
@@ -146,7 +155,7 @@ def add_class_time(service_id: int):
         form = ServiceForm(formdata=None, obj=service)
         form.price.data = f"{service.price_minor / 100:.2f}"
         return _service_page(service, form, 422, time_error=error)
-    service_settings.add_class_time(service.id, int(weekday), starts, practitioner_id, current_user)
+    save_class_time(service.id, int(weekday), starts, practitioner_id, current_user)
     return redirect(url_for("settings.edit_service", service_id=service.id), 303)
 
 
@@ -157,7 +166,7 @@ def delete_class_time(class_time_id: int):
     if class_time is None:
         abort(404)
     service_id = class_time.service_id
-    service_settings.remove_class_time(class_time_id, current_user)
+    remove_class_time(class_time_id, current_user)
     return redirect(url_for("settings.edit_service", service_id=service_id), 303)
 
 
@@ -250,6 +259,6 @@ def staff_hours(staff_id: int):
         errors["days_off"] = "Write dates like 2027-12-24, separated by commas."
     if errors:
         return _hours_page(member, values, errors, 422)
-    service_settings.set_practitioner(member.id, values["takes_bookings"], hours, current_user)
-    service_settings.set_days_off(member.id, days_off, current_user)
+    set_practitioner(member.id, values["takes_bookings"], hours, current_user)
+    set_days_off(member.id, days_off, current_user)
     return _hours_page(member, _current_hours(member), {}, saved="Saved.")

@@ -17,7 +17,7 @@ from app.core.database import write_transaction
 from app.core.extensions import db
 from app.mail.outbox import queue_email
 from app.models import Client, ClientImport, DataRequest, Job, Merge, utcnow
-from tests.booking_helpers import book, future_day, practitioner, service, service_values
+from tests.helpers.bookings import book, future_day, practitioner, service, service_values
 
 
 def sessions_of(app, actor, client_id: int, tag) -> dict:

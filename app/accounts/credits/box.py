@@ -52,6 +52,8 @@ def _box(client_id, grants, services, redeemable, totals) -> dict:
 
 # --- the box on the profile's own statement -------------------------------------------
 
+# Riding on the profile's statement saves the box a query of its own: about 5% of the
+# profile on PostgreSQL (bench/RESULTS.md, "Speed tricks").
 # The redeemable grants come packed in one text column (as the profile's labels do):
 # grants apart by _RECORD, a grant's fields by _FIELD, its services by _ITEM. No reason,
 # plan or service name holds these: forms refuse control characters, and a reason's

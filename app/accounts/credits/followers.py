@@ -1,5 +1,5 @@
-"""Sessions paid with credits, followed through the timeline (app.core.timeline.follow)
-in the booking's own transaction, so the bookings area knows nothing of credits:
+"""Sessions paid with credits, following the bookings area's SessionRecorded in the
+booking's own transaction, so the bookings area knows nothing of credits:
 - "session.booked" / "session.moved_in" of a covered service redeem the credit that
   expires first; with none left a client who has (or had) a membership or credits is
   booked as unpaid and staff are told; a client with no account history books as before.
@@ -12,11 +12,10 @@ from sqlalchemy.orm import column_property, undefer
 
 from app.accounts.credits.policy import forfeits_late
 from app.accounts.credits.redeeming import forfeit_credit, redeem_credit, return_credit
-from app.bookings.scheduling import load_with_booking_client
+from app.bookings.api import SessionRecorded, load_with_booking_client
 from app.core.extensions import db
 from app.core.notices import add_notice
-from app.core.timeline import follow
-from app.models import Booking, Client
+from app.models import Client
 from app.models.accounts import BookingCredit, CreditGrant, Membership
 
 NO_CREDIT_NOTICE = "No credit left: booked as unpaid."
@@ -34,16 +33,16 @@ load_with_booking_client(undefer(Client.has_account_history))
 # --- sessions -------------------------------------------------------------------------
 
 
-@follow("session.booked", "session.moved_in")
-def _pay_with_credit(client, verb, actor, booking, at) -> None:
-    if not isinstance(booking, Booking) or booking.status not in ("pending", "confirmed"):
+def _pay_with_credit(event: SessionRecorded) -> None:
+    client, booking, at = event.client, event.booking, event.at
+    if booking.status not in ("pending", "confirmed"):
         return
     # Read with the booking's client: the many clients with no account history book
     # as before.
     if not client.has_account_history:
         return
-    new = verb == "session.booked"  # a waitlisted booking moving in took nothing yet either
-    if redeem_credit(client.id, booking.service_id, booking.id, actor, at, new=new):
+    new = event.verb == "session.booked"  # a waitlisted one moving in took nothing yet either
+    if redeem_credit(client.id, booking.service_id, booking.id, event.actor, at, new=new):
         return
     credit = None if new else db.session.get(BookingCredit, booking.id)
     if credit is None:
@@ -57,19 +56,33 @@ def _pay_with_credit(client, verb, actor, booking, at) -> None:
     add_notice(NO_CREDIT_NOTICE)
 
 
-@follow("session.cancelled")
-def _give_back(client, verb, actor, booking, at) -> None:
-    credit = db.session.get(BookingCredit, getattr(booking, "id", None))
+def _give_back(event: SessionRecorded) -> None:
+    credit = db.session.get(BookingCredit, event.booking.id)
     if credit is not None and credit.status == "redeemed":
-        return_credit(credit, actor, at)
+        return_credit(credit, event.actor, event.at)
 
 
-@follow("session.cancelled_late", "session.no_show")
-def _forfeit_or_give_back(client, verb, actor, booking, at) -> None:
-    credit = db.session.get(BookingCredit, getattr(booking, "id", None))
+def _forfeit_or_give_back(event: SessionRecorded) -> None:
+    credit = db.session.get(BookingCredit, event.booking.id)
     if credit is None or credit.status != "redeemed":
         return
     if forfeits_late():
-        forfeit_credit(credit, actor, at)
+        forfeit_credit(credit, event.actor, event.at)
     else:
-        return_credit(credit, actor, at)
+        return_credit(credit, event.actor, event.at)
+
+
+_BY_VERB = {
+    "session.booked": _pay_with_credit,
+    "session.moved_in": _pay_with_credit,
+    "session.cancelled": _give_back,
+    "session.cancelled_late": _forfeit_or_give_back,
+    "session.no_show": _forfeit_or_give_back,
+}
+
+
+def credits_follow_session(event: SessionRecorded) -> None:
+    """The accounts area's listener to sessions (its manifest subscribes it)."""
+    handle = _BY_VERB.get(event.verb)
+    if handle is not None:
+        handle(event)

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts import bp
 from app.accounts.credits.ledger import (
     client_of,
     credit_expiry_instant,
@@ -15,10 +14,10 @@ from app.accounts.credits.ledger import (
     write_ledger,
 )
 from app.accounts.dates import add_periods
+from app.core.areas import HourlyTask
 from app.core.clock import business_zone
 from app.core.database import write_transaction
 from app.core.extensions import db
-from app.core.jobs import hourly_task
 from app.core.timeline import record
 from app.models import Client, utcnow
 from app.models.accounts import CreditGrant, Membership, MembershipPlan
@@ -127,9 +126,7 @@ def run_credit_jobs(now: datetime | None = None) -> tuple[int, int]:
     return grant_recurring(now), expire_due(now)
 
 
-@bp.record_once
-def _start_credit_jobs(state) -> None:
-    hourly_task(state.app, "hourly_credits", 5, run_credit_jobs)
+CREDIT_JOBS_TASK = HourlyTask("hourly_credits", 5, run_credit_jobs)
 
 
 # --- expiry ---------------------------------------------------------------------------

@@ -1,22 +1,17 @@
 """What credits add to the rest of the app: the timeline's words for their fields, the
-Credits box on the Overview, the credit policy and a grant's last day for the templates,
-the credits' section of the one-client export, and the balance a merge recomputes."""
+Credits box on the Overview, a grant's last day for the templates, the credits' section
+of the one-client export, and the balance a merge recomputes."""
 
 from datetime import datetime
 
 from sqlalchemy import case, func, insert, select, update
 
-from app.accounts import bp
 from app.accounts.credits.box import credits_box, credits_box_of, with_credits_box
 from app.accounts.credits.ledger import KEPT_TOTALS, LEDGER_TOTALS, last_day
-from app.accounts.credits.policy import forfeits_late
-from app.core.export import export_section
+from app.core.export import ExportSection
 from app.core.extensions import db
-from app.core.merging import derived_per_client
-from app.core.parts import OverviewCard, ProfileColumns, register_card
-from app.core.row_words import ROW_WORDS
+from app.core.parts import OverviewCard, ProfileColumns
 from app.core.templating import local_date
-from app.core.timeline import AUDIT_FIELD_LABELS
 from app.models import Service, StaffMember, utcnow
 from app.models.accounts import (
     BookingCredit,
@@ -26,7 +21,7 @@ from app.models.accounts import (
     credit_grant_services,
 )
 
-AUDIT_FIELD_LABELS.update(credits="Credits", expires="Expires after")
+CREDIT_FIELD_LABELS = {"credits": "Credits", "expires": "Expires after"}
 
 
 # --- the Credits box ------------------------------------------------------------------
@@ -36,26 +31,20 @@ def _card_load(client) -> dict:
     return credits_box(client.id)
 
 
-register_card(
-    OverviewCard(
-        "credits",
-        "accounts/_credits_card.html",
-        order=20,
-        load=_card_load,
-        queries=1,
-        shown=lambda client: not getattr(client, "is_erased", False),
-        columns=ProfileColumns(with_credits_box, credits_box_of),
-    )
+CREDITS_CARD = OverviewCard(
+    "credits",
+    "accounts/_credits_card.html",
+    order=20,
+    load=_card_load,
+    queries=1,
+    shown=lambda client: not getattr(client, "is_erased", False),
+    columns=ProfileColumns(with_credits_box, credits_box_of),
 )
 
 
 def last_day_text(expires_at: datetime) -> str:
     """A grant's last day, in the business's words (it expires at the midnight after)."""
     return local_date(last_day(expires_at))
-
-
-bp.add_app_template_global(forfeits_late, "credits_forfeit_late")
-bp.add_app_template_filter(last_day_text, "credit_last_day")
 
 
 # --- the one-client export ----------------------------------------------------------
@@ -69,10 +58,6 @@ def _staff_names() -> dict[int, str]:
     return dict(db.session.execute(select(StaffMember.id, StaffMember.name)).all())
 
 
-@export_section(
-    "credits",
-    tables=("credit_grants", "credit_ledger", "client_credit_balances", "booking_credits"),
-)
 def _export_credits(client) -> dict:
     names = _staff_names()
     balance = db.session.scalar(
@@ -136,10 +121,16 @@ def _export_credits(client) -> dict:
     }
 
 
+CREDITS_EXPORT = ExportSection(
+    "credits",
+    _export_credits,
+    tables=("credit_grants", "credit_ledger", "client_credit_balances", "booking_credits"),
+)
+
+
 # --- the merge ----------------------------------------------------------------------
 
 
-@derived_per_client("client_credit_balances")
 def refresh_balance(client_id: int) -> None:
     """The client's balance and the ledger's totals as sums of their ledger. A merge
     moves the ledger rows of both profiles to the survivor, so its one balance row is
@@ -170,6 +161,8 @@ def refresh_balance(client_id: int) -> None:
         )
 
 
-ROW_WORDS.setdefault("credit_grants", ("grant of credits", "grants of credits"))
-ROW_WORDS.setdefault("credit_ledger", ("credit ledger entry", "credit ledger entries"))
-ROW_WORDS.setdefault("booking_credits", ("session paid with credits", "sessions paid with credits"))
+CREDIT_ROW_WORDS = {
+    "credit_grants": ("grant of credits", "grants of credits"),
+    "credit_ledger": ("credit ledger entry", "credit ledger entries"),
+    "booking_credits": ("session paid with credits", "sessions paid with credits"),
+}

@@ -6,13 +6,12 @@ from datetime import date
 
 from sqlalchemy import and_, or_, select
 
-from app.accounts import bp
 from app.accounts.dates import day_text
 from app.accounts.memberships.ops import touch
+from app.core.areas import HourlyTask
 from app.core.clock import business_today
 from app.core.database import write_transaction
 from app.core.extensions import db
-from app.core.jobs import hourly_task
 from app.core.timeline import record
 from app.models import Client, utcnow
 from app.models.accounts import Membership, MembershipPlan
@@ -67,8 +66,6 @@ def refresh_statuses(today: date | None = None) -> int:
     return changed
 
 
-@bp.record_once
-def _schedule(state) -> None:
-    """Each hour (so the business's midnight is never missed by more than one): resume,
-    pause and end memberships as their dates say. Idempotent."""
-    hourly_task(state.app, "membership_statuses", 7, refresh_statuses)
+# Each hour (so the business's midnight is never missed by more than one): resume, pause
+# and end memberships as their dates say. Idempotent.
+MEMBERSHIP_STATUSES_TASK = HourlyTask("membership_statuses", 7, refresh_statuses)

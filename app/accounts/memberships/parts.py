@@ -10,30 +10,25 @@ from app.accounts.memberships.card import (
     membership_card_of,
     with_membership_card,
 )
-from app.core.export import export_section
+from app.core.export import ExportSection
 from app.core.extensions import db
 from app.core.parts import (
     ClientBadges,
     HeaderCard,
     ProfileAction,
     ProfileColumns,
-    register_action,
-    register_client_badges,
-    register_header_card,
 )
-from app.core.row_words import ROW_WORDS
-from app.core.timeline import AUDIT_FIELD_LABELS
 from app.models.accounts import Membership, MembershipPayment, MembershipPlan
 
-AUDIT_FIELD_LABELS.update(
-    plan="Plan",
-    membership_starts="Starts",
-    next_payment_due="Next payment due",
-    payment="Payment",
-    paid_period="Period",
-    pause="Pause",
-    membership_ends="Ends",
-)
+MEMBERSHIP_FIELD_LABELS = {
+    "plan": "Plan",
+    "membership_starts": "Starts",
+    "next_payment_due": "Next payment due",
+    "payment": "Payment",
+    "paid_period": "Period",
+    "pause": "Pause",
+    "membership_ends": "Ends",
+}
 
 
 # --- the profile's parts -------------------------------------------------------------------
@@ -47,19 +42,17 @@ def _card_from_profile(client, values) -> dict:
     return {"view": membership_card_of(values)}
 
 
-register_header_card(
-    HeaderCard(
-        "membership",
-        "accounts/_membership_card.html",
-        order=10,
-        load=_card,
-        queries=1,
-        columns=ProfileColumns(with_membership_card, _card_from_profile),
-    )
+MEMBERSHIP_HEADER_CARD = HeaderCard(
+    "membership",
+    "accounts/_membership_card.html",
+    order=10,
+    load=_card,
+    queries=1,
+    columns=ProfileColumns(with_membership_card, _card_from_profile),
 )
-register_client_badges(ClientBadges("membership", membership_badges, queries=1))
-register_action(
-    ProfileAction("new-membership", "New membership", "accounts.new_membership", order=20)
+MEMBERSHIP_BADGES = ClientBadges("membership", membership_badges, queries=1)
+NEW_MEMBERSHIP_ACTION = ProfileAction(
+    "new-membership", "New membership", "accounts.new_membership", order=20
 )
 
 
@@ -70,7 +63,6 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-@export_section("memberships", tables=("memberships", "membership_payments"))
 def _export_memberships(client) -> list[dict]:
     rows = db.session.execute(
         select(Membership, MembershipPlan.name)
@@ -111,5 +103,12 @@ def _export_memberships(client) -> list[dict]:
     ]
 
 
-ROW_WORDS.setdefault("memberships", ("membership or pack", "memberships and packs"))
-ROW_WORDS.setdefault("membership_payments", ("payment", "payments"))
+MEMBERSHIPS_EXPORT = ExportSection(
+    "memberships", _export_memberships, tables=("memberships", "membership_payments")
+)
+
+
+MEMBERSHIP_ROW_WORDS = {
+    "memberships": ("membership or pack", "memberships and packs"),
+    "membership_payments": ("payment", "payments"),
+}

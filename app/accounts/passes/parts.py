@@ -10,20 +10,17 @@ from sqlalchemy import select
 
 from app.accounts.passes.ops import may_manage_passes
 from app.accounts.passes.queries import active_pass_number, find_by_pass, passes_of
-from app.core.database import PERSONAL_TABLES
-from app.core.export import export_section
+from app.core.export import ExportSection
 from app.core.extensions import db
-from app.core.parts import OverviewCard, register_card, register_client_finder
-from app.core.row_words import ROW_WORDS
-from app.core.timeline import AUDIT_FIELD_LABELS
+from app.core.parts import ClientFinder, OverviewCard
 from app.models.accounts import Pass
 
-AUDIT_FIELD_LABELS.update({"pass_number": "Pass number", "end_reason": "Reason"})
+PASS_FIELD_LABELS = {"pass_number": "Pass number", "end_reason": "Reason"}
 
 
 # --- the finder: reception's quick find and the client list's search ----------------
 
-register_client_finder("pass", find_by_pass, queries=1)
+PASS_FINDER = ClientFinder("pass", find_by_pass, queries=1)
 
 
 # --- the Account tab's Passes section -----------------------------------------------
@@ -57,16 +54,14 @@ def _client_pass(client) -> dict:
     return {"number": number, "qr": pass_qr_svg(number) if number else None}
 
 
-register_card(
-    OverviewCard(
-        "client-pass",
-        None,  # the client page's only
-        order=5,
-        client_facing=True,
-        client_template="accounts/_client_pass.html",
-        client_load=_client_pass,
-        client_queries=1,
-    )
+CLIENT_PASS_CARD = OverviewCard(
+    "client-pass",
+    None,  # the client page's only
+    order=5,
+    client_facing=True,
+    client_template="accounts/_client_pass.html",
+    client_load=_client_pass,
+    client_queries=1,
 )
 
 
@@ -77,7 +72,6 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-@export_section("passes", tables=("passes",))
 def _export_passes(client) -> list[dict]:
     passes = db.session.scalars(
         select(Pass).where(Pass.client_id == client.id).order_by(Pass.created_at, Pass.id)
@@ -93,8 +87,7 @@ def _export_passes(client) -> list[dict]:
     ]
 
 
-# Pass numbers identify a person: an erasure scrubs this table's files too.
-if "passes" not in PERSONAL_TABLES:
-    PERSONAL_TABLES.append("passes")
+PASSES_EXPORT = ExportSection("passes", _export_passes, tables=("passes",))
 
-ROW_WORDS.setdefault("passes", ("pass", "passes"))
+
+PASS_ROW_WORDS = {"passes": ("pass", "passes")}

@@ -1,7 +1,6 @@
 """What plans add to the rest of the app: the plan_summary template filter, a plan in a
 line of words wherever one is listed."""
 
-from app.accounts import bp
 from app.models.accounts import BILLING_PERIODS, MembershipPlan
 
 
@@ -22,4 +21,4 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-bp.add_app_template_filter(plan_summary, "plan_summary")
+PLAN_FILTERS = {"plan_summary": plan_summary}

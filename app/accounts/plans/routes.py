@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts import bp
+from app.accounts.credits.policy import forfeits_late
 from app.accounts.plans.forms import money_text, read_plan_form
 from app.accounts.plans.ops import PlanRefused, save_plan
 from app.accounts.plans.queries import all_plans, all_services, plan_service_names
@@ -56,6 +57,7 @@ def _plans_page(typed=None, errors=None, status=200):
         errors=errors or {},
         billing_periods=BILLING_PERIODS,
         plan_kinds=PLAN_KINDS,
+        credit_forfeit=forfeits_late(),  # the credit policy's form, under the plans
     )
 
 

@@ -15,8 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from app.clients.forms import ClientForm, NoteForm
-from app.clients.rules import ClientLimitReached, may_change_details
+from app.clients.api import ClientForm, ClientLimitReached, NoteForm, may_change_details
 from app.core.extensions import db
 from app.core.timeline import jsonable
 from app.data.imports.mapping import RowReader

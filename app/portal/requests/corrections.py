@@ -7,7 +7,7 @@ edit's event names the request as its subject.
 from dataclasses import dataclass
 from datetime import date
 
-from app.clients import detail_ops, rules
+from app.clients.api import ProfileLocked, ProfileReadOnly, apply_client_update
 from app.core.database import write_transaction
 from app.core.extensions import db
 from app.core.permissions import Permission
@@ -68,15 +68,15 @@ def approve_correction(
     try:
         with write_transaction():
             data_request = open_request(approval.request_id)
-            changes = detail_ops.apply_client_update(
+            changes = apply_client_update(
                 client, values, actor, expected_version=seen_version, on_behalf_of=data_request
             )
             _claim_correction(client, data_request, approval, changes)
-    except rules.ProfileReadOnly as error:
+    except ProfileReadOnly as error:
         raise DecisionRefused(
             "This profile is in the trash: restore it before changing its details."
         ) from error
-    except rules.ProfileLocked as error:
+    except ProfileLocked as error:
         raise DecisionRefused(
             "This profile is locked: someone allowed to edit locked profiles must "
             "approve the correction."

@@ -21,7 +21,7 @@ from datetime import timedelta
 from flask import url_for
 from sqlalchemy import func, select, update
 
-from app.clients import privacy_ops
+from app.clients.api import wipe_client
 from app.core import erasure_ledger
 from app.core.database import write_transaction
 from app.core.extensions import db
@@ -110,7 +110,7 @@ def outcome_email(
     applied: dict | None = None,
     tied_to_client: bool = True,
 ) -> None:
-    from app.mail.outbox import queue_email, render_email
+    from app.mail.api import queue_email, render_email
     from app.portal.requests.forms import CLIENT_KIND_NAMES, CLIENT_LABELS
 
     address = address or client_address(client)
@@ -238,5 +238,5 @@ def approve_deletion(data_request: DataRequest, note: str | None, actor) -> None
         decision_event(client, data_request, "request.approved", actor, note)
         # Before the erasure: it removes the address and the client's messages.
         outcome_email(client, data_request, "approved", actor, note, tied_to_client=False)
-        privacy_ops.wipe_client(client, actor)
+        wipe_client(client, actor)
         erasure_ledger.erased_after_commit(client)

@@ -10,7 +10,7 @@ from wtforms import HiddenField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.clients.forms import ClientForm
+from app.clients.api import ClientForm
 from app.core.forms import Form
 from app.core.templating import country_names, language_names
 from app.core.validators import no_control_characters, version_seen

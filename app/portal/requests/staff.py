@@ -4,7 +4,7 @@ manager), where each is approved or declined."""
 from flask import abort, redirect, url_for
 from flask_login import current_user
 
-from app.clients.detail_ops import EditConflict
+from app.clients.api import EditConflict
 from app.core.extensions import db
 from app.core.htmx import render_page
 from app.core.permissions import Permission, requires
