@@ -56,7 +56,7 @@ def _fields_edited_since(client: Client, version: int) -> dict:
         select(Activity.changes)
         .where(
             Activity.client_id == client.id,
-            Activity.verb.in_(FIELD_CHANGING_VERBS),
+            Activity.verb.in_(tuple(FIELD_CHANGING_VERBS)),
             Activity.client_version > version,
         )
         .order_by(Activity.client_version.desc())
