@@ -11,7 +11,13 @@ from app.bookings import attendance, scheduling
 from app.clients import privacy_ops
 from app.core.extensions import db
 from app.models import Activity, Booking, CheckIn, Client, ClientSessionCounts, utcnow
-from tests.helpers.bookings import book, future_day, practitioner, service
+from tests.helpers.bookings import (
+    began_earlier_today,
+    book,
+    future_day,
+    practitioner,
+    service,
+)
 
 ROLES = ("owner", "manager", "front_desk", "practitioner")
 # Every button a session's row may show, with what it sends.
@@ -28,7 +34,7 @@ ACTIONS = (
 
 @pytest.fixture
 def closed_setup(app, staff_factory, client_factory):
-    """A client with a session to come (pending), one that began an hour ago
+    """A client with a session to come (pending), one that began earlier today
     (confirmed), one completed yesterday and one removed from the history."""
     boss = staff_factory(role="owner", name="Bo Boss")
     sam = practitioner(app, boss)
@@ -37,7 +43,7 @@ def closed_setup(app, staff_factory, client_factory):
     upcoming = book(app, boss, ada, massage, sam.id, future_day(3), "10:00")
     with app.app_context():
         begun = scheduling.add_past_session(
-            ada, massage, sam.id, utcnow() - timedelta(hours=1), "confirmed", boss
+            ada, massage, sam.id, began_earlier_today(), "confirmed", boss
         ).id
         done = scheduling.add_past_session(
             ada, massage, sam.id, utcnow() - timedelta(days=1), "completed", boss

@@ -1,6 +1,6 @@
 """Services, practitioners and sessions for tests: set up through the real ops."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.auth.ops import add_staff
@@ -44,6 +44,20 @@ def service(app, actor, **overrides):
 
 def future_day(days: int = 7) -> date:
     return datetime.now(LONDON).date() + timedelta(days=days)
+
+
+def future_weekday(days: int = 7) -> date:
+    """The first Monday-to-Saturday at least `days` ahead (for hours that differ on Sundays)."""
+    day = future_day(days)
+    return day + timedelta(days=1) if day.weekday() == 6 else day
+
+
+def began_earlier_today(at_most: timedelta = timedelta(hours=1)) -> datetime:
+    """A moment in the past that is still today in the business's zone: `at_most` ago, or
+    half the time since midnight when the day is younger than that."""
+    now = datetime.now(LONDON)
+    since_midnight = now - now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (now - min(at_most, since_midnight / 2)).astimezone(UTC)
 
 
 def book(app, actor, client_id, service_id, practitioner_id, day, at="10:00", **kwargs):
