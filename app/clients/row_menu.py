@@ -8,7 +8,7 @@ cost; one call per page that builds plain values for the template costs a fracti
 from dataclasses import dataclass
 
 from app.clients import rules
-from app.core.urls import template_url_for
+from app.core.urls import BoundUrlFor
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,26 +25,25 @@ class RowMenu:
 def row_menus(rows, actor) -> dict[int, RowMenu]:
     """client id -> its menu, for the rows of one page of the list."""
     menus = {}
+    url_for = BoundUrlFor()
     for row in rows:
-        view = template_url_for("clients.show", client_id=row.id)
+        view = url_for("clients.show", client_id=row.id)
         if row.deleted_at is not None:
             restore = None
             if rules.may_restore(actor, row):
-                restore = template_url_for("clients.restore", client_id=row.id)
+                restore = url_for("clients.restore", client_id=row.id)
             menus[row.id] = RowMenu(view, restore=restore)
         elif rules.may_change_details(actor, row):
             menus[row.id] = RowMenu(
                 view,
-                edit=template_url_for("clients.edit", client_id=row.id),
+                edit=url_for("clients.edit", client_id=row.id),
                 merge=(
-                    template_url_for("data.merge", client=row.id)
-                    if rules.may_merge(actor, row)
-                    else None
+                    url_for("data.merge", client=row.id) if rules.may_merge(actor, row) else None
                 ),
-                booking_policy=template_url_for("clients.booking_policy", client_id=row.id),
+                booking_policy=url_for("clients.booking_policy", client_id=row.id),
                 blocked=row.booking_policy == "block",
                 delete=(
-                    template_url_for("clients.delete", client_id=row.id)
+                    url_for("clients.delete", client_id=row.id)
                     if rules.may_delete(actor, row)
                     else None
                 ),

@@ -8,6 +8,11 @@ later calls only put the real ids into that shape. Only Flask's public API is us
 Static file URLs are remembered whole. Anything else (text values, _external,
 _anchor...) goes to Flask's url_for unchanged.
 
+A page's templates call a builder bound to the request when the page is drawn (a
+context processor), so each of a page's URLs costs no lookup of the request or the app;
+macros imported without context, and Python code, use template_url_for, which looks them
+up at each call. Both build the same string.
+
 ClientUrls gives the profile's templates one client's own pages as attributes
 (`urls.edit`), which a template reads far more cheaply than it calls a function.
 """
@@ -53,12 +58,31 @@ def _fill(shape, values: dict) -> str:
     return "".join(text if name is None else text + str(values[name]) for text, name in shape)
 
 
-def template_url_for(endpoint: str, **values) -> str:
+class BoundUrlFor:
+    """url_for for one request: the app's remembered shapes and the request's script
+    root, looked up once."""
+
+    __slots__ = ("cache", "script_root")
+
+    def __init__(self):
+        # The proxies' documented _get_current_object(): an attribute read through a
+        # proxy costs a caught AttributeError first (Python's __getattr__ fallback).
+        self.cache = current_app._get_current_object().extensions.setdefault(_EXTENSION, {})
+        self.script_root = request._get_current_object().script_root
+
+    def __call__(self, endpoint: str, /, **values) -> str:
+        return _built(self.cache, self.script_root, endpoint, values)
+
+
+def template_url_for(endpoint: str, /, **values) -> str:
     """url_for(endpoint, **values), the same string, built from a remembered shape."""
     if not has_request_context():
         return url_for(endpoint, **values)
-    cache = current_app.extensions.setdefault(_EXTENSION, {})
-    script_root = request.script_root
+    cache = current_app._get_current_object().extensions.setdefault(_EXTENSION, {})
+    return _built(cache, request._get_current_object().script_root, endpoint, values)
+
+
+def _built(cache: dict, script_root: str, endpoint: str, values: dict) -> str:
     if endpoint == "static" and values.keys() == {"filename"}:
         key = (script_root, endpoint, values["filename"])
         if key not in cache:
@@ -80,15 +104,16 @@ class ClientUrls:
     """One client's pages: `urls.edit` is url_for("clients.edit", client_id=...), and
     `urls["clients.show"]` the same for any endpoint that takes only the client's id."""
 
-    __slots__ = ("client_id", "_built")
+    __slots__ = ("client_id", "_built", "_url_for")
 
     def __init__(self, client_id: int):
         self.client_id = client_id
         self._built: dict[str, str] = {}
+        self._url_for = BoundUrlFor()
 
     def __getitem__(self, endpoint: str) -> str:
         if endpoint not in self._built:
-            self._built[endpoint] = template_url_for(endpoint, client_id=self.client_id)
+            self._built[endpoint] = self._url_for(endpoint, client_id=self.client_id)
         return self._built[endpoint]
 
     def __getattr__(self, name: str) -> str:
@@ -97,5 +122,10 @@ class ClientUrls:
         return self[f"clients.{name}"]
 
 
+def _bound_url_for() -> dict:
+    return {"url_for": BoundUrlFor()} if has_request_context() else {}
+
+
 def register_template_urls(app) -> None:
     app.jinja_env.globals["url_for"] = template_url_for
+    app.context_processor(_bound_url_for)

@@ -1,7 +1,7 @@
 """The shortcuts the most visited pages take must give exactly what the long way gives."""
 
 import pytest
-from flask import url_for
+from flask import render_template_string, url_for
 
 from app.clients import label_ops, note_ops, privacy_ops, profile_queries
 from app.core.extensions import db
@@ -21,12 +21,21 @@ def _id_rules(app):
             yield rule.endpoint, tuple(converters)
 
 
+def _page_url_for(app):
+    """The url_for a page's templates call: bound to the request when the page is drawn."""
+    context = {}
+    app.update_template_context(context)
+    assert context["url_for"] is not app.jinja_env.globals["url_for"]
+    return context["url_for"]
+
+
+@pytest.mark.parametrize("bound", [False, True], ids=["global", "bound to the page"])
 @pytest.mark.parametrize("script_root", ODD_SCRIPT_ROOTS)
-def test_template_url_for_builds_what_url_for_builds(app, script_root):
-    template_url_for = app.jinja_env.globals["url_for"]
+def test_template_url_for_builds_what_url_for_builds(app, script_root, bound):
     rules = list(_id_rules(app))
     assert any(names for _, names in rules) and any(not names for _, names in rules)
     with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+        template_url_for = _page_url_for(app) if bound else app.jinja_env.globals["url_for"]
         for endpoint, names in rules:
             for ids in ((1,) * len(names), (7, 2_147_483_550, 42)[: len(names)], (MAX_ID,) * 3):
                 values = dict(zip(names, ids, strict=False))
@@ -48,9 +57,12 @@ def test_template_url_for_builds_what_url_for_builds(app, script_root):
 
 def test_template_url_for_keeps_each_script_root_apart(app):
     template_url_for = app.jinja_env.globals["url_for"]
+    page = "{{ url_for('clients.show', client_id=9) }}"
     for script_root in ODD_SCRIPT_ROOTS * 2:
         with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
             assert template_url_for("clients.show", client_id=9) == f"{script_root}/clients/9"
+            assert _page_url_for(app)("clients.show", client_id=9) == f"{script_root}/clients/9"
+            assert render_template_string(page) == f"{script_root}/clients/9"
 
 
 def test_template_url_for_outside_a_request_is_url_for(app):
