@@ -179,9 +179,9 @@ def register_template_helpers(app) -> None:
     register_activity_helpers(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    # The paged lists' last item, on nearly every paged fragment: a global, because
-    # Jinja's {% from %} costs about 25 µs at every render (it compares the context's
-    # globals with the macro file's), a tenth of a millisecond on a page of a few.
+    # The paged lists' last item, on nearly every paged fragment, is a global: a
+    # {% from %} import runs again at every render, comparing every global of the
+    # context with the macro file's (measured in bench/RESULTS.md, "Speed tricks").
     paging = app.jinja_env.get_template("_macros/paging.html").module
     app.jinja_env.globals["sentinel"] = paging.sentinel
 
