@@ -37,8 +37,18 @@ class ExportForm(Form):
 # --- importing clients ------------------------------------------------------------------
 
 
+# How to read an uploaded file: found from its content unless staff say otherwise.
+FILE_KINDS = {
+    "": "Find out from the file",
+    "csv": "A spreadsheet saved as CSV or text",
+    "xlsx": "An Excel workbook (.xlsx)",
+    "vcf": "Contacts (vCard .vcf)",
+}
+
+
 class ImportUploadForm(Form):
     file = FileField("File", validators=[FileRequired("Choose a file to import.")])
+    file_format = SelectField("Read it as", choices=FILE_KINDS, default="")
 
 
 class ImportColumnsForm(Form):

@@ -111,7 +111,9 @@ def import_upload():
     try:
         if len(content) > max_bytes:
             raise UnreadableFile(_too_large_message(max_bytes))
-        file_format = detect_format(content)
+        detected = detect_format(content)  # refuses an empty file, an old .xls...
+        # What staff chose wins over the guess (a file the guess reads wrongly).
+        file_format = form.file_format.data or detected
         # The headings and the first rows only: the preview's job reads the whole file.
         table = read_sample(content, file_format)
     except UnreadableFile as error:

@@ -24,7 +24,18 @@ from app.data.imports.mapping import date_text, match_headers, split_full_name
 from app.data.imports.reading import UnreadableFile, detect_format, read_table
 from app.models import Activity, Client, ClientImport, Note, client_labels
 from tests.helpers.bookings import book, future_day, practitioner, service
-from tests.helpers.imports import map_columns, upload
+from tests.helpers.imports import (
+    chosen_columns,
+    clients_by_first_name,
+    map_columns,
+    preview_job_id,
+    preview_rows,
+    preview_with,
+    previewed,
+    run_import,
+    upload,
+    uploaded,
+)
 from tests.helpers.jobs import wait_for_end
 from tests.helpers.workbooks import client_workbook, headings, sheet_dimension, with_parts
 
@@ -34,77 +45,6 @@ HEADINGS = "First name,Last name,Email,Phone"
 
 def csv_bytes(*lines: str, encoding="utf-8", delimiter=",") -> bytes:
     return ("\n".join(line.replace(",", delimiter) for line in lines) + "\n").encode(encoding)
-
-
-def uploaded(browser, content: bytes, name="clients.csv") -> int:
-    answer = upload(browser, content, name)
-    assert answer.status_code == 303, answer.text
-    found = re.fullmatch(r"/clients/import/(\d+)/columns", answer.headers["Location"])
-    assert found, answer.headers["Location"]
-    return int(found.group(1))
-
-
-def chosen_columns(browser, import_id) -> dict[str, str]:
-    """Heading -> the target the Map columns step has chosen for it."""
-    page = browser.get(f"/clients/import/{import_id}/columns")
-    assert page.status_code == 200
-    assert "<h2>Map columns</h2>" in page.text
-    chosen = {}
-    for match in re.finditer(
-        r'<label for="column_(\d+)">([^<]*)</label>'
-        r'.*?<select[^>]*name="column_\1"[^>]*>(.*?)</select>',
-        page.text,
-        re.S,
-    ):
-        selected = re.search(r'<option selected value="([^"]*)"', match.group(3))
-        chosen[match.group(2)] = selected.group(1) if selected else None
-    return chosen
-
-
-def preview_job_id(app, import_id) -> int:
-    with app.app_context():
-        job_id = db.session.get(ClientImport, import_id).preview_job_id
-    assert job_id, "no preview was started"
-    return job_id
-
-
-def previewed(app, browser, import_id, query="", **kwargs):
-    """The Preview page once its job has ended (a test with job_worker runs it)."""
-    job = wait_for_end(app, preview_job_id(app, import_id))
-    assert job.status in ("done", "failed"), job.status
-    return browser.get(f"/clients/import/{import_id}/preview{query}", **kwargs)
-
-
-def preview_with(app, browser, import_id, options: dict, query=""):
-    """Change the Preview's options as the page does (htmx), then its result."""
-    before = preview_job_id(app, import_id)
-    answer = browser.post(f"/clients/import/{import_id}/preview{query}", options, hx=True)
-    assert answer.status_code == 200, answer.text[:500]
-    assert "<html" not in answer.text and 'id="import-preview"' in answer.text
-    if preview_job_id(app, import_id) != before:  # a new job: its progress, polled
-        assert 'id="preview-progress"' in answer.text and 'hx-trigger="every 1s"' in answer.text
-    return previewed(app, browser, import_id, query, hx=True)
-
-
-def run_import(app, browser, import_id, match_key="email", on_match="skip", labels=()):
-    answer = browser.post(
-        f"/clients/import/{import_id}/run",
-        {"match_key": match_key, "on_match": on_match, "labels": [str(i) for i in labels]},
-    )
-    assert answer.status_code == 303, answer.text
-    assert answer.headers["Location"] == f"/clients/import/{import_id}"
-    with app.app_context():
-        job_id = db.session.get(ClientImport, import_id).job_id
-    job = wait_for_end(app, job_id)
-    assert job.status == "done", job.error
-    return job
-
-
-def clients_by_first_name(app) -> dict[str, Client]:
-    with app.app_context():
-        found = {client.first_name: client for client in db.session.scalars(select(Client))}
-        db.session.expunge_all()
-        return found
 
 
 # --- reading files ------------------------------------------------------------------------
@@ -354,7 +294,7 @@ BAD_FILES = {
         "old Excel file",
     ),
     "a broken vcard": (
-        b"BEGIN:VCARD\nVERSION:3.0\nN:Lee;Ann\nEND:VCARD\nBEGIN:VCARD\n:::\n",
+        b"BEGIN:VCARD\nVERSION:3.0\n:::\nBEGIN:VCARD\n:::\n",  # no card readable
         "c.vcf",
         "cannot be read",
     ),
@@ -528,21 +468,6 @@ PREVIEW_FILE = csv_bytes(
 )
 
 
-def _preview_rows(html: str) -> dict[int, tuple[str, str]]:
-    rows = {}
-    for match in re.finditer(
-        r'<tr class="import-row import-row--(\w+)">\s*<td data-label="Row">([\d,]+)</td>'
-        r'.*?<td data-label="Details">(.*?)</td>',
-        html,
-        re.S,
-    ):
-        rows[int(match.group(2).replace(",", ""))] = (
-            match.group(1),
-            " ".join(match.group(3).split()),
-        )
-    return rows
-
-
 def test_the_preview_says_what_each_row_will_do_and_why_it_fails(
     app, owner, client_factory, job_worker
 ):
@@ -557,7 +482,7 @@ def test_the_preview_says_what_each_row_will_do_and_why_it_fails(
     page = previewed(app, owner, import_id, "?show=all")
     assert page.status_code == 200 and "<h2>Preview</h2>" in page.text
     assert "hx-trigger" not in page.text.split('id="preview-result"')[1]  # done: no polling
-    rows = _preview_rows(page.text)
+    rows = preview_rows(page.text)
     assert rows[2][0] == "create"
     assert rows[3][0] == "error" and "Email: Enter a valid email address." in rows[3][1]
     assert rows[4][0] == "error" and "Phone: This" in rows[4][1]
@@ -574,8 +499,8 @@ def test_the_preview_says_what_each_row_will_do_and_why_it_fails(
         assert db.session.scalar(select(func.count()).select_from(Client)) == 1
     # errors first when there are any, on the page and in what it polls
     status = owner.get(f"/clients/import/{import_id}/preview/status", hx=True)
-    assert set(_preview_rows(status.text)) == {3, 4, 5, 6, 7}
-    assert set(_preview_rows(owner.get(f"/clients/import/{import_id}/preview").text)) == {
+    assert set(preview_rows(status.text)) == {3, 4, 5, 6, 7}
+    assert set(preview_rows(owner.get(f"/clients/import/{import_id}/preview").text)) == {
         3,
         4,
         5,
@@ -593,17 +518,17 @@ def test_a_mapping_change_fixes_rows_and_the_match_options_change_the_outcome(
     import_id = uploaded(owner, PREVIEW_FILE)
     # ignoring the phone and birthday columns fixes rows 4 and 6
     map_columns(owner, import_id, ["first_name", "last_name", "email", "", ""])
-    rows = _preview_rows(previewed(app, owner, import_id, "?show=all").text)
+    rows = preview_rows(previewed(app, owner, import_id, "?show=all").text)
     assert rows[4][0] == "create" and rows[6][0] == "create"
     update = preview_with(
         app, owner, import_id, {"match_key": "email", "on_match": "update"}, "?show=all"
     )
     assert update.status_code == 200 and "<html" not in update.text
-    assert _preview_rows(update.text)[8] == ("update", "Olga Friend: First name")
+    assert preview_rows(update.text)[8] == ("update", "Olga Friend: First name")
     by_phone = preview_with(
         app, owner, import_id, {"match_key": "none", "on_match": "skip"}, "?show=all"
     )
-    rows = _preview_rows(by_phone.text)
+    rows = preview_rows(by_phone.text)
     assert rows[8][0] == "create" and rows[7][0] == "create"  # nothing is matched
     bad = owner.post(f"/clients/import/{import_id}/preview", {"match_key": "name", "on_match": "x"})
     assert bad.status_code == 422 and "Not a valid choice" in bad.text

@@ -11,11 +11,22 @@ writing a date, a country or a language into the form's way.
 import re
 from datetime import date, datetime
 
+import phonenumbers
+
 from app.core.templating import country_names, language_names
+from app.data.imports.headings import (
+    FULL_NAME,
+    HEADING_TO_TARGET,
+    IGNORE,
+    MOBILE,
+    NOT_THE_CLIENTS,
+    NOTE,
+    heading_key,
+    phone_rank,
+)
 from app.models import FIELD_LABELS
 from app.models.text import fold
 
-FULL_NAME, NOTE, IGNORE = "full_name", "note", ""
 # What a column can go to, in the order the Map columns step offers them.
 TARGETS = {
     **FIELD_LABELS,
@@ -27,184 +38,62 @@ TARGETS = {
 _EXTRA_INTO_NOTE = {"email", "phone", "whatsapp"}
 
 
-def heading_key(heading: str) -> str:
-    """ "E-mail 1 - Value" -> "email1value": what two spellings of a heading share."""
-    return re.sub(r"[^a-z0-9]", "", fold(heading))
-
-
-_HEADINGS = {
-    "first_name": [
-        "First name",
-        "Given name",
-        "Forename",
-        "First",
-        "Firstname",
-        "Prénom",
-        "Vorname",
-        "Nombre",
-        "Client first name",
-        "Customer first name",
-    ],
-    "last_name": [
-        "Last name",
-        "Family name",
-        "Surname",
-        "Last",
-        "Lastname",
-        "Nom",
-        "Nachname",
-        "Apellido",
-        "Apellidos",
-        "Client last name",
-        "Customer last name",
-    ],
-    FULL_NAME: [
-        "Name",
-        "Full name",
-        "Client name",
-        "Client",
-        "Customer name",
-        "Customer",
-        "Contact name",
-        "Contact",
-        "Display name",
-        "Member name",
-        "Member",
-    ],
-    "email": [
-        "Email",
-        "E-mail",
-        "Email address",
-        "E-mail address",
-        "E-mail 1 - Value",
-        "Email 1",
-        "Email 1 - Value",
-        "Primary email",
-        "Mail",
-        "Client email",
-        "Customer email",
-    ],
-    "phone": [
-        "Phone",
-        "Mobile",
-        "Mobile phone",
-        "Mobile number",
-        "Cell",
-        "Cell phone",
-        "Cellphone",
-        "Telephone",
-        "Tel",
-        "Phone number",
-        "Phone 1",
-        "Phone 1 - Value",
-        "Primary phone",
-        "Client phone",
-        "Customer phone",
-        "Handy",
-        "Téléphone",
-    ],
-    "whatsapp": ["WhatsApp", "WhatsApp number", "WhatsApp phone"],
-    "birth_date": [
-        "Birth date",
-        "Birthday",
-        "Birthdate",
-        "Date of birth",
-        "DOB",
-        "D.O.B.",
-        "Born",
-        "Geburtsdatum",
-    ],
-    "preferred_language": ["Preferred language", "Language", "Lang"],
-    "address": [
-        "Address",
-        "Street",
-        "Street address",
-        "Address line 1",
-        "Address 1",
-        "Address 1 - Street",
-        "Home street",
-        "Home address",
-        "Adresse",
-    ],
-    "city": ["City", "Town", "Address 1 - City", "Home city", "Locality", "Ville"],
-    "state": [
-        "State",
-        "Region",
-        "County",
-        "Province",
-        "Address 1 - Region",
-        "Home state",
-        "State/Province",
-    ],
-    "postal_code": [
-        "Postal code",
-        "Postcode",
-        "Post code",
-        "Zip",
-        "Zip code",
-        "ZIP/Postal code",
-        "Address 1 - Postal Code",
-        "Home postal code",
-        "PLZ",
-    ],
-    "country": [
-        "Country",
-        "Country/Region",
-        "Address 1 - Country",
-        "Home country/region",
-        "Home country",
-        "Pays",
-        "Land",
-    ],
-    NOTE: [
-        "Note",
-        "Notes",
-        "Comment",
-        "Comments",
-        "Remarks",
-        "Organisation",
-        "Organization",
-        "Organization 1 - Name",
-        "Organization name",
-        "Company",
-        "Business phone",
-        "Home phone",
-        "Other phone",
-        "E-mail 2 Address",
-        "E-mail 3 Address",
-        "Client notes",
-    ],
-}
-_HEADING_TO_TARGET = {
-    heading_key(heading): target for target, headings in _HEADINGS.items() for heading in headings
-}
+def _known(key: str) -> str | None:
+    return HEADING_TO_TARGET.get(key) or _guess(key)
 
 
 def _guess(key: str) -> str | None:
     """A heading the table does not know, by the words in it ("E-mail 2 - Value",
     "Phone 3 - Value", "Mobile Phone 2")."""
-    if key.endswith(("type", "label")):
+    # An email's or phone's kind or display name beside it (Outlook's "E-mail Type",
+    # "E-mail Display Name", German "E-Mail-Typ"): not a value of the client's.
+    if key.endswith(("type", "typ", "label", "displayname", "angezeigtername")):
         return None
     if "mail" in key:
         return "email"
-    if any(word in key for word in ("phone", "mobile", "cell", "tel")):
+    if phone_rank(key) is not None:
         return "phone"
     return None
 
 
 def match_headers(headers: list[str]) -> list[str]:
-    """One target per column: a field (each at most once), the note, or ignored."""
+    """One target per column: a field (each at most once), the note, or ignored. Of the
+    phone columns, the best for reaching the client (phone_rank) is the Phone, and the
+    next best the WhatsApp when it is a mobile; the others go into the note."""
     chosen: list[str] = []
     taken: set[str] = set()
-    for heading in headers:
+    phones: list[tuple[int, int]] = []  # (rank, column) of every phone column
+    for column, heading in enumerate(headers):
         key = heading_key(heading)
-        target = _HEADING_TO_TARGET.get(key) or _guess(key) or IGNORE
+        target = _known(key) or IGNORE
+        if target == "phone":
+            rank = phone_rank(key)
+            phones.append((NOT_THE_CLIENTS if rank is None else rank, column))
+            chosen.append(NOTE)
+            continue
         if target in taken and target not in (NOTE, IGNORE):
             target = NOTE if target in _EXTRA_INTO_NOTE else IGNORE
         if target not in (NOTE, IGNORE):
             taken.add(target)
         chosen.append(target)
+    ranked = sorted(phones)
+    if ranked and ranked[0][0] != NOT_THE_CLIENTS:
+        chosen[ranked[0][1]] = "phone"
+        if len(ranked) > 1 and ranked[1][0] == MOBILE and "whatsapp" not in taken:
+            chosen[ranked[1][1]] = "whatsapp"
     return chosen
+
+
+def looks_like_headings(cells: list[str]) -> bool:
+    """A second row of headings (a workbook whose headings take two rows): most of its
+    cells are headings we know, and none looks like a client's email or number."""
+    filled = [cell for cell in cells if cell.strip()]
+    if len(filled) < 2 or any(
+        "@" in cell or sum(ch.isdigit() for ch in cell) > 4 for cell in filled
+    ):
+        return False
+    known = sum(1 for cell in filled if _known(heading_key(cell)))
+    return known >= 2 and known * 2 >= len(filled)
 
 
 # --- a row's cells as the form's text ------------------------------------------------------
@@ -252,6 +141,8 @@ _MONTHS = {
     )
     for name in names
 }
+# Outlook writes no birthday as 0/0/00 (English) or 0.0.00 (German): all zeros.
+_NO_DATE = re.compile(r"0{1,4}([./\-]0{1,4}){2}")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})[./\-\s](\d{1,2})[./\-\s](\d{1,4})")
 _WORDY_DATE = re.compile(r"(\d{1,2})?\s*([a-z]+)\.?\s*(\d{1,2})?,?\s*(\d{4})")
 
@@ -272,12 +163,13 @@ def date_text(value: str, day_first: bool) -> str:
         if found:
             first, second, third = found.groups()
             if len(first) == 4:  # 1990-04-12, 1990/4/12
-                year, month, day = int(first), int(second), int(third)
-            elif day_first:
-                day, month, year = int(first), int(second), _year(third)
-            else:
-                month, day, year = int(first), int(second), _year(third)
-            return date(year, month, day).isoformat()
+                return date(int(first), int(second), int(third)).isoformat()
+            # The business's order first; the other when only it is a real date
+            # (3/14/1985 from an American export in a European business).
+            day, month = (int(first), int(second)) if day_first else (int(second), int(first))
+            if month > 12 >= day:
+                day, month = month, day
+            return date(_year(third), month, day).isoformat()
         if re.fullmatch(r"\d{8}", text):  # 19900412 (vCard 3.0 without dashes)
             return datetime.strptime(text, "%Y%m%d").date().isoformat()
         found = _WORDY_DATE.fullmatch(text)
@@ -327,13 +219,29 @@ _COUNTRY_ALIASES = {
 _LANGUAGE_ALIASES = {"English (UK)": "en", "English (US)": "en", "Español": "es", "Français": "fr"}
 
 
+def _in_rows_country(number: str, country: str, business_region: str) -> str:
+    """A number written without its country code, in the country the row gives (when
+    not the business's): "06 12 34 56 78" of a client in France -> "+33612345678". The
+    number as it is when it is not one of that country's."""
+    if country == business_region or number.lstrip().startswith(("+", "00")):
+        return number
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_valid_number(parsed):
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 class RowReader:
     """Turns the cells of one row into the client form's text for the mapped fields,
     and the lines of the note (heading: value) for the columns that go there."""
 
-    def __init__(self, headers: list[str], mapping: list[str], locale: str):
+    def __init__(self, headers: list[str], mapping: list[str], locale: str, phone_region=""):
         self.headers = headers
         self.mapping = mapping
+        self.phone_region = phone_region
         self.day_first = not locale.endswith(("_US", "_PH", "_CA"))
         self.country = CodeFinder(country_names(locale), _COUNTRY_ALIASES)
         self.language = CodeFinder(language_names(locale), _LANGUAGE_ALIASES)
@@ -355,7 +263,8 @@ class RowReader:
                 if last:
                     split.setdefault("last_name", last)
             elif target == "birth_date":
-                values[target] = date_text(value, self.day_first)
+                if not _NO_DATE.fullmatch(value.strip()):
+                    values[target] = date_text(value, self.day_first)
             elif target == "country":
                 values[target] = self.country(value)
             elif target == "preferred_language":
@@ -363,7 +272,15 @@ class RowReader:
             else:
                 values[target] = value
         # A full name fills what the name columns leave empty (Google's "Name" beside
-        # its "Given Name" and "Family Name"; a vCard with only FN).
+        # its "Given Name" and "Family Name"; a vCard with only FN), but never repeats
+        # a name already there ("Smith" beside the family name Smith).
+        given = {fold(values[key]) for key in ("first_name", "last_name") if values.get(key)}
         for name_field, part in split.items():
-            values.setdefault(name_field, part)
+            if fold(part) not in given:
+                values.setdefault(name_field, part)
+        country = values.get("country", "")
+        if len(country) == 2 and country.isupper():  # a code the country column gave
+            for field in ("phone", "whatsapp"):
+                if field in values:
+                    values[field] = _in_rows_country(values[field], country, self.phone_region)
         return values, note

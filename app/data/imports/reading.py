@@ -10,10 +10,12 @@ upload reads a sample (read_sample); the preview's and the import's jobs, every 
 
 import csv
 import io
+import re
 from contextlib import closing
 
 from flask import current_app
 
+from app.data.imports.mapping import looks_like_headings
 from app.data.imports.table import (  # noqa: F401  (re-exported: the steps read them here)
     ENCODINGS,
     FILE_KINDS_HINT,
@@ -59,6 +61,11 @@ def limits() -> tuple[int, int]:
 # --- what kind of file ----------------------------------------------------------------
 
 
+# A vCard file is one whose first kilobytes begin a card on a line of its own: some
+# exporters write a line or two before it, which must not make it a CSV of one column.
+_VCARD_START = re.compile(r"^[ \t\ufeff]*BEGIN:VCARD[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+
+
 def detect_format(content: bytes) -> str:
     """csv, xlsx or vcf, from the first bytes; UnreadableFile for anything else."""
     if not content or not content.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
@@ -81,7 +88,7 @@ def detect_format(content: bytes) -> str:
         text = decode(content[:4096], detect_encoding(content[:4096]), partial=True)
     except UnreadableFile:
         return "csv"  # reading it says what is wrong, with the encoding to choose
-    if text.lstrip("\ufeff \t\r\n").upper().startswith("BEGIN:VCARD"):
+    if _VCARD_START.search(text):
         return "vcf"
     return "csv"
 
@@ -128,6 +135,14 @@ def _headers(cells: list[str]) -> list[str]:
     return headers
 
 
+def _two_rows_of_headings(first: list[str], second: list[str]) -> list[str]:
+    """Each column's heading from the second row, or the first where the second is
+    blank (the first row of two often groups columns: "Contact" over "Phone", "Email")."""
+    width = max(len(first), len(second))
+    first, second = first + [""] * (width - len(first)), second + [""] * (width - len(second))
+    return [below or above for above, below in zip(first, second, strict=True)]
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -138,9 +153,11 @@ def _column_letter(index: int) -> str:
 
 
 def _table_from_rows(raw_rows, max_rows: int, limit: int | None, **extra) -> Table:
-    """Headings from the first non-blank row, then the rows (blank ones left out),
+    """Headings from the first non-blank row (and the next, when it is headings too:
+    a workbook whose headings take two rows), then the rows (blank ones left out),
     every row as wide as the widest."""
     header_cells, rows, width = None, [], 0
+    second_looked_at = False
     for number, cells in raw_rows:
         cells = [cell.strip() for cell in cells]
         while cells and not cells[-1]:
@@ -154,6 +171,11 @@ def _table_from_rows(raw_rows, max_rows: int, limit: int | None, **extra) -> Tab
             continue
         if not cells:
             continue
+        if not second_looked_at:
+            second_looked_at = True
+            if looks_like_headings(cells):
+                header_cells = _two_rows_of_headings(header_cells, cells)
+                continue
         rows.append((number, cells))
         width = max(width, len(cells))
         if limit is not None and len(rows) >= limit:

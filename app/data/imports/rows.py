@@ -69,6 +69,7 @@ class CheckedRow:
     note: str | None
     errors: list[str]
     key: str | None = None  # the match key's value (lower-case email, E.164 phone)
+    unreadable: bool = False  # the reader could not read it (errors say why)
 
     @property
     def name(self) -> str:
@@ -81,7 +82,10 @@ class RowChecker:
     """Checks rows one after the other with one form (building the form is the slow part)."""
 
     def __init__(self, headers: list[str], mapping: list[str]):
-        self.reader = RowReader(headers, mapping, current_app.config["BUSINESS_LOCALE"])
+        config = current_app.config
+        self.reader = RowReader(
+            headers, mapping, config["BUSINESS_LOCALE"], config["DEFAULT_PHONE_REGION"]
+        )
         self.form = ImportRowForm()
         self.note_form = ImportNoteForm(formdata=None)
 
@@ -114,11 +118,16 @@ def check_rows(table, mapping: list[str], match_key: str, progress=None) -> list
     checked = []
     total = len(table.rows)
     for number, cells in table.rows:
-        checked.append(checker.check(number, cells))
+        row = checker.check(number, cells)
+        if number in table.unreadable:
+            row.errors, row.unreadable = [table.unreadable[number]], True
+        checked.append(row)
         if progress is not None and len(checked) % REPORT_EVERY == 0:
             progress(len(checked), total)
     first_seen: dict = {}
     for row in checked:
+        if row.unreadable:
+            continue
         if match_key in ("email", "phone"):
             row.key = row.values.get(match_key)
             identity = row.key
@@ -196,7 +205,7 @@ class Planner:
     def plan(self, row: CheckedRow) -> PlannedRow:
         found = self.matches.get(row.key, []) if row.key else []
         errors = list(row.errors)
-        if not found and not row.values.get("first_name"):
+        if not found and not row.values.get("first_name") and not row.unreadable:
             # Only a new client needs one (the form's own message).
             errors.insert(0, "First name: Enter a first name.")
         if errors:

@@ -41,7 +41,9 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (row number as staff see it, one cell per heading)
     encoding: str | None = None  # CSV and vCard: the encoding read
     delimiter: str | None = None  # CSV only
-    notices: list[str] = field(default_factory=list)
+    # Rows the reader could not read (a damaged vCard): row number -> why, for the
+    # preview and the job to list as errors while the other rows import.
+    unreadable: dict[int, str] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:

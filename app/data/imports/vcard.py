@@ -1,8 +1,11 @@
 """Reading a vCard file (.vcf: the contacts a phone or an address book exports) as a
 table: a column per name part, one per email and phone the widest card has (mobile
-numbers first), then the address, organisation and note. Photos are never read."""
+numbers first), then the address, organisation and note. Photos are never read. Each
+card is read on its own: one that cannot be read is a row the preview lists with why,
+and the others import."""
 
 import quopri
+import re
 
 from app.data.imports.table import (
     Table,
@@ -61,7 +64,9 @@ def _card_cells(card) -> dict:
     name = contents.get("n", [None])[0]
     if name is not None and not isinstance(name.value, str):
         found["first"] = " ".join(
-            part for part in (name.value.given, name.value.additional) if isinstance(part, str)
+            part
+            for part in (name.value.given, name.value.additional)
+            if isinstance(part, str) and part.strip()
         )
         found["last"] = name.value.family if isinstance(name.value.family, str) else ""
         if isinstance(name.value.given, list):
@@ -71,8 +76,12 @@ def _card_cells(card) -> dict:
     elif name is not None:
         parts = _vcard_value(name).split(";")
         found["last"], found["first"] = parts[0], parts[1] if len(parts) > 1 else ""
-    if "fn" in contents:
-        found["full"] = _vcard_value(contents["fn"][0])
+    if "fn" in contents and not (found.get("first") or found.get("last")):
+        found["full"] = _vcard_value(contents["fn"][0])  # only when N says nothing
+    if found.get("last") and not found.get("first"):
+        # A family name alone (N:Smith;;;;) is the one name the client goes by: their
+        # first name, which the client form requires, and never in both fields.
+        found["first"], found["last"] = found["last"], ""
     found["emails"] = [_vcard_value(line) for line in contents.get("email", [])]
     phones = sorted(contents.get("tel", []), key=_phone_rank)
     found["phones"] = [_vcard_value(line) for line in phones]
@@ -98,40 +107,80 @@ def _card_cells(card) -> dict:
     return found
 
 
+# Some Windows tools end lines with CR CR LF, old Macs with CR alone: every run of CRs
+# before a LF, and a lone CR, is one line break (else a folded line comes apart).
+_LINE_BREAK = re.compile(r"\r*\n|\r")
+# Properties never imported that can be most of a phone's export (a photo per card).
+_DROPPED = ("PHOTO", "LOGO", "SOUND", "KEY")
+
+
+def card_texts(text: str) -> list[tuple[int, str]]:
+    """Each card of the file, BEGIN:VCARD to END:VCARD, with the line it starts on.
+    Lines outside a card (a heading some exporters write first) are left out, and so
+    are photos, logos, sounds and keys with their folded lines."""
+    cards: list[tuple[int, str]] = []
+    lines: list[str] | None = None
+    start = 0
+    dropping = False
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        if dropping and line[:1] in (" ", "\t"):
+            continue
+        upper = line.upper()
+        dropping = upper.startswith(_DROPPED)
+        if dropping:
+            continue
+        if upper.strip() == "BEGIN:VCARD":
+            lines, start = [line.strip()], number
+        elif lines is not None:
+            lines.append(line)
+            if upper.strip() == "END:VCARD":
+                cards.append((start, "\r\n".join(lines) + "\r\n"))
+                lines = None
+    if lines is not None:  # the last card lacks its END: read as it is (and told)
+        cards.append((start, "\r\n".join(lines) + "\r\n"))
+    return cards
+
+
+_FORMATTED_NAME = re.compile(r"^FN(?:;[^:]*)?:(.*)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _unreadable_card(number: int, line: int, card_text: str) -> tuple[dict, str]:
+    """What the preview shows of a card that cannot be read: its formatted name when
+    that line is plain text, and why it is left out."""
+    found = _FORMATTED_NAME.search(card_text)
+    name = " ".join(found.group(1).split()) if found and "=" not in found.group(1) else ""
+    reason = (
+        f"Contact {number:,} (line {line:,} of the file) cannot be read: one of its "
+        "values is damaged. Correct it in the address book and export it again, or "
+        "add this client by hand."
+    )
+    return {"emails": [], "phones": [], "full": name}, reason
+
+
 def read_vcards(content, encoding, max_rows, limit) -> Table:
     import vobject
 
     text, encoding = text_of(content, encoding)
-    # PHOTO lines can be most of a phone's export; they are never imported, so they
-    # are dropped before parsing (with their folded continuation lines).
-    lines, skipping = [], False
-    for line in text.splitlines():
-        if skipping and line[:1] in (" ", "\t"):
-            continue
-        skipping = line.upper().startswith(("PHOTO", "LOGO", "SOUND", "KEY"))
-        if not skipping:
-            lines.append(line)
     cards = []
-    try:
-        for number, card in enumerate(
-            vobject.readComponents("\r\n".join(lines) + "\r\n", allowQP=True), start=1
-        ):
-            if card.name.upper() != "VCARD":
-                continue
-            cards.append((number, _card_cells(card)))
-            if len(cards) > max_rows:
-                raise too_many_rows(max_rows)
-            if limit is not None and len(cards) >= limit:
-                break
-    except UnreadableFile:
-        raise
-    except Exception as error:  # vobject's parse errors have many types
-        raise UnreadableFile(
-            f"Contact {len(cards) + 1:,} of the file cannot be read. Export the contacts "
-            "again (as vCard), or save them as CSV."
-        ) from error
+    unreadable: dict[int, str] = {}
+    for number, (line, card_text) in enumerate(card_texts(text), start=1):
+        try:
+            card = vobject.readOne(card_text, allowQP=True)
+            cells = _card_cells(card)
+        except Exception:  # vobject's parse errors have many types: this card only
+            cells, unreadable[number] = _unreadable_card(number, line, card_text)
+        cards.append((number, cells))
+        if len(cards) > max_rows:
+            raise too_many_rows(max_rows)
+        if limit is not None and len(cards) >= limit:
+            break
     if not cards and limit is None:
         raise UnreadableFile("The file has no contacts in it.")
+    if cards and len(unreadable) == len(cards):
+        raise UnreadableFile(
+            "The contacts in this file cannot be read. Export them again (as vCard), or "
+            "save them as CSV."
+        )
     emails = max((len(cells["emails"]) for _n, cells in cards), default=1) or 1
     phones = max((len(cells["phones"]) for _n, cells in cards), default=1) or 1
     check_width(len(_VCARD_FIXED) + emails + phones + len(_VCARD_TAIL))
@@ -149,4 +198,4 @@ def read_vcards(content, encoding, max_rows, limit) -> Table:
         for cell in row:
             check_cell(cell, number)
         rows.append((number, row))
-    return Table(headers, rows, encoding=encoding)
+    return Table(headers, rows, encoding=encoding, unreadable=unreadable)
