@@ -8,7 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.forms import Form
 from app.data.imports.mapping import FULL_NAME, IGNORE, NOTE, TARGETS
 from app.data.imports.reading import DELIMITERS, ENCODINGS
-from app.data.imports.rows import MATCH_KEYS, ON_MATCH
+from app.data.imports.rows import BAD_VALUES, MATCH_KEYS, ON_MATCH
 from app.data.list_export import DEFAULT_COLUMNS, EXPORT_COLUMNS, FORMATS
 
 
@@ -59,6 +59,7 @@ class ImportColumnsForm(Form):
     # neither, and a vCard no delimiter.
     encoding = SelectField("Encoding", choices=dict(ENCODINGS), validate_choice=False)
     delimiter = SelectField("Cells separated by", choices=dict(DELIMITERS), validate_choice=False)
+    bad_values = RadioField("When a value is not valid", choices=BAD_VALUES, default="note")
     column_count = 0
 
     def reading_is_valid(self, file_format: str) -> bool:

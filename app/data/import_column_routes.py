@@ -84,6 +84,7 @@ def import_columns(import_id: int):
     if not form.validate():
         return _columns_page(client_import, form, table, status=422)
     settings.mapping = form.chosen()
+    settings.bad_values = form.bad_values.data
     try:
         import_previews.keep_and_preview(client_import, settings, current_user)
     except import_ops.AlreadyStarted:  # imported meanwhile (another tab)
@@ -92,6 +93,7 @@ def import_columns(import_id: int):
 
 
 def _fill_columns_form(form, settings: ImportSettings, table) -> None:
+    form.bad_values.data = settings.bad_values
     form.encoding.data = settings.encoding
     form.delimiter.data = settings.delimiter
     mapping = settings.mapping if len(settings.mapping) == len(table.headers) else None

@@ -73,9 +73,11 @@ def test_import_two_files_merge_their_duplicates_undo_revert_and_export(
     phone = tmp_path / "contacts.vcf"
     phone.write_text(PHONE_VCF, encoding="utf-8")
 
-    # 1. The Google export: the preview shows Una's birthday cannot be read; the
-    # birthday column is set aside, and the three import with a progress bar.
+    # 1. The Google export, a bad value skipping its row: the preview shows Una's
+    # birthday cannot be read; the birthday column is set aside, and the three import
+    # with a progress bar.
     _upload(page, google)
+    page.get_by_label("Skip the row").check()
     page.get_by_role("button", name="Preview").click()
     error_row = page.locator("tr.import-row--error")
     expect(error_row).to_have_count(1)

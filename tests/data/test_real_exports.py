@@ -3,6 +3,7 @@ Outlook's, Android's, Windows tools' and salon and CRM software's exports): ever
 contact that can come in does, and what cannot is told per row."""
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -288,3 +289,64 @@ def test_a_second_row_of_headings_is_read_as_headings_not_a_client(app, owner, j
 )
 def test_headings_in_other_languages_map_with_accents_and_case_ignored(heading, target):
     assert match_headers([heading]) == [target]
+
+
+# --- a wrong value does not lose the contact ----------------------------------------------
+
+WRONG_VALUES = (
+    b"First name,Last name,Email,Phone,Birthday,Country\n"
+    b"Kim,Keep,kim@example.com,+1-555-0123,12/05/1990,GB\n"
+    b"Lou,Late,not-an-email,07911 123464,31/02/1990,Atlantis\n"
+    b",Nameless,nameless@example.com,,,\n"
+)
+
+
+def _checked_choice(html: str) -> str:
+    (value,) = re.findall(r'<input[^>]* checked [^>]*name="bad_values"[^>]*value="(\w+)"', html)
+    return value
+
+
+def test_a_wrong_value_goes_into_a_note_and_the_contact_comes_in(app, owner, job_worker):
+    import_id = uploaded(owner, WRONG_VALUES)
+    page = owner.get(f"/clients/import/{import_id}/columns")
+    assert _checked_choice(page.text) == "note"  # the default: keep the contact
+    map_columns(
+        owner, import_id, ["first_name", "last_name", "email", "phone", "birth_date", "country"]
+    )
+    rows = preview_rows(previewed(app, owner, import_id, "?show=all").text)
+    assert rows[2] == (
+        "create",
+        "Create, without Phone “+1-555-0123” (This is not a valid phone number. Add the "
+        "country code (e.g. +1) for a number from another country.): noted on the client",
+    )
+    assert rows[3][0] == "create" and "Email “not-an-email”" in rows[3][1]
+    assert "Birth date “31/02/1990”" in rows[3][1] and "Country “Atlantis”" in rows[3][1]
+    assert rows[4][0] == "error"  # no name: nothing to keep
+    job = run_import(app, owner, import_id, match_key="none")
+    assert job.result["created"] == 2 and job.result["failed"] == 1
+    clients = clients_by_first_name(app)
+    kim, lou = clients["Kim"], clients["Lou"]
+    assert (kim.phone, kim.email, kim.birth_date) == (None, "kim@example.com", date(1990, 5, 12))
+    assert "From the import: phone “+1-555-0123” was not kept" in _notes_of(app, kim.id)
+    assert (lou.email, lou.phone, lou.birth_date, lou.country) == (
+        None,
+        "+447911123464",
+        None,
+        None,
+    )
+    lou_note = _notes_of(app, lou.id)
+    assert "email “not-an-email” was not kept" in lou_note
+    assert "birth date “31/02/1990” was not kept" in lou_note
+
+
+def test_skip_the_row_refuses_a_row_with_a_wrong_value(app, owner, job_worker):
+    import_id = uploaded(owner, WRONG_VALUES)
+    columns = ["first_name", "last_name", "email", "phone", "birth_date", "country"]
+    map_columns(owner, import_id, columns, bad_values="skip")
+    rows = preview_rows(previewed(app, owner, import_id, "?show=all").text)
+    assert [rows[number][0] for number in (2, 3, 4)] == ["error", "error", "error"]
+    assert "Phone: This is not a valid phone number." in rows[2][1]
+    page = owner.get(f"/clients/import/{import_id}/columns")
+    assert _checked_choice(page.text) == "skip"
+    refused = map_columns(owner, import_id, columns, bad_values="maybe")
+    assert refused.status_code == 422 and "Not a valid choice" in refused.text

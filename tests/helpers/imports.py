@@ -26,9 +26,11 @@ def upload(browser, content: bytes, name="clients.csv"):
     )
 
 
-def map_columns(browser, import_id, targets, encoding="utf-8", delimiter=","):
+def map_columns(browser, import_id, targets, encoding="utf-8", delimiter=",", bad_values=None):
     data = {f"column_{index}": target for index, target in enumerate(targets)}
     data |= {"encoding": encoding, "delimiter": delimiter}
+    if bad_values is not None:  # unsent, the form's default: keep the contact
+        data["bad_values"] = bad_values
     return browser.post(f"/clients/import/{import_id}/columns", data)
 
 

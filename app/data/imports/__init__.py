@@ -33,6 +33,7 @@ class ImportSettings:
     mapping: list[str] = field(default_factory=list)
     match_key: str = "email"
     on_match: str = "skip"
+    bad_values: str = "note"  # see rows.BAD_VALUES
     label_ids: list[int] = field(default_factory=list)
     revert: dict | None = None  # what the revert did, for the summary
 

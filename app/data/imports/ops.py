@@ -165,7 +165,9 @@ def import_job(params: dict, progress) -> dict:
     )
     run = ImportRun(client_import.id, client_import.filename, settings, actor, label_ids)
     db.session.rollback()
-    checked = check_rows(table, settings.mapping, settings.match_key)
+    checked = check_rows(
+        table, settings.mapping, settings.match_key, bad_values=settings.bad_values
+    )
     total = len(checked)
     progress(0, total)
     counts = dict.fromkeys(("created", "updated", "skipped", "failed"), 0)

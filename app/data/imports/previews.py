@@ -41,6 +41,7 @@ def preview_key(settings: ImportSettings) -> str:
             settings.mapping,
             settings.match_key,
             settings.on_match,
+            settings.bad_values,
         ]
     )
 
@@ -79,6 +80,9 @@ def _listed_row(planned) -> dict:
         "name": row.name,
         "email": row.values.get("email") or "",
         "errors": planned.errors,
+        "set_aside": [f"{label} “{text}” ({why})" for label, text, why in row.set_aside]
+        if planned.action != "error"
+        else [],
         "reason": planned.reason,
         "client_id": planned.client.id if planned.client is not None else None,
         "changes": list(planned.changes),

@@ -32,6 +32,12 @@ ON_MATCH = {
     "fill": "Fill only the client's empty fields",
 }
 ACTIONS = {"create": "Create", "update": "Update", "skip": "Skip", "error": "Error"}
+# A value that fails its field's rules (a phone, a date, a country): the contact comes in
+# without it and the value goes into a note on the client, or the whole row is skipped.
+BAD_VALUES = {
+    "note": "Keep the contact, note the bad value",
+    "skip": "Skip the row",
+}
 _LOOKUP_CHUNK = 10_000  # keys per matching query (well inside every database's limits)
 REPORT_EVERY = 250  # rows checked between two progress reports
 
@@ -68,6 +74,8 @@ class CheckedRow:
     values: dict  # the fields the row gives (cleaned, as stored), empty cells left out
     note: str | None
     errors: list[str]
+    # Values kept out of the client, into the note: (field label, text, why).
+    set_aside: list[tuple[str, str, str]] = field(default_factory=list)
     key: str | None = None  # the match key's value (lower-case email, E.164 phone)
     unreadable: bool = False  # the reader could not read it (errors say why)
 
@@ -81,8 +89,9 @@ class CheckedRow:
 class RowChecker:
     """Checks rows one after the other with one form (building the form is the slow part)."""
 
-    def __init__(self, headers: list[str], mapping: list[str]):
+    def __init__(self, headers: list[str], mapping: list[str], bad_values: str = "note"):
         config = current_app.config
+        self.keep_contacts = bad_values == "note"
         self.reader = RowReader(
             headers, mapping, config["BUSINESS_LOCALE"], config["DEFAULT_PHONE_REGION"]
         )
@@ -94,27 +103,42 @@ class RowChecker:
         form = self.form
         form.process(MultiDict(texts))
         form.validate()
-        errors = []
+        errors, set_aside = [], []
         for name in EDITABLE_FIELDS:
-            if name == "first_name" and not texts.get("first_name"):
-                continue  # required only of a new client: the plan decides
-            errors += [f"{FIELD_LABELS[name]}: {message}" for message in form[name].errors]
+            messages = form[name].errors
+            if not messages or (name == "first_name" and not texts.get("first_name")):
+                continue  # a first name is required only of a new client: the plan decides
+            if self.keep_contacts and name != "first_name":
+                label = FIELD_LABELS[name]
+                set_aside.append((label, texts[name], messages[0]))
+                note_lines.append(
+                    f"From the import: {label.lower()} “{texts[name]}” was not kept: {messages[0]}"
+                )
+            else:
+                errors += [f"{FIELD_LABELS[name]}: {message}" for message in messages]
         cleaned = form.values()
-        values = {name: cleaned[name] for name in texts if name in cleaned and cleaned[name]}
+        kept_out = {name for name in EDITABLE_FIELDS if form[name].errors}
+        values = {
+            name: cleaned[name]
+            for name in texts
+            if name in cleaned and cleaned[name] and name not in kept_out
+        }
         note = None
         if note_lines:
             note = "\n".join(note_lines)
             self.note_form.process(MultiDict({"body": note}))
             if not self.note_form.validate():
                 errors += [f"Note: {message}" for message in self.note_form.body.errors]
-        return CheckedRow(number, cells, values, note, errors)
+        return CheckedRow(number, cells, values, note, errors, set_aside)
 
 
-def check_rows(table, mapping: list[str], match_key: str, progress=None) -> list[CheckedRow]:
+def check_rows(
+    table, mapping: list[str], match_key: str, progress=None, bad_values: str = "note"
+) -> list[CheckedRow]:
     """Every row checked, and a row that repeats an earlier one (same match key, or
     the same values when nothing is matched) marked as a duplicate of it.
     `progress(done, total)`, when given, hears every REPORT_EVERY rows."""
-    checker = RowChecker(table.headers, mapping)
+    checker = RowChecker(table.headers, mapping, bad_values)
     checked = []
     total = len(table.rows)
     for number, cells in table.rows:
@@ -209,6 +233,8 @@ class Planner:
             # Only a new client needs one (the form's own message).
             errors.insert(0, "First name: Enter a first name.")
         if errors:
+            # Refused anyway: the values that would have gone into the note are told too.
+            errors += [f"{label}: {why}" for label, _text, why in row.set_aside]
             return PlannedRow(row, "error", errors)
         if found:
             return self._matched(row, found)
@@ -253,7 +279,7 @@ class Preview:
 
 def preview(table, settings, actor, progress=None) -> Preview:
     """The dry run: what the import would do with every row now. Nothing is written."""
-    checked = check_rows(table, settings.mapping, settings.match_key, progress)
+    checked = check_rows(table, settings.mapping, settings.match_key, progress, settings.bad_values)
     matches = find_matches(settings.match_key, (row.key for row in checked))
     planner = Planner(settings.match_key, settings.on_match, actor, matches, client_room())
     planned = [planner.plan(row) for row in checked]
