@@ -350,3 +350,34 @@ def test_skip_the_row_refuses_a_row_with_a_wrong_value(app, owner, job_worker):
     assert _checked_choice(page.text) == "skip"
     refused = map_columns(owner, import_id, columns, bad_values="maybe")
     assert refused.status_code == 422 and "Not a valid choice" in refused.text
+
+
+# --- numbers from another country -----------------------------------------------------------
+
+ABROAD = (
+    b"First name,Phone,Country\n"
+    b"Vera,916 123-45-67,\n"  # a Russian mobile without +7: premium-rate if read as British
+    b"Walt,(757) 555-0101,United States\n"  # read in the row's country
+    b"Xenia,+7 916 123-45-67,United Kingdom\n"  # its own code: kept as written
+    b"Yuri,020 7946 0958,France\n"  # not a French number: read as ours, but not his country
+)
+
+
+def test_numbers_are_read_in_the_rows_country_and_never_stored_as_premium_rate(
+    app, owner, job_worker
+):
+    import_id = uploaded(owner, ABROAD)
+    map_columns(owner, import_id, ["first_name", "phone", "country"])
+    rows = preview_rows(previewed(app, owner, import_id, "?show=all").text)
+    assert "premium-rate" in rows[2][1] and rows[2][0] == "create"
+    assert rows[3][0] == "create" and "without" not in rows[3][1]
+    run_import(app, owner, import_id, match_key="none")
+    clients = clients_by_first_name(app)
+    assert clients["Vera"].phone is None
+    assert "phone “916 123-45-67” was not kept" in _notes_of(app, clients["Vera"].id)
+    assert (clients["Walt"].phone, clients["Walt"].country) == ("+17575550101", "US")
+    assert (clients["Xenia"].phone, clients["Xenia"].country) == ("+79161234567", "GB")
+    assert clients["Yuri"].phone is None  # read as ours it would be a British number
+    assert "reads as a number of GB, but the row's country is FR" in _notes_of(
+        app, clients["Yuri"].id
+    )

@@ -11,8 +11,6 @@ writing a date, a country or a language into the form's way.
 import re
 from datetime import date, datetime
 
-import phonenumbers
-
 from app.core.templating import country_names, language_names
 from app.data.imports.headings import (
     FULL_NAME,
@@ -24,6 +22,7 @@ from app.data.imports.headings import (
     heading_key,
     phone_rank,
 )
+from app.data.imports.phones import in_rows_country
 from app.models import FIELD_LABELS
 from app.models.text import fold
 
@@ -219,21 +218,6 @@ _COUNTRY_ALIASES = {
 _LANGUAGE_ALIASES = {"English (UK)": "en", "English (US)": "en", "Español": "es", "Français": "fr"}
 
 
-def _in_rows_country(number: str, country: str, business_region: str) -> str:
-    """A number written without its country code, in the country the row gives (when
-    not the business's): "06 12 34 56 78" of a client in France -> "+33612345678". The
-    number as it is when it is not one of that country's."""
-    if country == business_region or number.lstrip().startswith(("+", "00")):
-        return number
-    try:
-        parsed = phonenumbers.parse(number, country)
-    except phonenumbers.NumberParseException:
-        return number
-    if not phonenumbers.is_valid_number(parsed):
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 class RowReader:
     """Turns the cells of one row into the client form's text for the mapped fields,
     and the lines of the note (heading: value) for the columns that go there."""
@@ -282,5 +266,5 @@ class RowReader:
         if len(country) == 2 and country.isupper():  # a code the country column gave
             for field in ("phone", "whatsapp"):
                 if field in values:
-                    values[field] = _in_rows_country(values[field], country, self.phone_region)
+                    values[field] = in_rows_country(values[field], country, self.phone_region)
         return values, note

@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError
 from app.clients.api import ClientForm, ClientLimitReached, NoteForm, may_change_details
 from app.core.extensions import db
 from app.core.timeline import jsonable
+from app.data.imports import phones
 from app.data.imports.mapping import RowReader
 from app.models import EDITABLE_FIELDS, FIELD_LABELS, Client
 
@@ -92,6 +93,7 @@ class RowChecker:
     def __init__(self, headers: list[str], mapping: list[str], bad_values: str = "note"):
         config = current_app.config
         self.keep_contacts = bad_values == "note"
+        self.phone_region = config["DEFAULT_PHONE_REGION"]
         self.reader = RowReader(
             headers, mapping, config["BUSINESS_LOCALE"], config["DEFAULT_PHONE_REGION"]
         )
@@ -103,6 +105,7 @@ class RowChecker:
         form = self.form
         form.process(MultiDict(texts))
         form.validate()
+        self._doubt_phones(form, texts)
         errors, set_aside = [], []
         for name in EDITABLE_FIELDS:
             messages = form[name].errors
@@ -130,6 +133,17 @@ class RowChecker:
             if not self.note_form.validate():
                 errors += [f"Note: {message}" for message in self.note_form.body.errors]
         return CheckedRow(number, cells, values, note, errors, set_aside)
+
+    def _doubt_phones(self, form, texts: dict) -> None:
+        """A number the form read, but not as the file meant it (phones.doubt)."""
+        country = form.country.data if not form.country.errors else None
+        for name in ("phone", "whatsapp"):
+            field = form[name]
+            if field.errors or not getattr(field, "e164", None):
+                continue
+            why = phones.doubt(texts[name], field.e164, country, self.phone_region)
+            if why:
+                field.errors = [*field.errors, why]
 
 
 def check_rows(
